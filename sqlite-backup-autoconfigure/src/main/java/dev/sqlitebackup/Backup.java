@@ -1,0 +1,36 @@
+package dev.sqlitebackup;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Manifest of one published backup: what was copied, when, and how it was checked.
+ *
+ * @param id opaque, URL-safe id that sorts by creation time
+ * @param database name of the database the backup was taken from
+ * @param createdAt when the snapshot was taken (UTC)
+ * @param sizeBytes size of the stored backup in bytes
+ * @param sha256 hex SHA-256 of the stored bytes
+ * @param pageSize SQLite page size of the backup
+ * @param pageCount number of pages in the backup
+ * @param journalMode journal mode of the source database when the backup was taken
+ * @param sqliteVersion SQLite library version that took the backup
+ * @param compression codec of the stored bytes ({@code none} for a plain SQLite file)
+ * @param verified whether the backup passed its verification
+ * @param verification which check was run
+ * @param duration how long the whole backup took
+ * @param trigger why the backup was taken
+ */
+public record Backup(String id, String database, Instant createdAt, long sizeBytes, String sha256, int pageSize,
+		long pageCount, String journalMode, String sqliteVersion, String compression, boolean verified,
+		VerifyMode verification, Duration duration, BackupTrigger trigger) {
+
+	/** Codec name of a backup stored as a plain SQLite database file. */
+	public static final String NO_COMPRESSION = "none";
+
+	/** Whether this backup was taken by a restore to make that restore undoable. */
+	public boolean isSafetyBackup() {
+		return this.trigger == BackupTrigger.SAFETY;
+	}
+
+}

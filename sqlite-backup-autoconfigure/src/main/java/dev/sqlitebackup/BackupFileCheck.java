@@ -1,0 +1,140 @@
+package dev.sqlitebackup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Checks that a file is a whole, healthy SQLite database: the header, a size of whole pages that
+ * matches the header's page count, then SQLite's own check. Used on every new backup before it is
+ * published and on every backup before it is restored.
+ */
+final class BackupFileCheck {
+
+	private static final byte[] MAGIC = "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+	private static final int HEADER_SIZE = 100;
+
+	private BackupFileCheck() {
+	}
+
+	/** What the checks found out about a file that passed them. */
+	record Facts(int pageSize, long pageCount) {
+	}
+
+	/** Checks the file, failing with the first problem found. */
+	static Facts verify(Path file, VerifyMode mode) throws CheckFailedException {
+		List<String> problems = new ArrayList<>();
+		Facts facts = inspect(file, mode, problems);
+		if (!problems.isEmpty() || facts == null) {
+			throw new CheckFailedException(String.join("; ", problems));
+		}
+		return facts;
+	}
+
+	/** Runs the checks and collects every problem; returns the facts when the header was readable. */
+	static Facts inspect(Path file, VerifyMode mode, List<String> problems) {
+		Facts facts = readHeader(file, problems);
+		if (facts == null) {
+			return null;
+		}
+		try (SQLiteConnection connection = SqliteConnections.openReadOnly(file)) {
+			long pages = SqliteConnections.number(connection, "PRAGMA page_count");
+			if (pages != facts.pageCount()) {
+				problems.add("SQLite counts " + pages + " pages but the file holds " + facts.pageCount());
+			}
+			problems.addAll(SqliteConnections.check(connection, mode));
+		}
+		catch (SQLException ex) {
+			problems.add("SQLite cannot read it: " + ex.getMessage());
+		}
+		return facts;
+	}
+
+	private static Facts readHeader(Path file, List<String> problems) {
+		ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+		long size;
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			size = channel.size();
+			while (header.hasRemaining() && channel.read(header) >= 0) {
+				// read the whole header
+			}
+		}
+		catch (IOException ex) {
+			problems.add("cannot read the file: " + ex.getMessage());
+			return null;
+		}
+		if (size < HEADER_SIZE || header.hasRemaining()) {
+			problems.add("file is too short to be a SQLite database (" + size + " bytes)");
+			return null;
+		}
+		header.flip();
+		byte[] magic = new byte[MAGIC.length];
+		header.get(magic);
+		if (!java.util.Arrays.equals(magic, MAGIC)) {
+			problems.add("file is not a SQLite database (no SQLite header)");
+			return null;
+		}
+		int rawPageSize = Short.toUnsignedInt(header.getShort(16));
+		int pageSize = (rawPageSize == 1) ? 65536 : rawPageSize;
+		if (pageSize < 512 || Integer.bitCount(pageSize) != 1) {
+			problems.add("header has an invalid page size " + rawPageSize);
+			return null;
+		}
+		if (size % pageSize != 0) {
+			problems.add("file size " + size + " is not a whole number of " + pageSize + "-byte pages (truncated?)");
+			return null;
+		}
+		long pageCount = size / pageSize;
+		long changeCounter = Integer.toUnsignedLong(header.getInt(24));
+		long headerPageCount = Integer.toUnsignedLong(header.getInt(28));
+		long validFor = Integer.toUnsignedLong(header.getInt(92));
+		// The in-header page count is only meaningful when SQLite last wrote it together with the counter.
+		if (validFor == changeCounter && headerPageCount != 0 && headerPageCount != pageCount) {
+			problems.add("header says " + headerPageCount + " pages but the file holds " + pageCount + " (truncated?)");
+			return null;
+		}
+		return new Facts(pageSize, pageCount);
+	}
+
+	/** Hex SHA-256 of a file's bytes. */
+	static String sha256(Path file) throws IOException {
+		MessageDigest digest;
+		try {
+			digest = MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+		byte[] buffer = new byte[1 << 20];
+		try (InputStream input = Files.newInputStream(file)) {
+			int read;
+			while ((read = input.read(buffer)) >= 0) {
+				digest.update(buffer, 0, read);
+			}
+		}
+		return HexFormat.of().formatHex(digest.digest());
+	}
+
+	/** A check that did not pass, with a message saying which and why. */
+	static final class CheckFailedException extends Exception {
+
+		CheckFailedException(String message) {
+			super(message);
+		}
+
+	}
+
+}

@@ -1,0 +1,15 @@
+package dev.sqlitebackup;
+
+/** Kind of operation that holds a database's operation lock. */
+public enum OperationType {
+
+	/** Taking a backup. */
+	BACKUP,
+
+	/** Restoring a backup into the live database. */
+	RESTORE,
+
+	/** Deleting backups by retention. */
+	PRUNE
+
+}

@@ -1,0 +1,100 @@
+package dev.sqlitebackup;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.core.DB;
+
+/** Opening connections the engine owns, and the few SQL probes it runs on them. */
+final class SqliteConnections {
+
+	private SqliteConnections() {
+	}
+
+	/** A dedicated read-write connection to a database file, outside the application's pool. */
+	static SQLiteConnection open(Path file, Duration busyTimeout) throws SQLException {
+		return open(file, busyTimeout, false);
+	}
+
+	/** A read-only connection to a file the engine checks or restores from. */
+	static SQLiteConnection openReadOnly(Path file) throws SQLException {
+		return open(file, Duration.ZERO, true);
+	}
+
+	private static SQLiteConnection open(Path file, Duration busyTimeout, boolean readOnly) throws SQLException {
+		SQLiteConfig config = new SQLiteConfig();
+		config.setReadOnly(readOnly);
+		config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+		Connection connection = config.createConnection("jdbc:sqlite:" + file);
+		return connection.unwrap(SQLiteConnection.class);
+	}
+
+	/** The native handle behind a (possibly pooled, proxied) connection. */
+	static DB nativeDb(Connection connection) throws SQLException {
+		return connection.unwrap(SQLiteConnection.class).getDatabase();
+	}
+
+	static String text(Connection connection, String sql) throws SQLException {
+		try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+			return rows.next() ? String.valueOf(rows.getString(1)) : "";
+		}
+	}
+
+	static long number(Connection connection, String sql) throws SQLException {
+		try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+			return rows.next() ? rows.getLong(1) : 0;
+		}
+	}
+
+	/**
+	 * Result of {@code PRAGMA quick_check} or {@code integrity_check}: empty when SQLite says
+	 * "ok", else its first messages.
+	 */
+	static List<String> check(Connection connection, VerifyMode mode) throws SQLException {
+		if (mode == VerifyMode.NONE) {
+			return List.of();
+		}
+		String pragma = (mode == VerifyMode.FULL) ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)";
+		List<String> problems = new ArrayList<>();
+		try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(pragma)) {
+			while (rows.next()) {
+				String line = rows.getString(1);
+				if (!"ok".equals(line)) {
+					problems.add(line);
+				}
+			}
+		}
+		return problems;
+	}
+
+	/** The schema as SQLite stores it, for comparing a restored database with its backup. */
+	static List<String> schema(Connection connection) throws SQLException {
+		List<String> schema = new ArrayList<>();
+		try (Statement statement = connection.createStatement();
+				ResultSet rows = statement
+					.executeQuery("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")) {
+			while (rows.next()) {
+				schema.add(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(3) + "|"
+						+ rows.getString(4));
+			}
+		}
+		return schema;
+	}
+
+	/** A readable name for a SQLite result code, such as {@code SQLITE_BUSY (5)}. */
+	static String describe(int resultCode) {
+		SQLiteErrorCode code = SQLiteErrorCode.getErrorCode(resultCode);
+		String name = (code == SQLiteErrorCode.UNKNOWN_ERROR) ? "SQLite error" : code.name();
+		return name + " (" + resultCode + ")";
+	}
+
+}

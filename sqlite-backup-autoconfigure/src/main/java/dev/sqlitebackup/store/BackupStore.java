@@ -1,0 +1,63 @@
+package dev.sqlitebackup.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import dev.sqlitebackup.Backup;
+
+/**
+ * Where published backups live. The engine copies and verifies a backup in a staging file the store
+ * hands out, then asks the store to publish it; only published backups with a manifest are ever
+ * listed. Implementations must make a partial backup invisible, whatever point a crash hits.
+ */
+public interface BackupStore {
+
+	/** Complete backups of the database, newest first. Leftovers and unreadable manifests are skipped. */
+	List<Backup> list(String database);
+
+	/** The backup with this id, if the store lists it. */
+	default Optional<Backup> find(String database, String backupId) {
+		return list(database).stream().filter((backup) -> backup.id().equals(backupId)).findFirst();
+	}
+
+	/**
+	 * A fresh local path to copy a new backup into; its directory exists, the file does not. Nothing
+	 * at this path is ever listed.
+	 */
+	Path newStagingFile(String database, String backupId) throws IOException;
+
+	/**
+	 * Makes a verified staging file a listed backup, durably: the bytes first, the manifest last.
+	 * The staging file is consumed.
+	 */
+	Backup publish(Path stagingFile, Backup backup) throws IOException;
+
+	/** Opens a published backup as a local file for reading; closing releases it. */
+	StoredBackupFile open(Backup backup) throws IOException;
+
+	/** Deletes a backup: the manifest first, so that it stops being listed, then the bytes. */
+	void delete(Backup backup) throws IOException;
+
+	/**
+	 * Removes what crashed or failed operations left behind for the database (staging files,
+	 * bytes without a manifest). Called only while no operation on that database runs.
+	 */
+	void cleanUp(String database) throws IOException;
+
+	/** Where this store keeps backups, for log lines and messages. */
+	String describe();
+
+	/** A published backup readable as a local file. */
+	interface StoredBackupFile extends AutoCloseable {
+
+		/** Local path of the backup's bytes. */
+		Path path();
+
+		@Override
+		void close() throws IOException;
+
+	}
+
+}

@@ -1,0 +1,217 @@
+package dev.sqlitebackup.store;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupIds;
+
+/**
+ * Keeps backups in a local directory, one sub-directory per database:
+ * {@code <directory>/<database>/<id>.sqlite} with its manifest {@code <id>.manifest} beside it,
+ * and unfinished work in {@code <directory>/<database>/.staging/}. Staging lives on the same file
+ * system as the published files so that publishing is an atomic rename.
+ */
+public class LocalDirectoryBackupStore implements BackupStore {
+
+	private static final Logger logger = LoggerFactory.getLogger(LocalDirectoryBackupStore.class);
+
+	static final String DATA_SUFFIX = ".sqlite";
+
+	static final String MANIFEST_SUFFIX = ".manifest";
+
+	static final String STAGING_DIRECTORY = ".staging";
+
+	private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
+
+	private final Path directory;
+
+	/** A store rooted at the given directory, which is created when the first backup is staged. */
+	public LocalDirectoryBackupStore(Path directory) {
+		this.directory = directory.toAbsolutePath().normalize();
+	}
+
+	/** Root directory of this store. */
+	public Path getDirectory() {
+		return this.directory;
+	}
+
+	@Override
+	public List<Backup> list(String database) {
+		Path databaseDirectory = databaseDirectory(database);
+		if (!Files.isDirectory(databaseDirectory)) {
+			return List.of();
+		}
+		List<Backup> backups = new ArrayList<>();
+		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(databaseDirectory, "*" + MANIFEST_SUFFIX)) {
+			for (Path manifest : manifests) {
+				Backup backup = readManifest(database, manifest);
+				if (backup != null) {
+					backups.add(backup);
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list backups in " + databaseDirectory + ": " + ex.getMessage(), ex);
+		}
+		backups.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
+		return backups;
+	}
+
+	private Backup readManifest(String database, Path manifest) {
+		String fileName = manifest.getFileName().toString();
+		String id = fileName.substring(0, fileName.length() - MANIFEST_SUFFIX.length());
+		if (!BackupIds.isWellFormed(id)) {
+			return null;
+		}
+		try (Reader reader = Files.newBufferedReader(manifest, StandardCharsets.ISO_8859_1)) {
+			Backup backup = ManifestFormat.read(reader);
+			if (!backup.id().equals(id) || !backup.database().equals(database)) {
+				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", manifest, backup.id(),
+						backup.database());
+				return null;
+			}
+			if (!Files.isRegularFile(dataFile(database, id))) {
+				logger.warn("Skipping backup {} of database '{}': its data file is missing", id, database);
+				return null;
+			}
+			return backup;
+		}
+		catch (NoSuchFileException ex) {
+			return null;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Skipping unreadable manifest {}: {}", manifest, ex.getMessage());
+			return null;
+		}
+	}
+
+	@Override
+	public Path newStagingFile(String database, String backupId) throws IOException {
+		Path staging = databaseDirectory(database).resolve(STAGING_DIRECTORY);
+		Files.createDirectories(staging);
+		Path file = staging.resolve(backupId + DATA_SUFFIX);
+		Files.deleteIfExists(file);
+		return file;
+	}
+
+	@Override
+	public Backup publish(Path stagingFile, Backup backup) throws IOException {
+		Path databaseDirectory = databaseDirectory(backup.database());
+		Path data = dataFile(backup.database(), backup.id());
+		force(stagingFile);
+		Files.move(stagingFile, data, StandardCopyOption.ATOMIC_MOVE);
+		force(databaseDirectory);
+		// The manifest goes last: a crash before this line leaves bytes that are never listed.
+		Path manifestStaging = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
+		Files.writeString(manifestStaging, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1);
+		force(manifestStaging);
+		Files.move(manifestStaging, manifestFile(backup.database(), backup.id()), StandardCopyOption.ATOMIC_MOVE);
+		force(databaseDirectory);
+		return backup;
+	}
+
+	@Override
+	public StoredBackupFile open(Backup backup) throws IOException {
+		Path data = dataFile(backup.database(), backup.id());
+		if (!Files.isRegularFile(data)) {
+			throw new NoSuchFileException(data.toString());
+		}
+		return new LocalFile(data);
+	}
+
+	@Override
+	public void delete(Backup backup) throws IOException {
+		Files.deleteIfExists(manifestFile(backup.database(), backup.id()));
+		Files.deleteIfExists(dataFile(backup.database(), backup.id()));
+	}
+
+	@Override
+	public void cleanUp(String database) throws IOException {
+		Path databaseDirectory = databaseDirectory(database);
+		if (!Files.isDirectory(databaseDirectory)) {
+			return;
+		}
+		Path staging = databaseDirectory.resolve(STAGING_DIRECTORY);
+		if (Files.isDirectory(staging)) {
+			try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
+				for (Path leftover : leftovers) {
+					logger.info("Removing staging leftover {}", leftover);
+					Files.deleteIfExists(leftover);
+				}
+			}
+		}
+		try (DirectoryStream<Path> files = Files.newDirectoryStream(databaseDirectory, "*" + DATA_SUFFIX)) {
+			for (Path data : files) {
+				String name = data.getFileName().toString();
+				String id = name.substring(0, name.length() - DATA_SUFFIX.length());
+				if (BackupIds.isWellFormed(id) && !Files.exists(manifestFile(database, id))) {
+					logger.info("Removing backup data without a manifest (an interrupted publish): {}", data);
+					Files.deleteIfExists(data);
+				}
+			}
+		}
+	}
+
+	@Override
+	public String describe() {
+		return this.directory.toString();
+	}
+
+	/** Directory of one database's backups; names are reduced to safe characters. */
+	Path databaseDirectory(String database) {
+		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");
+		if (safe.isEmpty() || safe.chars().allMatch((c) -> c == '.')) {
+			safe = "_" + safe;
+		}
+		return this.directory.resolve(safe);
+	}
+
+	private Path dataFile(String database, String id) {
+		return databaseDirectory(database).resolve(id + DATA_SUFFIX);
+	}
+
+	private Path manifestFile(String database, String id) {
+		return databaseDirectory(database).resolve(id + MANIFEST_SUFFIX);
+	}
+
+	/** fsync of a file or a directory (the latter makes renames in it durable on Linux). */
+	static void force(Path path) throws IOException {
+		boolean directory = Files.isDirectory(path);
+		try (FileChannel channel = FileChannel.open(path,
+				directory ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+			channel.force(true);
+		}
+		catch (IOException ex) {
+			if (!directory) {
+				throw ex;
+			}
+			// Some file systems refuse to open directories for fsync; the rename is still atomic there.
+			logger.debug("Cannot fsync directory {}: {}", path, ex.getMessage());
+		}
+	}
+
+	private record LocalFile(Path path) implements StoredBackupFile {
+
+		@Override
+		public void close() {
+		}
+
+	}
+
+}
