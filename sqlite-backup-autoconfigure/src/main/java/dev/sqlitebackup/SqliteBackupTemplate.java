@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -160,7 +161,7 @@ public class SqliteBackupTemplate {
 
 	private Backup backupLocked(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
 		long started = System.nanoTime();
-		Instant createdAt = this.clock.instant();
+		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
 		try {
@@ -660,8 +661,9 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/** Elapsed time to the millisecond, the precision manifests keep. */
 	private static Duration elapsedSince(long startNanos) {
-		return Duration.ofNanos(System.nanoTime() - startNanos);
+		return Duration.ofMillis((System.nanoTime() - startNanos) / 1_000_000);
 	}
 
 	private static String describe(Exception ex) {
