@@ -346,15 +346,15 @@ public class SqliteBackupTemplate {
 		Path converted = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			Facts facts = checkBeforeRestore(db, backup, stored.path());
+			String safetyBackupId = null;
+			if (safetyBackup) {
+				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
+			}
 			LiveFacts live = readLive(db);
 			Path source = stored.path();
 			if (live.needsPageSize(facts.pageSize())) {
 				converted = convertPageSize(db, backup, source, live.pageSize());
 				source = converted;
-			}
-			String safetyBackupId = null;
-			if (safetyBackup) {
-				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
 			}
 			long pageCount = copyIntoLive(db, backup, source, operation);
 			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
@@ -461,35 +461,35 @@ public class SqliteBackupTemplate {
 							+ ((rc == 5 || rc == 6) ? ", the database stayed locked by another connection" : "")
 							+ "; the live database was not changed", null);
 				}
-				return confirm(db, backup, backupFile, false);
+				try (Connection live = connectToLive(db)) {
+					return confirm(db, backup, live, backupFile, false);
+				}
 			}
 		}
-		try (Connection pooled = db.dataSource().getConnection()) {
+		try (Connection pooled = db.dataSource().getConnection();
+				SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
 			SqliteConnections.nativeDb(pooled)
 				.restore("main", source.toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS,
 						busyRetries(), -1);
-			try (SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
-				return confirm(db, backup, backupFile, true);
-			}
+			// Same pooled connection: a single-connection pool has no second one to confirm with.
+			return confirm(db, backup, pooled, backupFile, true);
 		}
 	}
 
 	/** Compares the live database with the backup it should now hold. */
-	private long confirm(SqliteDatabase db, Backup backup, Connection backupFile, boolean compareContent)
-			throws SQLException {
-		try (Connection live = connectToLive(db)) {
-			long livePages = SqliteConnections.number(live, "PRAGMA page_count");
-			long backupPages = SqliteConnections.number(backupFile, "PRAGMA page_count");
-			boolean same = livePages == backupPages
-					&& SqliteConnections.schema(live).equals(SqliteConnections.schema(backupFile))
-					&& (!compareContent || ContentDigest.of(live).equals(ContentDigest.of(backupFile)));
-			if (!same) {
-				throw new RestoreFailedException(db.name(), backup.id(), "SQLite reported success but database '"
-						+ db.name() + "' does not hold backup " + backup.id()
-						+ " afterwards (was it locked by another connection?)", null);
-			}
-			return livePages;
+	private long confirm(SqliteDatabase db, Backup backup, Connection live, Connection backupFile,
+			boolean compareContent) throws SQLException {
+		long livePages = SqliteConnections.number(live, "PRAGMA page_count");
+		long backupPages = SqliteConnections.number(backupFile, "PRAGMA page_count");
+		boolean same = livePages == backupPages
+				&& SqliteConnections.schema(live).equals(SqliteConnections.schema(backupFile))
+				&& (!compareContent || ContentDigest.of(live).equals(ContentDigest.of(backupFile)));
+		if (!same) {
+			throw new RestoreFailedException(db.name(), backup.id(), "SQLite reported success but database '"
+					+ db.name() + "' does not hold backup " + backup.id()
+					+ " afterwards (was it locked by another connection?)", null);
 		}
+		return livePages;
 	}
 
 	private Connection connectToLive(SqliteDatabase db) throws SQLException {
