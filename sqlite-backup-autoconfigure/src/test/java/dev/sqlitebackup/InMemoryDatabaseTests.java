@@ -15,6 +15,7 @@ import org.sqlite.SQLiteDataSource;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** In-memory databases, reachable only through their data source, are backed up to files and restored. */
 class InMemoryDatabaseTests {
@@ -38,6 +39,28 @@ class InMemoryDatabaseTests {
 		config.setMinimumIdle(1);
 		try (HikariDataSource dataSource = new HikariDataSource(config)) {
 			assertRoundTrip(dataSource);
+		}
+	}
+
+	@Test
+	void restoreIntoAMemoryDatabaseLockedByAnotherConnectionFailsAndChangesNothing() throws Exception {
+		DataSource dataSource = sharedCacheMemory("locked");
+		try (Connection holder = dataSource.getConnection()) {
+			TestDatabases.createNotes(dataSource, "kept");
+			SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("memory", dataSource)),
+					new LocalDirectoryBackupStore(this.temp.resolve("backups")),
+					BackupOptions.defaults().withSafetyBackup(false).withBusyTimeout(java.time.Duration.ofMillis(300)));
+			Backup backup = template.backup("memory");
+			TestDatabases.addNote(dataSource, "after the backup");
+			holder.setAutoCommit(false);
+			try (var statement = holder.createStatement()) {
+				statement.executeUpdate("INSERT INTO note (text) VALUES ('uncommitted')");
+			}
+			assertThatExceptionOfType(SqliteBackupException.class)
+				.isThrownBy(() -> template.restore("memory", backup.id()));
+			holder.rollback();
+			holder.setAutoCommit(true);
+			assertThat(TestDatabases.notes(dataSource)).containsExactly("kept", "after the backup");
 		}
 	}
 
