@@ -79,17 +79,39 @@ class NoPartialBackupTests {
 		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
 		Backup kept = template.backup("app");
 		Path directory = this.backups.resolve("app");
-		// What a crash can leave: a half-written staging copy with its journal, a staged manifest,
-		// and published bytes whose manifest was never written.
+		// What a crash can leave: a half-written staging copy with its journal and a staged
+		// manifest whose bytes never arrived.
 		Files.writeString(directory.resolve(".staging/20261124T000000000Z-aaaaaa.sqlite"), "half a copy");
 		Files.writeString(directory.resolve(".staging/20261124T000000000Z-aaaaaa.sqlite-journal"), "journal");
 		Files.writeString(directory.resolve(".staging/20261124T000000000Z-bbbbbb.manifest"), "id=x");
-		Files.copy(directory.resolve(kept.id() + ".sqlite"), directory.resolve("20261124T000000000Z-cccccc.sqlite"));
 		assertThat(template.list("app")).extracting(Backup::id).containsExactly(kept.id());
 		Backup next = template.backup("app");
 		assertThat(template.list("app")).extracting(Backup::id).containsExactly(next.id(), kept.id());
 		assertThat(filesUnder(this.backups)).containsExactlyInAnyOrder("app/" + kept.id() + ".sqlite",
 				"app/" + kept.id() + ".manifest", "app/" + next.id() + ".sqlite", "app/" + next.id() + ".manifest");
+	}
+
+	@Test
+	void publishCutShortBetweenItsTwoRenamesIsFinishedByTheNextRun() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		Backup backup = template.backup("app");
+		Path directory = this.backups.resolve("app");
+		Files.move(directory.resolve(backup.id() + ".manifest"), directory.resolve(".staging/" + backup.id() + ".manifest"));
+		assertThat(template.list("app")).isEmpty();
+		template.cleanUp();
+		assertThat(template.list("app")).containsExactly(backup);
+		assertThat(template.verify("app", backup.id()).valid()).isTrue();
+	}
+
+	@Test
+	void bytesWithoutAManifestAreNeitherListedNorDeleted() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		Backup backup = template.backup("app");
+		Path directory = this.backups.resolve("app");
+		Files.delete(directory.resolve(backup.id() + ".manifest"));
+		template.cleanUp();
+		assertThat(template.list("app")).isEmpty();
+		assertThat(directory.resolve(backup.id() + ".sqlite")).exists();
 	}
 
 	@Test
