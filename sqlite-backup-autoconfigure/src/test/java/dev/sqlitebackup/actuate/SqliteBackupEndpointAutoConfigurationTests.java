@@ -42,9 +42,10 @@ class SqliteBackupEndpointAutoConfigurationTests {
 
 	@Test
 	void runWhenAccessIsNoneShouldNotHaveEndpointBean() {
+		// The runner has no ApplicationConversionService, so the enum needs its constant name.
 		this.contextRunner
 			.withPropertyValues("management.endpoints.web.exposure.include=sqlitebackup",
-					"management.endpoint.sqlitebackup.access=none")
+					"management.endpoint.sqlitebackup.access=NONE")
 			.run((context) -> assertThat(context).doesNotHaveBean(SqliteBackupEndpoint.class));
 	}
 
