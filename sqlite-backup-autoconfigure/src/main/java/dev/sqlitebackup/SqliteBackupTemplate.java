@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -160,7 +161,7 @@ public class SqliteBackupTemplate {
 
 	private Backup backupLocked(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
 		long started = System.nanoTime();
-		Instant createdAt = this.clock.instant();
+		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
 		try {
@@ -183,7 +184,7 @@ public class SqliteBackupTemplate {
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = asBackupFailure(db, id, ex);
 			deleteStaging(staging);
-			logger.warn("Backup of database '{}' failed: {}", db.name(), failure.getMessage());
+			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
 			throw failure;
@@ -196,7 +197,8 @@ public class SqliteBackupTemplate {
 		}
 		catch (IOException ex) {
 			throw new BackupFailedException(db.name(), id,
-					"Cannot prepare backup storage at " + this.store.describe() + ": " + describe(ex), ex);
+					"Backup of database '" + db.name() + "' failed: cannot prepare backup storage at "
+							+ this.store.describe() + ": " + describe(ex), ex);
 		}
 	}
 
@@ -259,7 +261,8 @@ public class SqliteBackupTemplate {
 		// For a backup the native code reports the destination's error code, which is where SQLite
 		// records backup errors, so a non-zero code is a real failure (BUSY, CANTOPEN, FULL, ...).
 		if (rc != SQLITE_OK) {
-			throw new BackupFailedException(db.name(), null, "SQLite could not copy the database into "
+			throw new BackupFailedException(db.name(), null, "Backup of database '" + db.name()
+					+ "' failed: SQLite could not copy it into "
 					+ staging.getParent() + ": " + SqliteConnections.describe(rc), null);
 		}
 	}
@@ -366,8 +369,7 @@ public class SqliteBackupTemplate {
 			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
 					: new RestoreFailedException(db.name(), backup.id(), "Restore of database '" + db.name()
 							+ "' from backup " + backup.id() + " failed: " + describe(ex), ex);
-			logger.warn("Restore of database '{}' from backup {} failed: {}", db.name(), backup.id(),
-					failure.getMessage());
+			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
 			throw failure;
@@ -660,8 +662,9 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/** Elapsed time to the millisecond, the precision manifests keep. */
 	private static Duration elapsedSince(long startNanos) {
-		return Duration.ofNanos(System.nanoTime() - startNanos);
+		return Duration.ofMillis((System.nanoTime() - startNanos) / 1_000_000);
 	}
 
 	private static String describe(Exception ex) {
