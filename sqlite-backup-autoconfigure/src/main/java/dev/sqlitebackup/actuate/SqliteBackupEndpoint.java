@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
@@ -117,6 +119,9 @@ public class SqliteBackupEndpoint {
 
 	}
 
+	// Actuator's JSON leaves out null values; the contract promises "operation": null and
+	// "safetyBackupId": null instead, so that clients can read those keys without checking.
+
 	/**
 	 * Every database the engine backs up.
 	 *
@@ -134,7 +139,7 @@ public class SqliteBackupEndpoint {
 	 * @param operation operation running on the database, or {@code null}
 	 */
 	public record DatabaseDescriptor(String name, List<BackupDescriptor> backups,
-			@Nullable OperationDescriptor operation) implements OperationResponseBody {
+			@JsonInclude(Include.ALWAYS) @Nullable OperationDescriptor operation) implements OperationResponseBody {
 
 	}
 
@@ -182,7 +187,8 @@ public class SqliteBackupEndpoint {
 	 * @param pageCount pages of the live database afterwards
 	 * @param durationMillis how long the restore took, safety backup included
 	 */
-	public record RestoreDescriptor(String database, String restoredFrom, @Nullable String safetyBackupId,
+	public record RestoreDescriptor(String database, String restoredFrom,
+			@JsonInclude(Include.ALWAYS) @Nullable String safetyBackupId,
 			String restoredAt, long pageCount, long durationMillis) implements OperationResponseBody {
 
 		static RestoreDescriptor of(RestoreResult result) {
