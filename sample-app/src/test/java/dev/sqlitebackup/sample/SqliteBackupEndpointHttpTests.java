@@ -56,6 +56,10 @@ class SqliteBackupEndpointHttpTests {
 		registry.add("spring.datasource.url", () -> "jdbc:sqlite:" + temp.resolve("db/notes.db"));
 		registry.add("sqlite.backup.directory", () -> temp.resolve("backups").toString());
 		registry.add("sqlite.backup.restore.enabled", () -> "true");
+		// No scheduled backup may take the database's lock in the middle of a test, and pruning
+		// must not delete backups that a test is about to look up.
+		registry.add("sqlite.backup.schedule.enabled", () -> "false");
+		registry.add("sqlite.backup.retention.keep-last", () -> "1000");
 	}
 
 	@LocalServerPort

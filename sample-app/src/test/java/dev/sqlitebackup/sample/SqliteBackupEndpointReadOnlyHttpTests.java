@@ -27,6 +27,7 @@ class SqliteBackupEndpointReadOnlyHttpTests {
 	static void temporaryFiles(DynamicPropertyRegistry registry) {
 		registry.add("spring.datasource.url", () -> "jdbc:sqlite:" + temp.resolve("notes.db"));
 		registry.add("sqlite.backup.directory", () -> temp.resolve("backups").toString());
+		registry.add("sqlite.backup.schedule.enabled", () -> "false");
 	}
 
 	@LocalServerPort

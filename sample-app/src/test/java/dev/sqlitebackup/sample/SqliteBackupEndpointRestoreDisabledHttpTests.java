@@ -29,6 +29,7 @@ class SqliteBackupEndpointRestoreDisabledHttpTests {
 	static void temporaryFiles(DynamicPropertyRegistry registry) {
 		registry.add("spring.datasource.url", () -> "jdbc:sqlite:" + temp.resolve("notes.db"));
 		registry.add("sqlite.backup.directory", () -> temp.resolve("backups").toString());
+		registry.add("sqlite.backup.schedule.enabled", () -> "false");
 	}
 
 	@LocalServerPort
