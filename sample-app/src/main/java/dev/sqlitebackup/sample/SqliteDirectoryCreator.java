@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
@@ -36,7 +37,7 @@ class SqliteDirectoryCreator implements BeanPostProcessor {
 	}
 
 	/** File of a SQLite URL, or {@code null} for in-memory databases and other drivers. */
-	static Path databaseFile(String url) {
+	static @Nullable Path databaseFile(String url) {
 		if (!url.startsWith(PREFIX)) {
 			return null;
 		}
