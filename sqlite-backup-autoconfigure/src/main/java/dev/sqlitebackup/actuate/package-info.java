@@ -1,6 +1,7 @@
 /**
- * Actuator support for SQLite backups: the {@code sqlitebackup} endpoint. It only exposes the
- * engine; every decision about how a backup is taken stays in {@link dev.sqlitebackup}.
+ * Actuator support for SQLite backups: the {@code sqlitebackup} endpoint, the health contributor
+ * and the metrics. It only exposes the engine; every decision about how a backup is taken stays in
+ * {@link dev.sqlitebackup}.
  */
 @NullMarked
 package dev.sqlitebackup.actuate;
