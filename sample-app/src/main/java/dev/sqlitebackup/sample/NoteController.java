@@ -3,6 +3,8 @@ package dev.sqlitebackup.sample;
 import java.time.Instant;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -42,11 +44,12 @@ public class NoteController {
 
 	@PostMapping
 	public ResponseEntity<Note> create(@RequestBody NewNote note) {
-		if (note.text() == null || note.text().isBlank()) {
+		String text = note.text();
+		if (text == null || text.isBlank()) {
 			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "A note needs a text");
 		}
 		Note created = this.jdbc.sql("INSERT INTO note (text, created_at) VALUES (?, ?) RETURNING id, text, created_at")
-			.params(note.text(), Instant.now().toString())
+			.params(text, Instant.now().toString())
 			.query(Note.class)
 			.single();
 		return ResponseEntity.status(HttpStatus.CREATED).body(created);
@@ -63,7 +66,7 @@ public class NoteController {
 	 *
 	 * @param text what the note says
 	 */
-	public record NewNote(String text) {
+	public record NewNote(@Nullable String text) {
 
 	}
 
