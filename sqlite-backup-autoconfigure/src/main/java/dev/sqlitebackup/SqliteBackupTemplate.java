@@ -350,7 +350,7 @@ public class SqliteBackupTemplate {
 			Facts facts = checkBeforeRestore(db, backup, stored.path());
 			String safetyBackupId = null;
 			if (safetyBackup) {
-				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
+				safetyBackupId = takeSafetyBackup(db, backup, operation);
 			}
 			LiveFacts live = readLive(db);
 			Path source = stored.path();
@@ -378,6 +378,17 @@ public class SqliteBackupTemplate {
 		}
 		finally {
 			deleteStaging(converted);
+		}
+	}
+
+	private String takeSafetyBackup(SqliteDatabase db, Backup backup, RunningOperation operation) {
+		try {
+			return backupLocked(db, BackupTrigger.SAFETY, operation).id();
+		}
+		catch (SqliteBackupException ex) {
+			throw new RestoreFailedException(db.name(), backup.id(), "Restore of database '" + db.name()
+					+ "' from backup " + backup.id() + " was not started because its safety backup failed ("
+					+ ex.getMessage() + "); the live database was not changed", ex);
 		}
 	}
 
