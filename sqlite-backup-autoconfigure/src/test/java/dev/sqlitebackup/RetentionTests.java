@@ -96,6 +96,7 @@ class RetentionTests {
 	@Test
 	void backupAndPruneAppliesRetentionAfterASuccessfulBackup() {
 		takeDailyBackups(3);
+		this.clock.advance(Duration.ofDays(1));
 		Backup newest = this.template.backupAndPrune("app", BackupTrigger.SCHEDULED, new RetentionPolicy(1, null));
 		assertThat(this.template.list("app")).extracting(Backup::id).containsExactly(newest.id());
 		assertThat(newest.trigger()).isEqualTo(BackupTrigger.SCHEDULED);
