@@ -103,8 +103,8 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 			registrar.afterPropertiesSet();
 			this.scheduler = scheduler;
 			this.registrar = registrar;
-			this.tasks.forEach((task) -> logger.info("Scheduled backups of database '{}' with cron '{}'",
-					((BackupJob) task.getRunnable()).database, task.getExpression()));
+			this.tasks.forEach((task) -> logger.info("Scheduled backup job {} with cron '{}'", task.getRunnable(),
+					task.getExpression()));
 		}
 	}
 
