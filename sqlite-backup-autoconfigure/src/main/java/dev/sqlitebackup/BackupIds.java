@@ -33,7 +33,7 @@ public final class BackupIds {
 
 	/** Whether the string has the shape of an id; says nothing about whether such a backup exists. */
 	public static boolean isWellFormed(String candidate) {
-		return candidate != null && candidate.length() == 25 && WELL_FORMED.matcher(candidate).matches();
+		return candidate != null && candidate.length() == 26 && WELL_FORMED.matcher(candidate).matches();
 	}
 
 }

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -160,7 +161,7 @@ public class SqliteBackupTemplate {
 
 	private Backup backupLocked(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
 		long started = System.nanoTime();
-		Instant createdAt = this.clock.instant();
+		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
 		try {
@@ -183,7 +184,7 @@ public class SqliteBackupTemplate {
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = asBackupFailure(db, id, ex);
 			deleteStaging(staging);
-			logger.warn("Backup of database '{}' failed: {}", db.name(), failure.getMessage());
+			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
 			throw failure;
@@ -196,7 +197,8 @@ public class SqliteBackupTemplate {
 		}
 		catch (IOException ex) {
 			throw new BackupFailedException(db.name(), id,
-					"Cannot prepare backup storage at " + this.store.describe() + ": " + describe(ex), ex);
+					"Backup of database '" + db.name() + "' failed: cannot prepare backup storage at "
+							+ this.store.describe() + ": " + describe(ex), ex);
 		}
 	}
 
@@ -259,7 +261,8 @@ public class SqliteBackupTemplate {
 		// For a backup the native code reports the destination's error code, which is where SQLite
 		// records backup errors, so a non-zero code is a real failure (BUSY, CANTOPEN, FULL, ...).
 		if (rc != SQLITE_OK) {
-			throw new BackupFailedException(db.name(), null, "SQLite could not copy the database into "
+			throw new BackupFailedException(db.name(), null, "Backup of database '" + db.name()
+					+ "' failed: SQLite could not copy it into "
 					+ staging.getParent() + ": " + SqliteConnections.describe(rc), null);
 		}
 	}
@@ -343,15 +346,15 @@ public class SqliteBackupTemplate {
 		Path converted = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			Facts facts = checkBeforeRestore(db, backup, stored.path());
+			String safetyBackupId = null;
+			if (safetyBackup) {
+				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
+			}
 			LiveFacts live = readLive(db);
 			Path source = stored.path();
 			if (live.needsPageSize(facts.pageSize())) {
 				converted = convertPageSize(db, backup, source, live.pageSize());
 				source = converted;
-			}
-			String safetyBackupId = null;
-			if (safetyBackup) {
-				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
 			}
 			long pageCount = copyIntoLive(db, backup, source, operation);
 			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
@@ -366,8 +369,7 @@ public class SqliteBackupTemplate {
 			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
 					: new RestoreFailedException(db.name(), backup.id(), "Restore of database '" + db.name()
 							+ "' from backup " + backup.id() + " failed: " + describe(ex), ex);
-			logger.warn("Restore of database '{}' from backup {} failed: {}", db.name(), backup.id(),
-					failure.getMessage());
+			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
 			throw failure;
@@ -459,35 +461,35 @@ public class SqliteBackupTemplate {
 							+ ((rc == 5 || rc == 6) ? ", the database stayed locked by another connection" : "")
 							+ "; the live database was not changed", null);
 				}
-				return confirm(db, backup, backupFile, false);
+				try (Connection live = connectToLive(db)) {
+					return confirm(db, backup, live, backupFile, false);
+				}
 			}
 		}
-		try (Connection pooled = db.dataSource().getConnection()) {
+		try (Connection pooled = db.dataSource().getConnection();
+				SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
 			SqliteConnections.nativeDb(pooled)
 				.restore("main", source.toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS,
 						busyRetries(), -1);
-			try (SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
-				return confirm(db, backup, backupFile, true);
-			}
+			// Same pooled connection: a single-connection pool has no second one to confirm with.
+			return confirm(db, backup, pooled, backupFile, true);
 		}
 	}
 
 	/** Compares the live database with the backup it should now hold. */
-	private long confirm(SqliteDatabase db, Backup backup, Connection backupFile, boolean compareContent)
-			throws SQLException {
-		try (Connection live = connectToLive(db)) {
-			long livePages = SqliteConnections.number(live, "PRAGMA page_count");
-			long backupPages = SqliteConnections.number(backupFile, "PRAGMA page_count");
-			boolean same = livePages == backupPages
-					&& SqliteConnections.schema(live).equals(SqliteConnections.schema(backupFile))
-					&& (!compareContent || ContentDigest.of(live).equals(ContentDigest.of(backupFile)));
-			if (!same) {
-				throw new RestoreFailedException(db.name(), backup.id(), "SQLite reported success but database '"
-						+ db.name() + "' does not hold backup " + backup.id()
-						+ " afterwards (was it locked by another connection?)", null);
-			}
-			return livePages;
+	private long confirm(SqliteDatabase db, Backup backup, Connection live, Connection backupFile,
+			boolean compareContent) throws SQLException {
+		long livePages = SqliteConnections.number(live, "PRAGMA page_count");
+		long backupPages = SqliteConnections.number(backupFile, "PRAGMA page_count");
+		boolean same = livePages == backupPages
+				&& SqliteConnections.schema(live).equals(SqliteConnections.schema(backupFile))
+				&& (!compareContent || ContentDigest.of(live).equals(ContentDigest.of(backupFile)));
+		if (!same) {
+			throw new RestoreFailedException(db.name(), backup.id(), "SQLite reported success but database '"
+					+ db.name() + "' does not hold backup " + backup.id()
+					+ " afterwards (was it locked by another connection?)", null);
 		}
+		return livePages;
 	}
 
 	private Connection connectToLive(SqliteDatabase db) throws SQLException {
@@ -660,8 +662,9 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/** Elapsed time to the millisecond, the precision manifests keep. */
 	private static Duration elapsedSince(long startNanos) {
-		return Duration.ofNanos(System.nanoTime() - startNanos);
+		return Duration.ofMillis((System.nanoTime() - startNanos) / 1_000_000);
 	}
 
 	private static String describe(Exception ex) {

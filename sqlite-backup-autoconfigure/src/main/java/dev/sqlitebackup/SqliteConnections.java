@@ -90,11 +90,19 @@ final class SqliteConnections {
 		return schema;
 	}
 
-	/** A readable name for a SQLite result code, such as {@code SQLITE_BUSY (5)}. */
+	/** A readable name for a SQLite result code, such as {@code SQLITE_FULL (13): disk full}. */
 	static String describe(int resultCode) {
 		SQLiteErrorCode code = SQLiteErrorCode.getErrorCode(resultCode);
 		String name = (code == SQLiteErrorCode.UNKNOWN_ERROR) ? "SQLite error" : code.name();
-		return name + " (" + resultCode + ")";
+		String meaning = switch (resultCode & 0xFF) {
+			case 5, 6 -> ": the database is locked";
+			case 10 -> ": disk I/O error";
+			case 13 -> ": disk full";
+			case 14 -> ": cannot open the file";
+			case 26 -> ": not a database";
+			default -> "";
+		};
+		return name + " (" + resultCode + ")" + meaning;
 	}
 
 }

@@ -41,8 +41,9 @@ public interface BackupStore {
 	void delete(Backup backup) throws IOException;
 
 	/**
-	 * Removes what crashed or failed operations left behind for the database (staging files,
-	 * bytes without a manifest). Called only while no operation on that database runs.
+	 * Finishes publishes that a crash interrupted after the backup was complete, and removes what
+	 * other crashed or failed operations left behind for the database. Called only while no
+	 * operation on that database runs.
 	 */
 	void cleanUp(String database) throws IOException;
 

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,9 @@ import dev.sqlitebackup.BackupIds;
  * Keeps backups in a local directory, one sub-directory per database:
  * {@code <directory>/<database>/<id>.sqlite} with its manifest {@code <id>.manifest} beside it,
  * and unfinished work in {@code <directory>/<database>/.staging/}. Staging lives on the same file
- * system as the published files so that publishing is an atomic rename.
+ * system as the published files so that publishing is an atomic rename. A data file is listed
+ * only with a readable manifest that describes it; bytes without a manifest are never
+ * listed and never deleted by this store (they may be a backup whose manifest someone removed).
  */
 public class LocalDirectoryBackupStore implements BackupStore {
 
@@ -73,21 +76,27 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		return backups;
 	}
 
-	private Backup readManifest(String database, Path manifest) {
+	private @Nullable Backup readManifest(String database, Path manifest) {
 		String fileName = manifest.getFileName().toString();
 		String id = fileName.substring(0, fileName.length() - MANIFEST_SUFFIX.length());
 		if (!BackupIds.isWellFormed(id)) {
 			return null;
 		}
+		return readManifest(database, manifest, dataFile(database, id));
+	}
+
+	/** The manifest's backup if it is readable and describes this file, which exists. */
+	private @Nullable Backup readManifest(String database, Path manifest, Path data) {
 		try (Reader reader = Files.newBufferedReader(manifest, StandardCharsets.ISO_8859_1)) {
 			Backup backup = ManifestFormat.read(reader);
-			if (!backup.id().equals(id) || !backup.database().equals(database)) {
+			String expectedFile = backup.id() + DATA_SUFFIX;
+			if (!expectedFile.equals(data.getFileName().toString()) || !backup.database().equals(database)) {
 				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", manifest, backup.id(),
 						backup.database());
 				return null;
 			}
-			if (!Files.isRegularFile(dataFile(database, id))) {
-				logger.warn("Skipping backup {} of database '{}': its data file is missing", id, database);
+			if (!Files.isRegularFile(data)) {
+				logger.warn("Skipping backup {} of database '{}': its data file is missing", backup.id(), database);
 				return null;
 			}
 			return backup;
@@ -113,15 +122,15 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
 		Path databaseDirectory = databaseDirectory(backup.database());
-		Path data = dataFile(backup.database(), backup.id());
+		Path stagedManifest = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
 		force(stagingFile);
-		Files.move(stagingFile, data, StandardCopyOption.ATOMIC_MOVE);
+		Files.writeString(stagedManifest, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1);
+		force(stagedManifest);
+		Files.move(stagingFile, dataFile(backup.database(), backup.id()), StandardCopyOption.ATOMIC_MOVE);
 		force(databaseDirectory);
-		// The manifest goes last: a crash before this line leaves bytes that are never listed.
-		Path manifestStaging = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
-		Files.writeString(manifestStaging, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1);
-		force(manifestStaging);
-		Files.move(manifestStaging, manifestFile(backup.database(), backup.id()), StandardCopyOption.ATOMIC_MOVE);
+		// A crash here leaves published bytes without a manifest: never listed, and cleanUp
+		// finishes the publish from the staged manifest.
+		Files.move(stagedManifest, manifestFile(backup.database(), backup.id()), StandardCopyOption.ATOMIC_MOVE);
 		force(databaseDirectory);
 		return backup;
 	}
@@ -143,28 +152,39 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public void cleanUp(String database) throws IOException {
-		Path databaseDirectory = databaseDirectory(database);
-		if (!Files.isDirectory(databaseDirectory)) {
+		Path staging = databaseDirectory(database).resolve(STAGING_DIRECTORY);
+		if (!Files.isDirectory(staging)) {
 			return;
 		}
-		Path staging = databaseDirectory.resolve(STAGING_DIRECTORY);
-		if (Files.isDirectory(staging)) {
-			try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
-				for (Path leftover : leftovers) {
-					logger.info("Removing staging leftover {}", leftover);
-					Files.deleteIfExists(leftover);
-				}
+		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + MANIFEST_SUFFIX)) {
+			for (Path manifest : manifests) {
+				finishInterruptedPublish(database, manifest);
 			}
 		}
-		try (DirectoryStream<Path> files = Files.newDirectoryStream(databaseDirectory, "*" + DATA_SUFFIX)) {
-			for (Path data : files) {
-				String name = data.getFileName().toString();
-				String id = name.substring(0, name.length() - DATA_SUFFIX.length());
-				if (BackupIds.isWellFormed(id) && !Files.exists(manifestFile(database, id))) {
-					logger.info("Removing backup data without a manifest (an interrupted publish): {}", data);
-					Files.deleteIfExists(data);
-				}
+		try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
+			for (Path leftover : leftovers) {
+				logger.info("Removing leftover of an interrupted backup: {}", leftover);
+				Files.deleteIfExists(leftover);
 			}
+		}
+	}
+
+	/**
+	 * A staged manifest whose bytes were already moved into place belongs to a publish that a crash
+	 * cut short between its two renames: the backup was complete and verified, so it is published.
+	 */
+	private void finishInterruptedPublish(String database, Path stagedManifest) throws IOException {
+		String fileName = stagedManifest.getFileName().toString();
+		String id = fileName.substring(0, fileName.length() - MANIFEST_SUFFIX.length());
+		Path data = dataFile(database, id);
+		if (!BackupIds.isWellFormed(id) || !Files.isRegularFile(data) || Files.exists(manifestFile(database, id))) {
+			return;
+		}
+		Backup backup = readManifest(database, stagedManifest, data);
+		if (backup != null) {
+			Files.move(stagedManifest, manifestFile(database, id), StandardCopyOption.ATOMIC_MOVE);
+			force(databaseDirectory(database));
+			logger.info("Finished publishing backup {} of database '{}' that a crash had interrupted", id, database);
 		}
 	}
 
