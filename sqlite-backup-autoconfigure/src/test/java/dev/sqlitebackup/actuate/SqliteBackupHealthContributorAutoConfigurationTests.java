@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -53,7 +54,7 @@ class SqliteBackupHealthContributorAutoConfigurationTests {
 
 	@Test
 	void runWhenHealthModuleIsAbsentShouldNotHaveIndicator() {
-		contextRunner().withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+		contextRunner().withClassLoader(new FilteredClassLoader(HealthIndicator.class))
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(SqliteBackupTemplate.class)
 				.doesNotHaveBean(SqliteBackupHealthIndicator.class));
