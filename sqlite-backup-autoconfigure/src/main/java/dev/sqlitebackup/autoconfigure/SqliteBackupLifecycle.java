@@ -55,8 +55,8 @@ final class SqliteBackupLifecycle implements SmartLifecycle {
 		if (busy.isEmpty()) {
 			return;
 		}
-		busy.forEach((status) -> logger.info("Waiting up to {} s for the {} of database '{}' to finish",
-				this.shutdownTimeout.toSeconds(), status.type().name().toLowerCase(), status.database()));
+		busy.forEach((status) -> logger.info("Waiting up to {} ms for the {} of database '{}' to finish",
+				this.shutdownTimeout.toMillis(), status.type().name().toLowerCase(), status.database()));
 		while (!busy.isEmpty() && System.nanoTime() < deadline) {
 			try {
 				Thread.sleep(POLL_MILLIS);

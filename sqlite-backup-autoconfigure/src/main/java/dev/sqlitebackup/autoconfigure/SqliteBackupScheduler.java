@@ -96,6 +96,8 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 			// Shutting down must not interrupt a running copy (interrupted file channels close);
 			// SqliteBackupLifecycle waits for it within the configured bound instead.
 			scheduler.setWaitForTasksToCompleteOnShutdown(true);
+			// Failures are logged by the job already; the default handler would log them again.
+			scheduler.setErrorHandler((failure) -> logger.debug("Scheduled backup failed", failure));
 			scheduler.initialize();
 			ScheduledTaskRegistrar registrar = new ScheduledTaskRegistrar();
 			registrar.setTaskScheduler(scheduler);
@@ -161,11 +163,14 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 				logger.warn("Scheduled backup of database '{}' skipped: {}", this.database, ex.getMessage());
 			}
 			catch (SqliteBackupException ex) {
-				// The engine has logged the reason and told the listeners; the next run is as planned.
-				logger.debug("Scheduled backup of database '{}' failed", this.database, ex);
+				// The engine has logged the reason and told the listeners. Rethrown only so that the
+				// scheduledtasks endpoint shows the run as failed; the scheduler's error handler
+				// swallows it and the next run happens as planned.
+				throw ex;
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Scheduled backup of database '{}' failed: {}", this.database, ex.toString(), ex);
+				throw ex;
 			}
 		}
 

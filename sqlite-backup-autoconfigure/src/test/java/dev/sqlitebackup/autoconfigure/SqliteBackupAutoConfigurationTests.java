@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -30,11 +31,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.config.TaskExecutionOutcome;
 import org.springframework.scheduling.config.TaskManagementConfigUtils;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
@@ -164,6 +168,75 @@ class SqliteBackupAutoConfigurationTests {
 					.untilAsserted(() -> assertThat(template.list("dataSource")).hasSize(2));
 				assertThat(template.list("dataSource")).allMatch((backup) -> backup.trigger() == BackupTrigger.SCHEDULED);
 			});
+	}
+
+	@Test
+	void runWhenScheduledBackupFailsShouldKeepRunning() throws Exception {
+		Path notADirectory = Files.createFile(this.dir.resolve("not-a-directory"));
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class, FailedBackups.class)
+			.withPropertyValues("sqlite.backup.schedule.cron=" + EVERY_SECOND,
+					"sqlite.backup.directory=" + notADirectory)
+			.run((context) -> {
+				List<BackupFailedEvent> failed = context.getBean(FailedBackups.class).events;
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(failed).hasSizeGreaterThanOrEqualTo(2));
+				assertThat(failed).allMatch((event) -> event.getTrigger() == BackupTrigger.SCHEDULED);
+				assertThat(context.getBean(SqliteBackupScheduler.class).getScheduledTasks()).singleElement()
+					.satisfies((task) -> assertThat(task.getTask().getLastExecutionOutcome().status())
+						.isEqualTo(TaskExecutionOutcome.Status.ERROR));
+			});
+	}
+
+	@Test
+	void runWhenContextClosesDuringBackupShouldWaitForItToFinish() {
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class).run((context) -> {
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			template.addListener(slowProgress(Duration.ofMillis(800)));
+			Thread backup = new Thread(() -> template.backup("dataSource"));
+			backup.start();
+			await().atMost(Duration.ofSeconds(5)).until(() -> template.currentOperation("dataSource").isPresent());
+			context.close();
+			assertThat(template.currentOperation("dataSource")).isEmpty();
+			backup.join(5000);
+			assertThat(template.list("dataSource")).hasSize(1);
+		});
+	}
+
+	@Test
+	void runWhenBackupOutlivesShutdownTimeoutShouldStopWaiting() {
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
+			.withPropertyValues("sqlite.backup.shutdown-timeout=200ms")
+			.run((context) -> {
+				SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+				template.addListener(slowProgress(Duration.ofSeconds(3)));
+				Thread backup = new Thread(() -> template.backup("dataSource"));
+				backup.start();
+				await().atMost(Duration.ofSeconds(5)).until(() -> template.currentOperation("dataSource").isPresent());
+				long started = System.nanoTime();
+				context.close();
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+				assertThat(template.currentOperation("dataSource")).isPresent();
+				backup.join(10000);
+			});
+	}
+
+	private static BackupListener slowProgress(Duration delay) {
+		AtomicBoolean slept = new AtomicBoolean();
+		return new BackupListener() {
+
+			@Override
+			public void progress(OperationStatus status) {
+				if (slept.compareAndSet(false, true)) {
+					try {
+						Thread.sleep(delay.toMillis());
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			}
+
+		};
 	}
 
 	@Test
