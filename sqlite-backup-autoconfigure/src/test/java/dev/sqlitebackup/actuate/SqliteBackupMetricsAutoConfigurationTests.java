@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,6 +45,14 @@ class SqliteBackupMetricsAutoConfigurationTests {
 			.withUserConfiguration(TestDataSources.SingleSqlite.class)
 			.withPropertyValues("test.dir=" + this.dir, "sqlite.backup.directory=" + this.dir.resolve("backups"))
 			.run((context) -> assertThat(context).hasSingleBean(SqliteBackupTemplate.class)
+				.doesNotHaveBean(SqliteBackupMetrics.class));
+	}
+
+	@Test
+	void runWhenMicrometerIsAbsentShouldNotHaveMetrics() {
+		contextRunner().withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(SqliteBackupTemplate.class)
 				.doesNotHaveBean(SqliteBackupMetrics.class));
 	}
 
