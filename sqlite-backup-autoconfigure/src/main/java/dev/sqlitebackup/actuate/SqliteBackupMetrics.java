@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
@@ -30,6 +32,8 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  */
 public class SqliteBackupMetrics implements BackupListener {
 
+	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupMetrics.class);
+
 	private static final String DATABASE = "database";
 
 	private final MeterRegistry registry;
@@ -40,7 +44,14 @@ public class SqliteBackupMetrics implements BackupListener {
 		this.registry = registry;
 		for (String database : template.getDatabaseNames()) {
 			LastBackup last = new LastBackup();
-			template.list(database).stream().findFirst().ifPresent(last::update);
+			try {
+				template.list(database).stream().findFirst().ifPresent(last::update);
+			}
+			catch (RuntimeException ex) {
+				// An unreadable store must not stop the application; the gauges fill in with the
+				// next backup.
+				logger.warn("Could not read the newest backup of database '{}': {}", database, ex.getMessage());
+			}
 			// Gauges hold their state weakly; this map keeps it alive as long as the bean.
 			this.lastBackups.put(database, last);
 			Gauge.builder("sqlite.backup.last.success.size", last, LastBackup::size)

@@ -154,7 +154,8 @@ public class SqliteBackupProperties {
 		private boolean enabled = true;
 
 		/**
-		 * Cron expression of the backup job, in the server's time zone.
+		 * Cron expression of the backup job (six fields, seconds first), in the server's time
+		 * zone.
 		 */
 		private String cron = "0 0 * * * *";
 

@@ -31,7 +31,8 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * scheduling is left exactly as it was: no {@code @EnableScheduling}, no {@code TaskScheduler}
  * bean, and a long backup never delays the application's own {@code @Scheduled} methods (Boot's
  * scheduler has one thread by default). This class is a {@link ScheduledTaskHolder}, which is how
- * the actuator's {@code scheduledtasks} endpoint discovers tasks, so the job is listed there.
+ * the actuator's {@code scheduledtasks} endpoint discovers tasks, so the job is listed there
+ * whether or not the application enabled scheduling for itself.
  *
  * <p>
  * Runs never overlap: a cron task is rescheduled only after its run returned, and the single
@@ -41,8 +42,8 @@ import dev.sqlitebackup.SqliteBackupTemplate;
 public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycle {
 
 	/**
-	 * Lifecycle phase: after the web server, so that scheduling starts before requests arrive and
-	 * stops after they ended.
+	 * Lifecycle phase, below the web server's: the job starts before requests arrive and stops
+	 * after the server stopped taking them.
 	 */
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 

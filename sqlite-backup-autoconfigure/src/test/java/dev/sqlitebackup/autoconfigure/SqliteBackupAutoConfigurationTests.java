@@ -21,8 +21,10 @@ import org.springframework.boot.actuate.autoconfigure.scheduling.ScheduledTasksE
 import org.springframework.boot.actuate.scheduling.ScheduledTasksEndpoint;
 import org.springframework.boot.actuate.scheduling.ScheduledTasksEndpoint.CronTaskDescriptor;
 import org.springframework.boot.actuate.scheduling.ScheduledTasksEndpoint.TaskDescriptor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
@@ -61,6 +63,14 @@ class SqliteBackupAutoConfigurationTests {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(SqliteBackupAutoConfiguration.class))
 			.withPropertyValues("test.dir=" + this.dir, "sqlite.backup.directory=" + this.dir.resolve("backups"));
+	}
+
+	@Test
+	void autoConfigurationsAreRegisteredForImport() {
+		assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader())).contains(
+				SqliteBackupAutoConfiguration.class.getName(),
+				"dev.sqlitebackup.actuate.SqliteBackupHealthContributorAutoConfiguration",
+				"dev.sqlitebackup.actuate.SqliteBackupMetricsAutoConfiguration");
 	}
 
 	@Test
