@@ -293,7 +293,9 @@ public class SqliteBackupTemplate {
 					"Backup of database '" + db.name() + "' failed verification: " + ex.getMessage()
 							+ " (the live database may be damaged; run PRAGMA integrity_check on it)");
 		}
-		if (facts.pageCount() != snapshot.pageCount()) {
+		// A database that was never written has no pages yet; its copy gets page 1 when it is switched
+		// to rollback-journal mode.
+		if (facts.pageCount() != Math.max(1, snapshot.pageCount())) {
 			throw new BackupVerificationException(db.name(), id, "Backup of database '" + db.name() + "' has "
 					+ facts.pageCount() + " pages but the snapshot had " + snapshot.pageCount());
 		}

@@ -79,6 +79,19 @@ class BackupRoundTripTests {
 		assertThat(template.get("app", first.id())).isEqualTo(first);
 	}
 
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "WAL", "DELETE" })
+	void emptyDatabaseIsBackedUpAndRestored(Mode mode) throws Exception {
+		this.dataSource = TestDatabases.create(this.temp.resolve("app.db"), mode, false);
+		SqliteBackupTemplate template = template(this.dataSource);
+		Backup backup = template.backup("app");
+		TestDatabases.createNotes(this.dataSource, "created after the backup");
+		template.restore("app", backup.id());
+		try (Connection connection = this.dataSource.getConnection()) {
+			assertThat(TestDatabases.queryLong(connection, "SELECT count(*) FROM sqlite_schema")).isZero();
+		}
+	}
+
 	private SqliteBackupTemplate template(DataSource dataSource) {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
 				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults());

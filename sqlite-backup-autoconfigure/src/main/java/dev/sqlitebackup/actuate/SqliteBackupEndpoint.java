@@ -1,0 +1,230 @@
+package dev.sqlitebackup.actuate;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.OperationStatus;
+import dev.sqlitebackup.RestoreResult;
+import dev.sqlitebackup.SqliteBackupTemplate;
+
+/**
+ * {@link Endpoint @Endpoint} that lists the backups of every SQLite database, takes a backup and,
+ * when allowed, restores one. HTTP statuses are added by {@link SqliteBackupEndpointWebExtension}.
+ */
+@Endpoint(id = "sqlitebackup")
+public class SqliteBackupEndpoint {
+
+	private final SqliteBackupTemplate template;
+
+	private final boolean restoreEnabled;
+
+	private final boolean safetyBackup;
+
+	/**
+	 * Creates an endpoint for the given template.
+	 * @param template engine that does the work
+	 * @param restoreEnabled whether the write operation may restore a backup
+	 * @param safetyBackup whether a restore first backs up the state it replaces
+	 */
+	public SqliteBackupEndpoint(SqliteBackupTemplate template, boolean restoreEnabled, boolean safetyBackup) {
+		this.template = Objects.requireNonNull(template, "template");
+		this.restoreEnabled = restoreEnabled;
+		this.safetyBackup = safetyBackup;
+	}
+
+	/** Every database with its backups (newest first) and the operation running on it, if any. */
+	@ReadOperation
+	public DatabasesDescriptor databases() {
+		List<DatabaseDescriptor> databases = this.template.getDatabaseNames()
+			.stream()
+			.sorted()
+			.map(this::database)
+			.toList();
+		return new DatabasesDescriptor(databases);
+	}
+
+	/**
+	 * One database with its backups (newest first) and the operation running on it, if any.
+	 * @throws dev.sqlitebackup.DatabaseNotFoundException when there is no such database
+	 */
+	@ReadOperation
+	public DatabaseDescriptor database(@Selector String database) {
+		// The running operation is read before the listing so that a backup finishing in between
+		// shows up as listed rather than disappearing from both.
+		OperationDescriptor operation = this.template.currentOperation(database)
+			.map(OperationDescriptor::of)
+			.orElse(null);
+		List<BackupDescriptor> backups = this.template.list(database).stream().map(BackupDescriptor::of).toList();
+		return new DatabaseDescriptor(database, backups, operation);
+	}
+
+	/**
+	 * Takes a backup ({@code action=backup}) or restores one ({@code action=restore} with a
+	 * {@code backupId}).
+	 * @param database name of the database
+	 * @param action {@code backup} or {@code restore}
+	 * @param backupId id of the backup to restore; only for a restore
+	 * @return a {@link BackupDescriptor} or a {@link RestoreDescriptor}
+	 * @throws InvalidEndpointRequestException when the action or the id is missing
+	 * @throws RestoreDisabledException when asked to restore while restores are turned off
+	 */
+	@WriteOperation
+	public OperationResponseBody perform(@Selector String database, @Nullable String action,
+			@Nullable String backupId) {
+		Action requested = Action.from(action);
+		if (requested == Action.BACKUP) {
+			return BackupDescriptor.of(this.template.backup(database));
+		}
+		// Checked before anything else so that a refused restore touches nothing, not even the store.
+		if (!this.restoreEnabled) {
+			throw new RestoreDisabledException(database);
+		}
+		if (backupId == null || backupId.isEmpty()) {
+			throw new InvalidEndpointRequestException("A restore needs a backupId", "Missing backupId");
+		}
+		return RestoreDescriptor.of(this.template.restore(database, backupId, this.safetyBackup));
+	}
+
+	private enum Action {
+
+		BACKUP, RESTORE;
+
+		static Action from(@Nullable String action) {
+			if (action == null || action.isBlank()) {
+				throw new InvalidEndpointRequestException("Missing action, expected 'backup' or 'restore'",
+						"Missing action");
+			}
+			return switch (action.trim().toLowerCase(Locale.ROOT)) {
+				case "backup" -> BACKUP;
+				case "restore" -> RESTORE;
+				// The value is not echoed: it comes from the request and may be anything.
+				default -> throw new InvalidEndpointRequestException("Unknown action, expected 'backup' or 'restore'",
+						"Unknown action");
+			};
+		}
+
+	}
+
+	// Actuator's JSON leaves out null values; the contract promises "operation": null and
+	// "safetyBackupId": null instead, so that clients can read those keys without checking.
+
+	/**
+	 * Every database the engine backs up.
+	 *
+	 * @param databases the databases, by name
+	 */
+	public record DatabasesDescriptor(List<DatabaseDescriptor> databases) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * One database, its backups and its running operation.
+	 *
+	 * @param name name of the database (its {@code DataSource} bean name)
+	 * @param backups published backups, newest first
+	 * @param operation operation running on the database, or {@code null}
+	 */
+	public record DatabaseDescriptor(String name, List<BackupDescriptor> backups,
+			@JsonInclude(Include.ALWAYS) @Nullable OperationDescriptor operation) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * One published backup, as its manifest records it.
+	 *
+	 * @param id opaque id that sorts by creation time
+	 * @param database name of the database it was taken from
+	 * @param createdAt when the snapshot was taken, ISO-8601 in UTC
+	 * @param sizeBytes size of the stored file
+	 * @param sha256 hex SHA-256 of the stored file
+	 * @param pageSize SQLite page size
+	 * @param pageCount number of pages
+	 * @param journalMode journal mode of the source database
+	 * @param sqliteVersion SQLite version that took it
+	 * @param compression codec of the stored bytes ({@code none} for a plain SQLite file)
+	 * @param verified whether it passed verification
+	 * @param verification which check was run ({@code none}, {@code quick}, {@code full})
+	 * @param durationMillis how long the backup took
+	 * @param trigger why it was taken ({@code manual}, {@code scheduled}, {@code safety})
+	 * @param safetyBackup whether a restore took it of the state it replaced
+	 */
+	public record BackupDescriptor(String id, String database, String createdAt, long sizeBytes, String sha256,
+			int pageSize, long pageCount, String journalMode, String sqliteVersion, String compression,
+			boolean verified, String verification, long durationMillis, String trigger,
+			boolean safetyBackup) implements OperationResponseBody {
+
+		static BackupDescriptor of(Backup backup) {
+			return new BackupDescriptor(backup.id(), backup.database(), iso(backup.createdAt()), backup.sizeBytes(),
+					backup.sha256(), backup.pageSize(), backup.pageCount(), backup.journalMode(),
+					backup.sqliteVersion(), backup.compression(), backup.verified(), lower(backup.verification()),
+					backup.duration().toMillis(), lower(backup.trigger()), backup.isSafetyBackup());
+		}
+
+	}
+
+	/**
+	 * Outcome of a restore.
+	 *
+	 * @param database name of the restored database
+	 * @param restoredFrom id of the backup that is now the live state
+	 * @param safetyBackupId id of the backup of the replaced state, or {@code null} when safety
+	 * backups are off
+	 * @param restoredAt when the restore finished, ISO-8601 in UTC
+	 * @param pageCount pages of the live database afterwards
+	 * @param durationMillis how long the restore took, safety backup included
+	 */
+	public record RestoreDescriptor(String database, String restoredFrom,
+			@JsonInclude(Include.ALWAYS) @Nullable String safetyBackupId,
+			String restoredAt, long pageCount, long durationMillis) implements OperationResponseBody {
+
+		static RestoreDescriptor of(RestoreResult result) {
+			return new RestoreDescriptor(result.database(), result.restoredFrom(), result.safetyBackupId(),
+					iso(result.restoredAt()), result.pageCount(), result.duration().toMillis());
+		}
+
+	}
+
+	/**
+	 * Operation running on a database, with its progress.
+	 *
+	 * @param type {@code backup}, {@code restore} or {@code prune}
+	 * @param startedAt when it started, ISO-8601 in UTC
+	 * @param pagesDone pages copied so far
+	 * @param pagesTotal pages to copy, 0 while unknown
+	 * @param percentDone progress from 0 to 100
+	 */
+	public record OperationDescriptor(String type, String startedAt, long pagesDone, long pagesTotal,
+			int percentDone) {
+
+		static OperationDescriptor of(OperationStatus status) {
+			return new OperationDescriptor(lower(status.type()), iso(status.startedAt()), status.pagesDone(),
+					status.pagesTotal(), (int) Math.floor(status.fractionDone() * 100));
+		}
+
+	}
+
+	// Instants and enums are turned into strings here, so that the JSON does not depend on how the
+	// application configures its JSON mapper.
+	private static String iso(Instant instant) {
+		return instant.toString();
+	}
+
+	private static String lower(Enum<?> value) {
+		return value.name().toLowerCase(Locale.ROOT);
+	}
+
+}

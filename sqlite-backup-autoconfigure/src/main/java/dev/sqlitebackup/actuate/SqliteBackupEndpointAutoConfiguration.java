@@ -1,0 +1,41 @@
+package dev.sqlitebackup.actuate;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} for the
+ * {@link SqliteBackupEndpoint}.
+ */
+@AutoConfiguration(afterName = "dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration")
+@ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
+@ConditionalOnBean(SqliteBackupTemplate.class)
+@ConditionalOnAvailableEndpoint(SqliteBackupEndpoint.class)
+@EnableConfigurationProperties(SqliteBackupProperties.class)
+public final class SqliteBackupEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	SqliteBackupEndpoint sqliteBackupEndpoint(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		SqliteBackupProperties.Restore restore = properties.getRestore();
+		return new SqliteBackupEndpoint(template, restore.isEnabled(), restore.isSafetyBackup());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(SqliteBackupEndpoint.class)
+	@ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
+	SqliteBackupEndpointWebExtension sqliteBackupEndpointWebExtension(SqliteBackupEndpoint endpoint) {
+		return new SqliteBackupEndpointWebExtension(endpoint);
+	}
+
+}
