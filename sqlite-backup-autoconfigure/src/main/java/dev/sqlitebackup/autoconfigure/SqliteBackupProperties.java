@@ -2,6 +2,8 @@ package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +23,8 @@ public class SqliteBackupProperties {
 	private boolean enabled = true;
 
 	/**
-	 * Directory where backups are kept, one sub-directory per database.
+	 * Directory where backups are kept, one sub-directory per database. A relative path is
+	 * resolved against the working directory.
 	 */
 	private Path directory = Path.of("backups");
 
@@ -30,11 +33,29 @@ public class SqliteBackupProperties {
 	 */
 	private VerifyMode verify = VerifyMode.QUICK;
 
+	/**
+	 * How long a copy waits for locks held by the application before it gives up.
+	 */
+	private Duration busyTimeout = Duration.ofSeconds(5);
+
+	/**
+	 * How long application shutdown waits for a running backup or restore to finish.
+	 */
+	private Duration shutdownTimeout = Duration.ofSeconds(30);
+
 	private final Schedule schedule = new Schedule();
 
 	private final Retention retention = new Retention();
 
 	private final Restore restore = new Restore();
+
+	private final Health health = new Health();
+
+	/**
+	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
+	 * shared ones: "directory", "schedule.enabled" and "schedule.cron".
+	 */
+	private final Map<String, Database> databases = new LinkedHashMap<>();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -60,6 +81,22 @@ public class SqliteBackupProperties {
 		this.verify = verify;
 	}
 
+	public Duration getBusyTimeout() {
+		return this.busyTimeout;
+	}
+
+	public void setBusyTimeout(Duration busyTimeout) {
+		this.busyTimeout = busyTimeout;
+	}
+
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
 	public Schedule getSchedule() {
 		return this.schedule;
 	}
@@ -70,6 +107,40 @@ public class SqliteBackupProperties {
 
 	public Restore getRestore() {
 		return this.restore;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
+	public Map<String, Database> getDatabases() {
+		return this.databases;
+	}
+
+	/**
+	 * Directory that backups of a database are kept in: its override, else the shared one.
+	 */
+	public Path directoryOf(String database) {
+		Database overrides = this.databases.get(database);
+		return (overrides != null && overrides.getDirectory() != null) ? overrides.getDirectory() : this.directory;
+	}
+
+	/**
+	 * Whether a database is backed up on a schedule: its override, else the shared setting.
+	 */
+	public boolean isScheduled(String database) {
+		Database overrides = this.databases.get(database);
+		Boolean enabled = (overrides != null) ? overrides.getSchedule().getEnabled() : null;
+		return (enabled != null) ? enabled : this.schedule.isEnabled();
+	}
+
+	/**
+	 * Cron expression of a database's scheduled backup: its override, else the shared one.
+	 */
+	public String cronOf(String database) {
+		Database overrides = this.databases.get(database);
+		String cron = (overrides != null) ? overrides.getSchedule().getCron() : null;
+		return (cron != null) ? cron : this.schedule.getCron();
 	}
 
 	/**
@@ -83,7 +154,8 @@ public class SqliteBackupProperties {
 		private boolean enabled = true;
 
 		/**
-		 * Cron expression of the backup job, in the server's time zone.
+		 * Cron expression of the backup job (six fields, seconds first), in the server's time
+		 * zone.
 		 */
 		private String cron = "0 0 * * * *";
 
@@ -111,12 +183,13 @@ public class SqliteBackupProperties {
 	public static class Retention {
 
 		/**
-		 * Maximum number of backups to keep per database.
+		 * Maximum number of backups to keep per database, safety backups included. The newest
+		 * verified backup is always kept.
 		 */
 		private @Nullable Integer keepLast = 24;
 
 		/**
-		 * Maximum age of a backup before pruning deletes it.
+		 * Maximum age of a backup before pruning deletes it. Unset keeps backups regardless of age.
 		 */
 		private @Nullable Duration maxAge;
 
@@ -139,7 +212,87 @@ public class SqliteBackupProperties {
 	}
 
 	/**
-	 * Restores.
+	 * Health contributor.
+	 */
+	public static class Health {
+
+		/**
+		 * Age of the newest backup above which a database is reported down. Unset derives it from
+		 * the schedule: twice the longest gap between two scheduled runs in the coming week.
+		 */
+		private @Nullable Duration maxAge;
+
+		public @Nullable Duration getMaxAge() {
+			return this.maxAge;
+		}
+
+		public void setMaxAge(@Nullable Duration maxAge) {
+			this.maxAge = maxAge;
+		}
+
+	}
+
+	/**
+	 * Settings of one database that override the shared ones.
+	 */
+	public static class Database {
+
+		/**
+		 * Directory where backups of this database are kept, in a sub-directory named after it.
+		 */
+		private @Nullable Path directory;
+
+		private final DatabaseSchedule schedule = new DatabaseSchedule();
+
+		public @Nullable Path getDirectory() {
+			return this.directory;
+		}
+
+		public void setDirectory(@Nullable Path directory) {
+			this.directory = directory;
+		}
+
+		public DatabaseSchedule getSchedule() {
+			return this.schedule;
+		}
+
+	}
+
+	/**
+	 * Scheduled backup job of one database.
+	 */
+	public static class DatabaseSchedule {
+
+		/**
+		 * Whether to take backups of this database on a schedule.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Cron expression of this database's backup job, in the server's time zone.
+		 */
+		private @Nullable String cron;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getCron() {
+			return this.cron;
+		}
+
+		public void setCron(@Nullable String cron) {
+			this.cron = cron;
+		}
+
+	}
+
+	/**
+	 * Restores through the actuator endpoint.
 	 */
 	public static class Restore {
 

@@ -1,0 +1,119 @@
+package dev.sqlitebackup.actuate;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupListener;
+import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.SqliteBackupTemplate;
+
+/**
+ * Health of the backups of every database: down when the newest backup of a database is older than
+ * its maximum age, or when the last backup attempt failed; details per database. A database that
+ * has no backup yet counts its age from the application's start, so that a fresh deployment is not
+ * down before its first scheduled run, yet one that never gets a backup goes down.
+ *
+ * <p>
+ * It learns about failed attempts as a {@link BackupListener} of the template, so only attempts
+ * since the application started count.
+ */
+public class SqliteBackupHealthIndicator extends AbstractHealthIndicator implements BackupListener {
+
+	private final SqliteBackupTemplate template;
+
+	private final Function<String, @Nullable Duration> maxAges;
+
+	private final Clock clock;
+
+	private final Instant startedAt;
+
+	private final Map<String, Failure> lastFailures = new ConcurrentHashMap<>();
+
+	/**
+	 * Creates an indicator.
+	 * @param template the template whose databases are checked
+	 * @param maxAges maximum age of the newest backup by database name, {@code null} for no limit
+	 */
+	public SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges) {
+		this(template, maxAges, Clock.systemUTC());
+	}
+
+	SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges,
+			Clock clock) {
+		super("SQLite backup health check failed");
+		this.template = template;
+		this.maxAges = maxAges;
+		this.clock = clock;
+		this.startedAt = clock.instant();
+	}
+
+	@Override
+	public void backupCompleted(Backup backup) {
+		this.lastFailures.remove(backup.database());
+	}
+
+	@Override
+	public void backupFailed(String database, BackupTrigger trigger, Duration elapsed, Exception failure) {
+		this.lastFailures.put(database, new Failure(this.clock.instant(), trigger, String.valueOf(failure.getMessage())));
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		boolean down = false;
+		Map<String, Object> databases = new LinkedHashMap<>();
+		for (String database : this.template.getDatabaseNames().stream().sorted().toList()) {
+			Map<String, Object> details = new LinkedHashMap<>();
+			boolean healthy = check(database, details);
+			details.put("status", healthy ? Status.UP.getCode() : Status.DOWN.getCode());
+			databases.put(database, details);
+			down |= !healthy;
+		}
+		builder.status(down ? Status.DOWN : Status.UP).withDetail("databases", databases);
+	}
+
+	private boolean check(String database, Map<String, Object> details) {
+		boolean healthy = true;
+		Instant now = this.clock.instant();
+		Optional<Backup> newest = this.template.list(database).stream().findFirst();
+		newest.ifPresent((backup) -> {
+			details.put("newestBackup", backup.id());
+			details.put("newestBackupAt", backup.createdAt().toString());
+		});
+		Duration maxAge = this.maxAges.apply(database);
+		if (maxAge != null) {
+			details.put("maxAge", maxAge.toString());
+			Instant since = newest.map(Backup::createdAt).orElse(this.startedAt);
+			if (Duration.between(since, now).compareTo(maxAge) > 0) {
+				healthy = false;
+				details.put("reason", newest.isPresent() ? "newest backup is older than " + maxAge
+						: "no backup since the application started " + Duration.between(since, now).toSeconds()
+								+ " s ago");
+			}
+		}
+		Failure failure = this.lastFailures.get(database);
+		if (failure != null) {
+			healthy = false;
+			details.put("lastFailure", Map.of("at", failure.at().toString(), "trigger",
+					failure.trigger().name().toLowerCase(), "message", failure.message()));
+			details.putIfAbsent("reason", "last backup attempt failed");
+		}
+		return healthy;
+	}
+
+	private record Failure(Instant at, BackupTrigger trigger, String message) {
+	}
+
+}

@@ -1,0 +1,141 @@
+package dev.sqlitebackup.actuate;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupListener;
+import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.RestoreResult;
+import dev.sqlitebackup.SqliteBackupTemplate;
+
+/**
+ * Micrometer meters for backups and restores, per database:
+ * <ul>
+ * <li>{@code sqlite.backup} and {@code sqlite.restore}: timers tagged {@code database} and
+ * {@code outcome} ({@code success} or {@code failure}); backups also by {@code trigger}.</li>
+ * <li>{@code sqlite.backup.failures} and {@code sqlite.restore.failures}: counters of failed
+ * attempts.</li>
+ * <li>{@code sqlite.backup.last.success.size} (bytes) and {@code sqlite.backup.last.success.time}
+ * (seconds since the epoch): the newest successful backup, read from the store at startup and
+ * updated after every backup; {@code NaN} while a database has none.</li>
+ * </ul>
+ */
+public class SqliteBackupMetrics implements BackupListener {
+
+	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupMetrics.class);
+
+	private static final String DATABASE = "database";
+
+	private final MeterRegistry registry;
+
+	private final Map<String, LastBackup> lastBackups = new ConcurrentHashMap<>();
+
+	public SqliteBackupMetrics(SqliteBackupTemplate template, MeterRegistry registry) {
+		this.registry = registry;
+		for (String database : template.getDatabaseNames()) {
+			LastBackup last = new LastBackup();
+			try {
+				template.list(database).stream().findFirst().ifPresent(last::update);
+			}
+			catch (RuntimeException ex) {
+				// An unreadable store must not stop the application; the gauges fill in with the
+				// next backup.
+				logger.warn("Could not read the newest backup of database '{}': {}", database, ex.getMessage());
+			}
+			// Gauges hold their state weakly; this map keeps it alive as long as the bean.
+			this.lastBackups.put(database, last);
+			Gauge.builder("sqlite.backup.last.success.size", last, LastBackup::size)
+				.description("Size of the newest successful backup")
+				.baseUnit(BaseUnits.BYTES)
+				.tag(DATABASE, database)
+				.register(registry);
+			Gauge.builder("sqlite.backup.last.success.time", last, LastBackup::epochSeconds)
+				.description("When the newest successful backup was taken, in seconds since the epoch")
+				.baseUnit("seconds")
+				.tag(DATABASE, database)
+				.register(registry);
+			failureCounter("sqlite.backup.failures", database);
+			failureCounter("sqlite.restore.failures", database);
+		}
+	}
+
+	@Override
+	public void backupCompleted(Backup backup) {
+		backupTimer(backup.database(), backup.trigger(), "success").record(backup.duration());
+		LastBackup last = this.lastBackups.get(backup.database());
+		if (last != null) {
+			last.update(backup);
+		}
+	}
+
+	@Override
+	public void backupFailed(String database, BackupTrigger trigger, Duration elapsed, Exception failure) {
+		backupTimer(database, trigger, "failure").record(elapsed);
+		failureCounter("sqlite.backup.failures", database).increment();
+	}
+
+	@Override
+	public void restoreCompleted(RestoreResult result) {
+		restoreTimer(result.database(), "success").record(result.duration());
+	}
+
+	@Override
+	public void restoreFailed(String database, String backupId, Duration elapsed, Exception failure) {
+		restoreTimer(database, "failure").record(elapsed);
+		failureCounter("sqlite.restore.failures", database).increment();
+	}
+
+	private Timer backupTimer(String database, BackupTrigger trigger, String outcome) {
+		return Timer.builder("sqlite.backup")
+			.description("Backups of SQLite databases")
+			.tag(DATABASE, database)
+			.tag("trigger", trigger.name().toLowerCase())
+			.tag("outcome", outcome)
+			.register(this.registry);
+	}
+
+	private Timer restoreTimer(String database, String outcome) {
+		return Timer.builder("sqlite.restore")
+			.description("Restores of SQLite databases")
+			.tag(DATABASE, database)
+			.tag("outcome", outcome)
+			.register(this.registry);
+	}
+
+	private Counter failureCounter(String name, String database) {
+		return Counter.builder(name).description("Failed attempts").tag(DATABASE, database).register(this.registry);
+	}
+
+	/** The newest successful backup of one database, as gauges read it. */
+	private static final class LastBackup {
+
+		private volatile double size = Double.NaN;
+
+		private volatile double epochSeconds = Double.NaN;
+
+		void update(Backup backup) {
+			this.size = backup.sizeBytes();
+			this.epochSeconds = backup.createdAt().toEpochMilli() / 1000.0;
+		}
+
+		double size() {
+			return this.size;
+		}
+
+		double epochSeconds() {
+			return this.epochSeconds;
+		}
+
+	}
+
+}

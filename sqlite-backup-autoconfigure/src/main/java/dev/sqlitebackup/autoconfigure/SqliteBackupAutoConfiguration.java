@@ -1,0 +1,97 @@
+package dev.sqlitebackup.autoconfigure;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+
+import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+
+/**
+ * Auto-configuration for SQLite backups: finds every SQLite {@link DataSource} (named by its bean
+ * name) and wires the engine for them, with a scheduled backup job and application events. Each
+ * bean backs off when the application defines its own.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@ConditionalOnClass({ SQLiteConnection.class, DataSource.class })
+@ConditionalOnBean(DataSource.class)
+@ConditionalOnBooleanProperty(name = "sqlite.backup.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(SqliteBackupProperties.class)
+public final class SqliteBackupAutoConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupAutoConfiguration.class);
+
+	@Bean
+	@ConditionalOnMissingBean
+	BackupStore sqliteBackupStore(SqliteBackupProperties properties) {
+		BackupStore defaultStore = new LocalDirectoryBackupStore(properties.getDirectory());
+		Map<String, BackupStore> stores = new LinkedHashMap<>();
+		properties.getDatabases().forEach((database, overrides) -> {
+			Path directory = overrides.getDirectory();
+			if (directory != null) {
+				stores.put(database, new LocalDirectoryBackupStore(directory));
+			}
+		});
+		return stores.isEmpty() ? defaultStore : new PerDatabaseBackupStore(defaultStore, stores);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SqliteBackupTemplate sqliteBackupTemplate(Map<String, DataSource> dataSources, BackupStore store,
+			SqliteBackupProperties properties) {
+		List<SqliteDatabase> databases = SqliteDataSources.find(dataSources);
+		if (databases.isEmpty()) {
+			logger.info("No SQLite DataSource among {}: nothing to back up", dataSources.keySet());
+		}
+		else {
+			logger.info("Backing up SQLite databases {} to {}",
+					databases.stream().map(SqliteDatabase::name).toList(), store.describe());
+		}
+		BackupOptions options = BackupOptions.defaults()
+			.withVerifyMode(properties.getVerify())
+			.withSafetyBackup(properties.getRestore().isSafetyBackup())
+			.withBusyTimeout(properties.getBusyTimeout());
+		return new SqliteBackupTemplate(databases, store, options);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SqliteBackupScheduler sqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		return new SqliteBackupScheduler(template, properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SqliteBackupLifecycle sqliteBackupLifecycle(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		return new SqliteBackupLifecycle(template, properties.getShutdownTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BackupEventPublisher sqliteBackupEventPublisher(SqliteBackupTemplate template,
+			ApplicationEventPublisher eventPublisher) {
+		BackupEventPublisher publisher = new BackupEventPublisher(template, eventPublisher);
+		template.addListener(publisher);
+		return publisher;
+	}
+
+}

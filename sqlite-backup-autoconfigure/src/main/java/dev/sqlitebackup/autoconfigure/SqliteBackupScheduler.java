@@ -1,0 +1,186 @@
+package dev.sqlitebackup.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.scheduling.config.CronTask;
+import org.springframework.scheduling.config.ScheduledTask;
+import org.springframework.scheduling.config.ScheduledTaskHolder;
+import org.springframework.scheduling.config.ScheduledTaskRegistrar;
+import org.springframework.scheduling.support.CronExpression;
+
+import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.OperationInProgressException;
+import dev.sqlitebackup.RetentionPolicy;
+import dev.sqlitebackup.SqliteBackupException;
+import dev.sqlitebackup.SqliteBackupTemplate;
+
+/**
+ * Runs the scheduled backup job: one cron task per database, each taking a backup and then
+ * applying retention under one hold of the database.
+ *
+ * <p>
+ * The job runs on a private single-thread scheduler that is not a bean, so the application's own
+ * scheduling is left exactly as it was: no {@code @EnableScheduling}, no {@code TaskScheduler}
+ * bean, and a long backup never delays the application's own {@code @Scheduled} methods (Boot's
+ * scheduler has one thread by default). This class is a {@link ScheduledTaskHolder}, which is how
+ * the actuator's {@code scheduledtasks} endpoint discovers tasks, so the job is listed there
+ * whether or not the application enabled scheduling for itself.
+ *
+ * <p>
+ * Runs never overlap: a cron task is rescheduled only after its run returned, and the single
+ * thread runs one database at a time. A failed run is logged (by the engine, with its reason),
+ * reported to the listeners (events, metrics, health), and the next run happens as planned.
+ */
+public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycle {
+
+	/**
+	 * Lifecycle phase, below the web server's: the job starts before requests arrive and stops
+	 * after the server stopped taking them.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupScheduler.class);
+
+	private final SqliteBackupTemplate template;
+
+	private final RetentionPolicy retention;
+
+	private final List<CronTask> tasks = new ArrayList<>();
+
+	private final Object monitor = new Object();
+
+	private @Nullable ThreadPoolTaskScheduler scheduler;
+
+	private @Nullable ScheduledTaskRegistrar registrar;
+
+	public SqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		this.template = template;
+		this.retention = new RetentionPolicy(properties.getRetention().getKeepLast(),
+				properties.getRetention().getMaxAge());
+		for (String database : template.getDatabaseNames()) {
+			if (properties.isScheduled(database)) {
+				String cron = properties.cronOf(database);
+				if (!CronExpression.isValidExpression(cron)) {
+					throw new IllegalArgumentException(
+							"Invalid cron expression '" + cron + "' for the backup job of database '" + database + "'");
+				}
+				this.tasks.add(new CronTask(new BackupJob(database), cron));
+			}
+		}
+	}
+
+	/** Retention applied after each successful scheduled backup. */
+	public RetentionPolicy getRetention() {
+		return this.retention;
+	}
+
+	@Override
+	public void start() {
+		synchronized (this.monitor) {
+			if (this.scheduler != null || this.tasks.isEmpty()) {
+				return;
+			}
+			ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+			scheduler.setPoolSize(1);
+			scheduler.setThreadNamePrefix("sqlite-backup-");
+			// A backup that outlives the shutdown bound must not keep the JVM alive; whatever it
+			// left is staging only, never listed, and removed at the next start.
+			scheduler.setDaemon(true);
+			// Shutting down must not interrupt a running copy (interrupted file channels close);
+			// SqliteBackupLifecycle waits for it within the configured bound instead.
+			scheduler.setWaitForTasksToCompleteOnShutdown(true);
+			// Failures are logged by the job already; the default handler would log them again.
+			scheduler.setErrorHandler((failure) -> logger.debug("Scheduled backup failed", failure));
+			scheduler.initialize();
+			ScheduledTaskRegistrar registrar = new ScheduledTaskRegistrar();
+			registrar.setTaskScheduler(scheduler);
+			registrar.setCronTasksList(this.tasks);
+			registrar.afterPropertiesSet();
+			this.scheduler = scheduler;
+			this.registrar = registrar;
+			this.tasks.forEach((task) -> logger.info("Scheduled backup job {} with cron '{}'", task.getRunnable(),
+					task.getExpression()));
+		}
+	}
+
+	@Override
+	public void stop() {
+		synchronized (this.monitor) {
+			if (this.registrar != null) {
+				// Not destroy(): a running backup is left to finish rather than interrupted.
+				this.registrar.getScheduledTasks().forEach((task) -> task.cancel(false));
+				this.registrar = null;
+			}
+			if (this.scheduler != null) {
+				this.scheduler.shutdown();
+				this.scheduler = null;
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		synchronized (this.monitor) {
+			return this.scheduler != null;
+		}
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	@Override
+	public Set<ScheduledTask> getScheduledTasks() {
+		synchronized (this.monitor) {
+			return (this.registrar != null) ? this.registrar.getScheduledTasks() : Set.of();
+		}
+	}
+
+	/** One run of the job for one database. */
+	private final class BackupJob implements Runnable {
+
+		private final String database;
+
+		private BackupJob(String database) {
+			this.database = database;
+		}
+
+		@Override
+		public void run() {
+			try {
+				SqliteBackupScheduler.this.template.backupAndPrune(this.database, BackupTrigger.SCHEDULED,
+						SqliteBackupScheduler.this.retention);
+			}
+			catch (OperationInProgressException ex) {
+				logger.warn("Scheduled backup of database '{}' skipped: {}", this.database, ex.getMessage());
+			}
+			catch (SqliteBackupException ex) {
+				// The engine has logged the reason and told the listeners. Rethrown only so that the
+				// scheduledtasks endpoint shows the run as failed; the scheduler's error handler
+				// swallows it and the next run happens as planned.
+				throw ex;
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Scheduled backup of database '{}' failed: {}", this.database, ex.toString(), ex);
+				throw ex;
+			}
+		}
+
+		@Override
+		public String toString() {
+			// The scheduledtasks endpoint shows this as the task's target.
+			return SqliteBackupScheduler.class.getName() + ".backup(" + this.database + ")";
+		}
+
+	}
+
+}
