@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -167,15 +166,9 @@ class NoFalseSuccessTests {
 	private void rewriteManifestToMatch(Fixture fixture) throws IOException {
 		Path manifest = fixture.file().resolveSibling(fixture.backup().id() + ".manifest");
 		Backup old = ManifestFormat.read(new StringReader(Files.readString(manifest, StandardCharsets.ISO_8859_1)));
-		byte[] bytes = Files.readAllBytes(fixture.file());
-		String sha;
-		try {
-			sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-		}
-		catch (java.security.NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
-		Backup rewritten = new Backup(old.id(), old.database(), old.createdAt(), bytes.length, sha, old.pageSize(),
+		long size = Files.size(fixture.file());
+		String sha = BackupFileCheck.sha256(fixture.file());
+		Backup rewritten = new Backup(old.id(), old.database(), old.createdAt(), size, sha, old.pageSize(),
 				old.pageCount(), old.journalMode(), old.sqliteVersion(), old.compression(), old.verified(),
 				old.verification(), old.duration(), old.trigger());
 		Files.writeString(manifest, ManifestFormat.write(rewritten), StandardCharsets.ISO_8859_1);
