@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -110,7 +111,8 @@ class ConcurrencyHttpTests {
 				(held == OperationType.BACKUP) ? BACKUP : restore(ordersBackup));
 		assertThat(reached.await(BOUND_SECONDS, TimeUnit.SECONDS)).as("held operation reached its copy").isTrue();
 		JsonNode operation = new HttpSession(this.port).get("/actuator/sqlitebackup/orders").json().get("operation");
-		assertThat(operation.get("type").asString()).isEqualTo(held.name().toLowerCase());
+		assertThat(operation.path("type").asString("")).as("operation listed on orders")
+			.isEqualTo(held.name().toLowerCase(Locale.ROOT));
 
 		// All at once, each on its own HTTP client: the held database refuses, the others work meanwhile.
 		CountDownLatch start = new CountDownLatch(1);

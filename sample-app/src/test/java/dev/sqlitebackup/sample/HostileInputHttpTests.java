@@ -37,9 +37,11 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
  * test's directory (live database and backups included) is created, deleted or changed because of it.
  * <p>
  * Cases are templates: {@code {id}} is a real, listed backup, {@code {live}} the absolute path of the live
- * database, {@code {backup-file}} the absolute path of a real backup file, {@code {planted}} a well-formed id
- * whose file lies in the backup directory without a manifest, {@code {outside}} a directory next to the
- * backups; {@code -url} variants are percent-encoded for a URL path.
+ * database, {@code {backup-file}} the absolute path of a real backup file, {@code {outside}} a directory next
+ * to the backups and {@code {planted}} the file name of a well-formed id that lies both in the backup
+ * directory (without a manifest, so never listed) and in {@code {outside}}; {@code -url} variants are
+ * percent-encoded for a URL path. Reads cannot be seen in file times, so the bait files stand in for them: a
+ * request that reached one would have been answered 200.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class HostileInputHttpTests {
@@ -158,7 +160,7 @@ class HostileInputHttpTests {
 		return Stream.of(argumentSet("dot-dot path to the live database", "../../db/notes.db"),
 				argumentSet("absolute path to the live database", "{live}"),
 				argumentSet("absolute path to a real backup file", "{backup-file}"),
-				argumentSet("absolute path outside the store", "{outside}/" + PLANTED_ID + ".sqlite"),
+				argumentSet("absolute path outside the store", "{outside}/{planted}"),
 				argumentSet("real id then a path", "{id}/../../../db/notes.db"),
 				argumentSet("dot-dot then a real id", "../dataSource/{id}"),
 				argumentSet("backslashes", "..\\\\..\\\\db\\\\notes.db"),
@@ -185,8 +187,10 @@ class HostileInputHttpTests {
 				argumentSet("action is an array", JSON, "{\"action\":[\"backup\"]}"),
 				argumentSet("action is an object", JSON, "{\"action\":{\"name\":\"backup\"}}"),
 				argumentSet("backupId is a number", JSON, "{\"action\":\"restore\",\"backupId\":20200101}"),
-				argumentSet("backupId is an object", JSON, "{\"action\":\"restore\",\"backupId\":{\"path\":\"{live}\"}}"),
-				argumentSet("backupId is an array of a real id", JSON, "{\"action\":\"restore\",\"backupId\":[\"{id}\"]}"),
+				argumentSet("backupId is an object", JSON,
+						"{\"action\":\"restore\",\"backupId\":{\"path\":\"{live}\"}}"),
+				argumentSet("backupId is an array of a real id", JSON,
+						"{\"action\":\"restore\",\"backupId\":[\"{id}\"]}"),
 				argumentSet("backupId is a boolean", JSON, "{\"action\":\"restore\",\"backupId\":true}"),
 				argumentSet("body is an array", JSON, "[\"backup\"]"),
 				argumentSet("body is a string", JSON, "\"backup\""),
@@ -204,11 +208,13 @@ class HostileInputHttpTests {
 				argumentSet("action with a control character", JSON,
 						"{\"action\":\"restore\\u001f\",\"backupId\":\"{id}\"}"),
 				argumentSet("action with a Kelvin sign for k", JSON, "{\"action\":\"bac\\u212aup\"}"),
-				argumentSet("action in fullwidth letters", JSON, "{\"action\":\"\\uff42\\uff41\\uff43\\uff4b\\uff55\\uff50\"}"),
-				argumentSet("backup with a directory", JSON, "{\"action\":\"backup\",\"directory\":\"{outside}\"}"),
+				argumentSet("action in fullwidth letters", JSON,
+						"{\"action\":\"\\uff42\\uff41\\uff43\\uff4b\\uff55\\uff50\"}"),
+				argumentSet("backup with a directory", JSON,
+						"{\"action\":\"backup\",\"directory\":\"{outside}\"}"),
 				argumentSet("backup with a database", JSON, "{\"action\":\"backup\",\"database\":\"../../db\"}"),
 				argumentSet("restore with a file", JSON,
-						"{\"action\":\"restore\",\"backupId\":\"{id}\",\"file\":\"{outside}/" + PLANTED_ID + ".sqlite\"}"),
+						"{\"action\":\"restore\",\"backupId\":\"{id}\",\"file\":\"{outside}/{planted}\"}"),
 				argumentSet("unterminated object", JSON, "{\"action\":\"backup\""),
 				argumentSet("unquoted names", JSON, "{action:backup}"),
 				argumentSet("single quotes", JSON, "{'action':'backup'}"),
@@ -221,12 +227,13 @@ class HostileInputHttpTests {
 				argumentSet("XML backup", "application/xml", "<action>backup</action>"));
 	}
 
-	// Actuator reads operation arguments from the query string too: query and body of a POST to the real database.
+	// Actuator also reads operation arguments from the query string: query and body of a POST to the real database.
 	static Stream<Arguments> queries() {
-		return Stream.of(argumentSet("backupId path in the query", "backupId=..%2F..%2Fdb%2Fnotes.db", "{\"action\":\"restore\"}"),
+		return Stream.of(
+				argumentSet("backupId path in the query", "backupId=..%2F..%2Fdb%2Fnotes.db", "{\"action\":\"restore\"}"),
 				argumentSet("absolute backupId in the query", "backupId={live-url}", "{\"action\":\"restore\"}"),
 				argumentSet("directory in the query", "directory={outside-url}", "{\"action\":\"backup\"}"),
-				argumentSet("database path in the query", "database=..%2F..%2Fdb", "{\"action\":\"delete\"}"),
+				argumentSet("database path in the query", "database=..%2F..%2Fdb", "{\"action\":\"backup\"}"),
 				argumentSet("action with a NUL in the query", "action=backup%00", "{}"),
 				argumentSet("two actions in the query", "action=backup&action=restore", "{}"));
 	}
@@ -237,7 +244,7 @@ class HostileInputHttpTests {
 				argumentSet("20 MB backupId", "{\"action\":\"restore\",\"backupId\":\"" + "0".repeat(20 << 20) + "\"}"),
 				argumentSet("8 MB action", "{\"action\":\"" + "backup".repeat(8 << 17) + "\"}"),
 				argumentSet("5 MB of nested arrays", "[".repeat(5 << 20)),
-				argumentSet("10 MB of whitespace before a backup", " ".repeat(10 << 20) + "{\"action\":\"drop\"}"),
+				argumentSet("10 MB of whitespace before an unknown action", " ".repeat(10 << 20) + "{\"action\":\"drop\"}"),
 				argumentSet("5 MB array of backupIds", "{\"action\":\"restore\",\"backupId\":["
 						+ "\"20200101T000000000Z-0a0b0c\",".repeat(5 << 20 >> 5) + "\"x\"]}"));
 	}
@@ -291,6 +298,7 @@ class HostileInputHttpTests {
 			.replace("{outside-url}", url(outside))
 			.replace("{outside}", outside)
 			.replace("{backup-file}", temp.resolve("backups/dataSource/" + id + ".sqlite").toAbsolutePath().toString())
+			.replace("{planted}", PLANTED_ID + ".sqlite")
 			.replace("{id-url}", url(id))
 			.replace("{id-nul}", id.substring(0, 10) + "\\u0000" + id.substring(11))
 			.replace("{id-cyrillic}", id.replace('T', '\u0422'))
