@@ -108,7 +108,11 @@ public class SqliteBackupEndpoint {
 				throw new InvalidEndpointRequestException("Missing action, expected 'backup' or 'restore'",
 						"Missing action");
 			}
-			return switch (action.trim().toLowerCase(Locale.ROOT)) {
+			// Matched exactly as the contract writes it. Trimming and lower-casing took "backup" with a
+			// trailing NUL or other control character, and "backup" spelled with a Kelvin sign (U+212A)
+			// for its k, for real actions: trim() strips every character up to U+0020 and
+			// toLowerCase() maps the Kelvin sign to 'k'.
+			return switch (action) {
 				case "backup" -> BACKUP;
 				case "restore" -> RESTORE;
 				// The value is not echoed: it comes from the request and may be anything.

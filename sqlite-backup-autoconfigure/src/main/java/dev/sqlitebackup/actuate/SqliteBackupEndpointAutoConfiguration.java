@@ -2,6 +2,7 @@ package dev.sqlitebackup.actuate;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
+import org.springframework.boot.actuate.endpoint.invoke.OperationInvokerAdvisor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -28,6 +29,13 @@ public final class SqliteBackupEndpointAutoConfiguration {
 	SqliteBackupEndpoint sqliteBackupEndpoint(SqliteBackupTemplate template, SqliteBackupProperties properties) {
 		SqliteBackupProperties.Restore restore = properties.getRestore();
 		return new SqliteBackupEndpoint(template, restore.isEnabled(), restore.isSafetyBackup());
+	}
+
+	// No @ConditionalOnMissingBean: the endpoint discoverers apply every advisor bean, and an
+	// application's own advisors must not switch this one off.
+	@Bean
+	OperationInvokerAdvisor sqliteBackupEndpointArgumentsAdvisor() {
+		return new SqliteBackupEndpointArgumentsAdvisor();
 	}
 
 	@Bean

@@ -48,6 +48,10 @@ class SqliteBackupEndpointWebExtensionTests {
 		assertThat(extension.perform("nosuch", "backup", null).getStatus()).isEqualTo(404);
 		assertThat(extension.perform("db", "format", null).getStatus()).isEqualTo(400);
 		assertThat(extension.perform("db", null, null).getStatus()).isEqualTo(400);
+		// Only the action as written: no trimmed control characters, no case folding onto it.
+		assertThat(extension.perform("db", "backup\u0000", null).getStatus()).isEqualTo(400);
+		assertThat(extension.perform("db", "bac\u212Aup", null).getStatus()).isEqualTo(400);
+		assertThat(this.temp.resolve("backups/db")).doesNotExist();
 		assertThat(extension.perform("db", "restore", null).getStatus()).isEqualTo(400);
 		assertThat(extension.perform("db", "restore", "../db").getStatus()).isEqualTo(400);
 		assertThat(extension.perform("db", "restore", "20200101T000000000Z-abcdef").getStatus()).isEqualTo(404);
