@@ -125,6 +125,18 @@ class HostileInputHttpTests {
 	}
 
 	@ParameterizedTest
+	@MethodSource("otherDatabaseThanThePath")
+	void argumentNamingAnotherDatabaseThanThePathAnswers4xxAndTouchesNothing(String query, String body) {
+		// Without the check, actuator lets the body or query replace the path's database and backs up dataSource.
+		assertRefusedAndHarmless("POST", ENDPOINT + "somethingElse" + query, JSON, bytes(body));
+	}
+
+	static Stream<Arguments> otherDatabaseThanThePath() {
+		return Stream.of(argumentSet("database in the body", "", "{\"action\":\"backup\",\"database\":\"dataSource\"}"),
+				argumentSet("database in the query", "?database=dataSource", "{\"action\":\"backup\"}"));
+	}
+
+	@ParameterizedTest
 	@MethodSource("hugeBodies")
 	void hugeBodyAnswers4xxAndTouchesNothing(String body) {
 		assertRefusedAndHarmless("POST", DATABASE, JSON, bytes(body));
