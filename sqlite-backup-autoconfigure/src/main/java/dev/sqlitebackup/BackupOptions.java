@@ -4,19 +4,42 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the engine copies and checks: verification depth, safety backups, busy waits and copy step
- * size.
+ * How the engine copies and checks: verification depth, safety backups, busy waits, copy step
+ * size, an optional cap on the backup's write rate and the memory a rollback-journal copy may use
+ * to keep writers waiting less.
  *
  * @param verifyMode check run on every new backup
  * @param safetyBackup whether a restore first backs up the state it replaces
  * @param busyTimeout how long a copy waits for locks held by the application before it gives up
  * @param pagesPerStep pages copied between progress reports (the source snapshot is held across
  * steps, so this does not let writers restart the copy)
+ * @param maxBytesPerSecond cap on the rate a backup writes its copy to disk, or {@code 0} for
+ * disk speed; it never lengthens the time a rollback-journal database is locked
+ * @param memoryStagingLimit largest rollback-journal database (in bytes) that is first copied into
+ * memory, so that writers wait only for a memory copy; {@code 0} never uses memory
  */
-public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep) {
+public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
+		long maxBytesPerSecond, long memoryStagingLimit) {
 
 	/** Default step: 4096 pages, 16 MiB with SQLite's default page size. */
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
+
+	/**
+	 * Default write-rate cap: none. Measured in BENCHMARKS.md on a 1 GiB WAL database with a
+	 * writer committing 200 small transactions a second: a capped copy keeps the writer's worst
+	 * commit low only when the cap is well below disk speed, which makes every backup several
+	 * times slower for every application, including the many without latency-sensitive writers.
+	 * Applications that need it set it.
+	 */
+	public static final long DEFAULT_MAX_BYTES_PER_SECOND = 0;
+
+	/**
+	 * Default memory staging limit: 256 MiB. Below it a rollback-journal backup holds writers
+	 * off only for a copy into memory instead of a copy to disk with its fsync (see
+	 * BENCHMARKS.md); a temporary allocation of this size is acceptable next to the page cache
+	 * such a database already occupies. Larger databases copy straight to disk unless raised.
+	 */
+	public static final long DEFAULT_MEMORY_STAGING_LIMIT = 256L * 1024 * 1024;
 
 	public BackupOptions {
 		Objects.requireNonNull(verifyMode, "verifyMode");
@@ -27,27 +50,55 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 		if (pagesPerStep == 0 || pagesPerStep < -1) {
 			throw new IllegalArgumentException("pagesPerStep must be positive or -1 (all at once)");
 		}
+		if (maxBytesPerSecond < 0) {
+			throw new IllegalArgumentException("maxBytesPerSecond must be positive or 0 (no cap)");
+		}
+		if (memoryStagingLimit < 0) {
+			throw new IllegalArgumentException("memoryStagingLimit must be positive or 0 (never)");
+		}
 	}
 
-	/** Quick verification, safety backups on, 5 s busy timeout, default step. */
+	/** Options with the default write-rate cap and memory staging limit. */
+	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep) {
+		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, DEFAULT_MAX_BYTES_PER_SECOND,
+				DEFAULT_MEMORY_STAGING_LIMIT);
+	}
+
+	/** Quick verification, safety backups on, 5 s busy timeout, default step, no write-rate cap. */
 	public static BackupOptions defaults() {
 		return new BackupOptions(VerifyMode.QUICK, true, Duration.ofSeconds(5), DEFAULT_PAGES_PER_STEP);
 	}
 
 	public BackupOptions withVerifyMode(VerifyMode verifyMode) {
-		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep);
+		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit);
 	}
 
 	public BackupOptions withSafetyBackup(boolean safetyBackup) {
-		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep);
+		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit);
 	}
 
 	public BackupOptions withBusyTimeout(Duration busyTimeout) {
-		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep);
+		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit);
 	}
 
 	public BackupOptions withPagesPerStep(int pagesPerStep) {
-		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep);
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit);
+	}
+
+	/** These options with the backup's disk writes capped at this rate ({@code 0} for no cap). */
+	public BackupOptions withMaxBytesPerSecond(long maxBytesPerSecond) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				maxBytesPerSecond, this.memoryStagingLimit);
+	}
+
+	/** These options with rollback-journal databases up to this size copied via memory ({@code 0}: never). */
+	public BackupOptions withMemoryStagingLimit(long memoryStagingLimit) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, memoryStagingLimit);
 	}
 
 }

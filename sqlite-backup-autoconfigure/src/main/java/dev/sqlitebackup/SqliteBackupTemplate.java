@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,7 @@ import org.sqlite.core.DB;
 
 import dev.sqlitebackup.BackupFileCheck.CheckFailedException;
 import dev.sqlitebackup.BackupFileCheck.Facts;
+import dev.sqlitebackup.BackupFileCheck.PendingSha256;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
@@ -169,8 +171,16 @@ public class SqliteBackupTemplate {
 			staging = stage(db, id);
 			Snapshot snapshot = copyToStaging(db, staging, operation);
 			makeSelfContained(db, id, staging);
-			Facts facts = verifyStaging(db, id, staging, snapshot);
-			String sha256 = BackupFileCheck.sha256(staging);
+			PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(staging);
+			Facts facts;
+			try {
+				facts = verifyStaging(db, id, staging, snapshot);
+			}
+			catch (RuntimeException ex) {
+				pendingSha256.cancel();
+				throw ex;
+			}
+			String sha256 = pendingSha256.get();
 			Backup backup = new Backup(id, db.name(), createdAt, Files.size(staging), sha256, facts.pageSize(),
 					facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(), Backup.NO_COMPRESSION,
 					this.options.verifyMode() != VerifyMode.NONE, this.options.verifyMode(), elapsedSince(started),
@@ -214,26 +224,37 @@ public class SqliteBackupTemplate {
 	 * <ul>
 	 * <li>WAL mode: holding a read transaction does not block writers (they append to the WAL;
 	 * only checkpointing past the snapshot waits), so the copy is stepped, reports progress after
-	 * every step, and the application keeps writing throughout.</li>
+	 * every step, and the application keeps writing throughout. With a write-rate cap the steps
+	 * are paced (see {@link CopyPacer}).</li>
 	 * <li>Rollback-journal mode: any consistent copy must keep writers out while it reads (the
 	 * alternative, letting them in, restarts the copy on every commit and can livelock). The held
-	 * read transaction does that; writers wait up to their busy timeout, so the copy is as short
-	 * as the disk allows.</li>
+	 * read transaction does that; writers wait up to their busy timeout. So that they wait as
+	 * little as possible, a database within the memory staging limit is copied into memory under
+	 * the lock and written to disk after it is released ({@link #copyViaMemory}); a larger one is
+	 * copied straight to disk, unpaced, since pacing would only lengthen the lock.</li>
 	 * <li>In-memory: only the application's data source reaches the database, so one pool
 	 * connection is borrowed and the copy runs in a single step, which in memory is fast.</li>
 	 * </ul>
 	 * The destination is a new file that no one else opens; the source connection is never written.
 	 */
 	private Snapshot copyToStaging(SqliteDatabase db, Path staging, RunningOperation operation)
-			throws SQLException {
+			throws SQLException, IOException {
 		Optional<Path> file = db.file();
 		if (file.isPresent()) {
 			try (SQLiteConnection source = SqliteConnections.open(file.get(), this.options.busyTimeout())) {
 				source.setAutoCommit(false);
 				Snapshot snapshot = readSnapshot(source);
-				int rc = source.getDatabase()
-					.backup("main", staging.toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS,
-							busyRetries(), this.options.pagesPerStep());
+				if (!snapshot.isWal() && snapshot.sizeBytes() <= this.options.memoryStagingLimit()) {
+					copyViaMemory(db, source, staging, snapshot, operation);
+					return snapshot;
+				}
+				long rate = snapshot.isWal() ? this.options.maxBytesPerSecond() : 0;
+				int rc;
+				try (CopyPacer pacer = CopyPacer.forFile(staging, rate, snapshot.pageSize())) {
+					rc = source.getDatabase()
+						.backup("main", staging.toString(), progressObserver(db, operation, pacer, 0, 1),
+								BUSY_RETRY_MILLIS, busyRetries(), pacer.pagesPerStep(this.options.pagesPerStep()));
+				}
 				source.rollback();
 				checkCopied(db, staging, rc);
 				return snapshot;
@@ -242,10 +263,49 @@ public class SqliteBackupTemplate {
 		try (Connection pooled = db.dataSource().getConnection()) {
 			Snapshot snapshot = readSnapshot(pooled);
 			int rc = SqliteConnections.nativeDb(pooled)
-				.backup("main", staging.toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS, busyRetries(),
-						-1);
+				.backup("main", staging.toString(), progressObserver(db, operation, CopyPacer.unpaced(), 0, 1),
+						BUSY_RETRY_MILLIS, busyRetries(), -1);
 			checkCopied(db, staging, rc);
 			return snapshot;
+		}
+	}
+
+	/**
+	 * Rollback-journal copy in two halves: the snapshot is copied into a private in-memory
+	 * database while the source's read transaction keeps writers out, the read transaction ends,
+	 * and only then is the memory copy written to the staging file, paced if capped, while writers
+	 * go on. Writers wait for a memory copy instead of a disk write plus its fsync: measured on
+	 * 1 GiB in BENCHMARKS.md. Progress counts the two halves as one copy.
+	 * <p>
+	 * The in-memory database is a named shared-cache one, so that sqlite-jdbc's backup, which
+	 * opens its destination by name, reaches the one this method keeps open; the name is unique
+	 * to this copy and the memory is freed when the holder closes.
+	 */
+	private void copyViaMemory(SqliteDatabase db, SQLiteConnection source, Path staging, Snapshot snapshot,
+			RunningOperation operation) throws SQLException, IOException {
+		String memoryUri = "file:sqlite-backup-" + UUID.randomUUID() + "?mode=memory&cache=shared";
+		try (SQLiteConnection memory = SqliteConnections.openUri(memoryUri)) {
+			try (Statement statement = memory.createStatement()) {
+				// An in-memory destination cannot change its page size once the copy starts.
+				statement.execute("PRAGMA page_size=" + snapshot.pageSize());
+			}
+			int rc = source.getDatabase()
+				.backup("main", memoryUri, progressObserver(db, operation, CopyPacer.unpaced(), 0, 2),
+						BUSY_RETRY_MILLIS, busyRetries(), this.options.pagesPerStep());
+			source.rollback();
+			checkCopied(db, staging, rc);
+			long copied = SqliteConnections.number(memory, "PRAGMA page_count");
+			if (copied != snapshot.pageCount()) {
+				throw new BackupFailedException(db.name(), null, "Backup of database '" + db.name() + "' failed: "
+						+ "the copy in memory has " + copied + " pages but the snapshot had " + snapshot.pageCount(),
+						null);
+			}
+			try (CopyPacer pacer = CopyPacer.forFile(staging, this.options.maxBytesPerSecond(), snapshot.pageSize())) {
+				rc = memory.getDatabase()
+					.backup("main", staging.toString(), progressObserver(db, operation, pacer, 1, 2),
+							BUSY_RETRY_MILLIS, busyRetries(), pacer.pagesPerStep(this.options.pagesPerStep()));
+			}
+			checkCopied(db, staging, rc);
 		}
 	}
 
@@ -253,8 +313,9 @@ public class SqliteBackupTemplate {
 	private Snapshot readSnapshot(Connection connection) throws SQLException {
 		SqliteConnections.number(connection, "SELECT count(*) FROM sqlite_schema");
 		long pageCount = SqliteConnections.number(connection, "PRAGMA page_count");
+		int pageSize = (int) SqliteConnections.number(connection, "PRAGMA page_size");
 		return new Snapshot(SqliteConnections.text(connection, "PRAGMA journal_mode"),
-				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount);
+				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount, pageSize);
 	}
 
 	private void checkCopied(SqliteDatabase db, Path staging, int rc) {
@@ -386,15 +447,29 @@ public class SqliteBackupTemplate {
 		if (size != backup.sizeBytes()) {
 			problem = "it has " + size + " bytes but its manifest says " + backup.sizeBytes();
 		}
-		else if (!BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
-			problem = "its bytes no longer match the SHA-256 in its manifest";
-		}
-		if (problem == null) {
+		else {
+			// SQLite's check runs alongside the hash (see sha256InBackground); a wrong hash wins.
+			PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(file);
+			Facts facts = null;
+			String checkProblem = null;
 			try {
-				return BackupFileCheck.verify(file, VerifyMode.QUICK);
+				facts = BackupFileCheck.verify(file, VerifyMode.QUICK);
 			}
 			catch (CheckFailedException ex) {
-				problem = ex.getMessage();
+				checkProblem = ex.getMessage();
+			}
+			catch (RuntimeException ex) {
+				pendingSha256.cancel();
+				throw ex;
+			}
+			if (!pendingSha256.get().equalsIgnoreCase(backup.sha256())) {
+				problem = "its bytes no longer match the SHA-256 in its manifest";
+			}
+			else if (checkProblem != null) {
+				problem = checkProblem;
+			}
+			else {
+				return facts;
 			}
 		}
 		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
@@ -621,11 +696,22 @@ public class SqliteBackupTemplate {
 	// ---------------------------------------------------------------- helpers
 
 	private DB.ProgressObserver progressObserver(SqliteDatabase db, RunningOperation operation) {
+		return progressObserver(db, operation, CopyPacer.unpaced(), 0, 1);
+	}
+
+	/**
+	 * Reports progress and paces the copy. A copy made in several passes over the same pages
+	 * reports pass {@code pass} of {@code passes} as that share of one growing total.
+	 */
+	private DB.ProgressObserver progressObserver(SqliteDatabase db, RunningOperation operation, CopyPacer pacer,
+			int pass, int passes) {
 		long[] lastLog = { System.nanoTime() };
 		return (remaining, pageCount) -> {
-			OperationStatus status = operation.progress(Math.max(0, pageCount - remaining), pageCount);
+			long copied = Math.max(0, pageCount - remaining);
+			pacer.afterStep(copied);
+			OperationStatus status = operation.progress((pass * (long) pageCount + copied) / passes, pageCount);
 			long now = System.nanoTime();
-			if (now - lastLog[0] >= PROGRESS_LOG_INTERVAL.toNanos() && remaining > 0) {
+			if (now - lastLog[0] >= PROGRESS_LOG_INTERVAL.toNanos() && status.pagesDone() < pageCount) {
 				lastLog[0] = now;
 				logger.info("{} of database '{}': {}% ({} of {} pages)", status.type() == OperationType.RESTORE
 						? "Restore" : "Backup", db.name(), Math.round(status.fractionDone() * 100),
@@ -686,7 +772,16 @@ public class SqliteBackupTemplate {
 	}
 
 	/** What the source looked like in the snapshot that was copied. */
-	private record Snapshot(String journalMode, String sqliteVersion, long pageCount) {
+	private record Snapshot(String journalMode, String sqliteVersion, long pageCount, int pageSize) {
+
+		boolean isWal() {
+			return "wal".equalsIgnoreCase(this.journalMode);
+		}
+
+		long sizeBytes() {
+			return this.pageCount * this.pageSize;
+		}
+
 	}
 
 	/** What the live database looks like right before a restore. */

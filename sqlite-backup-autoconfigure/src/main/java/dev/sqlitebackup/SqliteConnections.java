@@ -30,6 +30,11 @@ final class SqliteConnections {
 		return open(file, Duration.ZERO, true);
 	}
 
+	/** A connection to a SQLite URI, such as a named in-memory database the engine stages a copy in. */
+	static SQLiteConnection openUri(String uri) throws SQLException {
+		return new SQLiteConfig().createConnection("jdbc:sqlite:" + uri).unwrap(SQLiteConnection.class);
+	}
+
 	private static SQLiteConnection open(Path file, Duration busyTimeout, boolean readOnly) throws SQLException {
 		SQLiteConfig config = new SQLiteConfig();
 		config.setReadOnly(readOnly);
