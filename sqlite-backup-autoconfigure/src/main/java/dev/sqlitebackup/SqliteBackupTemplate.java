@@ -170,7 +170,9 @@ public class SqliteBackupTemplate {
 			cleanUpLocked(db);
 			staging = stage(db, id);
 			Snapshot snapshot = copyToStaging(db, staging, operation);
+			long copied = System.nanoTime();
 			makeSelfContained(db, id, staging);
+			long selfContained = System.nanoTime();
 			PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(staging);
 			Facts facts;
 			try {
@@ -181,11 +183,15 @@ public class SqliteBackupTemplate {
 				throw ex;
 			}
 			String sha256 = pendingSha256.get();
+			long verified = System.nanoTime();
 			Backup backup = new Backup(id, db.name(), createdAt, Files.size(staging), sha256, facts.pageSize(),
 					facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(), Backup.NO_COMPRESSION,
 					this.options.verifyMode() != VerifyMode.NONE, this.options.verifyMode(), elapsedSince(started),
 					trigger);
 			Backup published = this.store.publish(staging, backup);
+			logger.debug("Backup {} of database '{}': copy {} ms, journal mode switch {} ms, verify and SHA-256 {} ms, "
+					+ "publish {} ms", id, db.name(), (copied - started) / 1_000_000, (selfContained - copied) / 1_000_000,
+					(verified - selfContained) / 1_000_000, (System.nanoTime() - verified) / 1_000_000);
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
 					formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
 			this.listeners.forEach((listener) -> listener.backupCompleted(published));
@@ -224,8 +230,9 @@ public class SqliteBackupTemplate {
 	 * <ul>
 	 * <li>WAL mode: holding a read transaction does not block writers (they append to the WAL;
 	 * only checkpointing past the snapshot waits), so the copy is stepped, reports progress after
-	 * every step, and the application keeps writing throughout. With a write-rate cap the steps
-	 * are paced (see {@link CopyPacer}).</li>
+	 * every step, and the application keeps writing throughout. Each step is flushed, and paced
+	 * when the write rate is capped, so that the copy's write-back does not stall the writers'
+	 * own fsyncs (see {@link CopyPacer}).</li>
 	 * <li>Rollback-journal mode: any consistent copy must keep writers out while it reads (the
 	 * alternative, letting them in, restarts the copy on every commit and can livelock). The held
 	 * read transaction does that; writers wait up to their busy timeout. So that they wait as
@@ -248,9 +255,11 @@ public class SqliteBackupTemplate {
 					copyViaMemory(db, source, staging, snapshot, operation);
 					return snapshot;
 				}
-				long rate = snapshot.isWal() ? this.options.maxBytesPerSecond() : 0;
 				int rc;
-				try (CopyPacer pacer = CopyPacer.forFile(staging, rate, snapshot.pageSize())) {
+				// A rollback-journal copy holds writers off: it runs unpaced and unflushed, as fast as it can.
+				try (CopyPacer pacer = snapshot.isWal()
+						? CopyPacer.forFile(staging, this.options.maxBytesPerSecond(), snapshot.pageSize())
+						: CopyPacer.unpaced()) {
 					rc = source.getDatabase()
 						.backup("main", staging.toString(), progressObserver(db, operation, pacer, 0, 1),
 								BUSY_RETRY_MILLIS, busyRetries(), pacer.pagesPerStep(this.options.pagesPerStep()));

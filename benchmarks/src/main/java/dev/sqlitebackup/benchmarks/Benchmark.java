@@ -45,7 +45,7 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * process), the rollback-journal writer's longest wait, and a large backup and restore in a
  * 64 MiB heap. Every figure and its baseline come from the same run; the tables print as
  * Markdown. Options: {@code --size-mb=1024 --runs=3 --dir=... --throttle-mbps=64
- * --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000 --quick} ({@code --quick} skips the
+ * --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000 --only=speed,wal,rollback,knee,heap --quick} ({@code --quick} skips the
  * knee and the heap check).
  */
 public final class Benchmark {
@@ -68,6 +68,8 @@ public final class Benchmark {
 
 	private final long idleMillis;
 
+	private final List<String> parts;
+
 	private final List<String> tables = new ArrayList<>();
 
 	private Benchmark(Map<String, String> options) {
@@ -81,9 +83,14 @@ public final class Benchmark {
 		this.writerRate = Integer.parseInt(options.getOrDefault("writer-rate", "200"));
 		this.quick = options.containsKey("quick");
 		this.idleMillis = Long.parseLong(options.getOrDefault("idle-ms", "4000"));
+		this.parts = List.of(options.getOrDefault("only", "speed,wal,rollback,knee,heap").split(","));
 	}
 
 	public static void main(String[] args) throws Exception {
+		// The engine's per-backup INFO lines would drown the results; -Dorg.slf4j.simpleLogger.log.dev.sqlitebackup=debug shows its phases.
+		if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+			System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+		}
 		Map<String, String> options = new LinkedHashMap<>();
 		for (String arg : args) {
 			String[] parts = arg.replaceFirst("^--", "").split("=", 2);
@@ -109,11 +116,19 @@ public final class Benchmark {
 		out.printf(Locale.ROOT, "generated database: %s (%d MiB) in %.1f s%n", generated, Files.size(generated) >> 20,
 				(System.nanoTime() - started) / 1e9);
 		try {
-			speed(generated);
-			writerLatency(generated, "WAL");
-			rollbackWriterWait(generated);
-			if (!this.quick) {
+			if (this.parts.contains("speed")) {
+				speed(generated);
+			}
+			if (this.parts.contains("wal")) {
+				writerLatency(generated, "WAL");
+			}
+			if (this.parts.contains("rollback")) {
+				rollbackWriterWait(generated);
+			}
+			if (!this.quick && this.parts.contains("knee")) {
 				knee(generated);
+			}
+			if (!this.quick && this.parts.contains("heap")) {
 				heap(generated);
 			}
 		}
@@ -311,9 +326,17 @@ public final class Benchmark {
 			engine.delete(backup);
 			WriterRun run = new WriterRun(seconds, Window.of(samples, idleFrom, from), Window.of(samples, from, to),
 					writer.errors());
-			out.printf(Locale.ROOT, "writer %s %s cap %d: backup %.2f s, during %s, idle %s, errors %d%n",
+			String worst = samples.stream()
+				.filter((sample) -> sample.startMicros() < to && sample.endMicros() > from)
+				.sorted(java.util.Comparator.comparingLong(ScheduledWriter.Sample::latencyMicros).reversed())
+				.limit(3)
+				.map((sample) -> String.format(Locale.ROOT, "%.0f ms at +%.2f s", sample.latencyMicros() / 1000.0,
+						(sample.startMicros() - from) / 1e6))
+				.toList()
+				.toString();
+			out.printf(Locale.ROOT, "writer %s %s cap %d: backup %.2f s, during %s, idle %s, errors %d, worst %s%n",
 					separateProcess ? "process" : "pool", live.getFileName(), options.maxBytesPerSecond() >> 20,
-					seconds, run.during, run.idle, run.errors);
+					seconds, run.during, run.idle, run.errors, worst);
 			return run;
 		}
 	}
