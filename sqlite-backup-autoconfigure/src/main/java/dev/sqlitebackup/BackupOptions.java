@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param maxBytesPerSecond cap on the rate a backup writes its copy to disk, or {@code 0} for
  * disk speed; it never lengthens the time a rollback-journal database is locked
  * @param memoryStagingLimit largest rollback-journal database (in bytes) that is first copied into
- * memory, so that writers wait only for a memory copy; {@code 0} never uses memory
+ * memory, so that writers wait only for a memory copy, provided the operating system reports twice
+ * that much memory free; {@code 0} never uses memory
  */
 public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
 		long maxBytesPerSecond, long memoryStagingLimit) {
@@ -34,12 +35,13 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 	public static final long DEFAULT_MAX_BYTES_PER_SECOND = 0;
 
 	/**
-	 * Default memory staging limit: 256 MiB. Below it a rollback-journal backup holds writers
-	 * off only for a copy into memory instead of a copy to disk with its fsync (see
-	 * BENCHMARKS.md); a temporary allocation of this size is acceptable next to the page cache
-	 * such a database already occupies. Larger databases copy straight to disk unless raised.
+	 * Default memory staging limit: 2 GiB, and in any case no more than half the memory the
+	 * operating system reports free at the time. Measured on 1 GiB (BENCHMARKS.md), a writer
+	 * waited 0.3–0.5× as long as behind a copy straight to disk; the price is a temporary
+	 * native allocation the size of the database, which the free-memory check keeps from
+	 * pushing the host into swapping. {@code 0} restores the direct copy.
 	 */
-	public static final long DEFAULT_MEMORY_STAGING_LIMIT = 256L * 1024 * 1024;
+	public static final long DEFAULT_MEMORY_STAGING_LIMIT = 2L * 1024 * 1024 * 1024;
 
 	public BackupOptions {
 		Objects.requireNonNull(verifyMode, "verifyMode");

@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -248,10 +249,10 @@ public class SqliteBackupTemplate {
 			throws SQLException, IOException {
 		Optional<Path> file = db.file();
 		if (file.isPresent()) {
-			try (SQLiteConnection source = SqliteConnections.open(file.get(), this.options.busyTimeout())) {
+			try (SQLiteConnection source = SqliteConnections.openForCopy(file.get(), this.options.busyTimeout())) {
 				source.setAutoCommit(false);
 				Snapshot snapshot = readSnapshot(source);
-				if (!snapshot.isWal() && snapshot.sizeBytes() <= this.options.memoryStagingLimit()) {
+				if (stagesInMemory(snapshot)) {
 					copyViaMemory(db, source, staging, snapshot, operation);
 					return snapshot;
 				}
@@ -316,6 +317,21 @@ public class SqliteBackupTemplate {
 			}
 			checkCopied(db, staging, rc);
 		}
+	}
+
+	/**
+	 * Whether a rollback-journal copy goes through memory: within the configured limit and only
+	 * while the operating system reports at least twice the database's size free, so that a
+	 * backup never pushes the host into swapping. When free memory cannot be read, it does not.
+	 */
+	private boolean stagesInMemory(Snapshot snapshot) {
+		if (snapshot.isWal() || snapshot.sizeBytes() > this.options.memoryStagingLimit()) {
+			return false;
+		}
+		if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+			return snapshot.sizeBytes() <= os.getFreeMemorySize() / 2;
+		}
+		return false;
 	}
 
 	/** Reads what the manifest records; on a connection in a transaction this also pins the snapshot. */
@@ -416,6 +432,7 @@ public class SqliteBackupTemplate {
 		Path converted = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			Facts facts = checkBeforeRestore(db, backup, stored.path());
+			long checked = System.nanoTime();
 			String safetyBackupId = null;
 			if (safetyBackup) {
 				safetyBackupId = backupLocked(db, BackupTrigger.SAFETY, operation).id();
@@ -426,7 +443,10 @@ public class SqliteBackupTemplate {
 				converted = convertPageSize(db, backup, source, live.pageSize());
 				source = converted;
 			}
+			long copyStarted = System.nanoTime();
 			long pageCount = copyIntoLive(db, backup, source, operation);
+			logger.debug("Restore of database '{}' from {}: checks {} ms, copy and confirmation {} ms", db.name(),
+					backup.id(), (checked - started) / 1_000_000, (System.nanoTime() - copyStarted) / 1_000_000);
 			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
 					pageCount, elapsedSince(started));
 			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),

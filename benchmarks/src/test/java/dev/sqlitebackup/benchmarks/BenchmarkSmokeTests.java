@@ -21,7 +21,7 @@ class BenchmarkSmokeTests {
 				"idle-ms", "400", "quick", "true"));
 		assertThat(tables).hasSize(3);
 		assertThat(String.join("\n", tables)).contains("| WAL | copy phase", "whole restore", "separate process",
-				"engine: via memory").doesNotContain("NaN", "FAILED");
+				"engine default: via memory").doesNotContain("NaN", "FAILED");
 	}
 
 }
