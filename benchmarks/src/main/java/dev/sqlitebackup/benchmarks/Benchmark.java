@@ -44,7 +44,7 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * latency during backups (default and write-rate capped, writer in-process and in another
  * process), the rollback-journal writer's longest wait, and a large backup and restore in a
  * 64 MiB heap. Every figure and its baseline come from the same run; the tables print as
- * Markdown. Options: {@code --size-mb=1024 --runs=3 --dir=... --throttle-mbps=64
+ * Markdown. Options: {@code --size-mb=1024 --runs=3 --dir=... --throttle-mbps=128
  * --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000 --only=speed,wal,rollback,knee,heap --quick} ({@code --quick} skips the
  * knee and the heap check).
  */
@@ -76,7 +76,7 @@ public final class Benchmark {
 		this.sizeBytes = Long.parseLong(options.getOrDefault("size-mb", "1024")) * 1024 * 1024;
 		this.runs = Integer.parseInt(options.getOrDefault("runs", "3"));
 		this.directory = Path.of(options.getOrDefault("dir", "target/bench-data")).toAbsolutePath();
-		this.throttleBytesPerSecond = Long.parseLong(options.getOrDefault("throttle-mbps", "64")) * 1024 * 1024;
+		this.throttleBytesPerSecond = Long.parseLong(options.getOrDefault("throttle-mbps", "128")) * 1024 * 1024;
 		this.kneeMbps = options.getOrDefault("knee-mbps", "32,64,128,256").isBlank() ? List.of()
 				: List.of(options.getOrDefault("knee-mbps", "32,64,128,256").split(",")).stream()
 					.map(Long::parseLong).toList();
