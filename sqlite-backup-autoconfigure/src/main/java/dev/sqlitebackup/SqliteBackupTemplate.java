@@ -257,7 +257,7 @@ public class SqliteBackupTemplate {
 			throws SQLException, IOException {
 		Optional<Path> file = db.file();
 		if (file.isPresent()) {
-			try (SQLiteConnection source = SqliteConnections.openForCopy(file.get(), this.options.busyTimeout())) {
+			try (SQLiteConnection source = SqliteConnections.open(file.get(), this.options.busyTimeout())) {
 				source.setAutoCommit(false);
 				Snapshot snapshot = readSnapshot(source);
 				if (stagesInMemory(snapshot)) {

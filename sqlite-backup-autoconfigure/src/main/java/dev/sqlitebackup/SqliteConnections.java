@@ -17,8 +17,6 @@ import org.sqlite.core.DB;
 /** Opening connections the engine owns, and the few SQL probes it runs on them. */
 final class SqliteConnections {
 
-	private static final long MMAP_SIZE = 1L << 40;
-
 	private SqliteConnections() {
 	}
 
@@ -27,34 +25,18 @@ final class SqliteConnections {
 		return open(file, busyTimeout, false);
 	}
 
-	/** A read-only connection to a file the engine checks or restores from; it reads through mmap. */
-	static SQLiteConnection openReadOnly(Path file) throws SQLException {
-		return withMmap(open(file, Duration.ZERO, true));
-	}
-
 	/**
-	 * A dedicated connection that a backup reads the live database from; it reads through mmap.
+	 * A read-only connection to a file the engine checks or restores from.
 	 * <p>
-	 * SQLite's backup API reads one page per system call; mapping the file instead made a 1 GiB
-	 * copy about a third faster here (2.7–3.2 s to 1.6–2.2 s to a file, 1.3–1.9 s to 1.0–1.4 s
-	 * into memory). SQLite keeps the mapping consistent with its locks; the known cost of mmap, a
-	 * signal instead of an error code on a failing disk, is accepted for this short-lived,
-	 * read-only connection.
+	 * Neither this nor the copy's source connection maps the file ({@code PRAGMA mmap_size}),
+	 * although mapping the source made a 1 GiB copy about a third faster here: closing a
+	 * connection unmaps its file, and tearing down a 1 GiB mapping stalled every other thread of
+	 * the process for about 40 ms. An application writer in the same JVM saw it as its worst
+	 * commit at the end of every backup, capped or not (BENCHMARKS.md); a writer in another
+	 * process did not.
 	 */
-	static SQLiteConnection openForCopy(Path file, Duration busyTimeout) throws SQLException {
-		return withMmap(open(file, busyTimeout, false));
-	}
-
-	private static SQLiteConnection withMmap(SQLiteConnection connection) throws SQLException {
-		try (Statement statement = connection.createStatement()) {
-			// SQLite caps this at its compile-time maximum (2 GiB by default); beyond it reads are plain.
-			statement.execute("PRAGMA mmap_size=" + MMAP_SIZE);
-		}
-		catch (SQLException ex) {
-			connection.close();
-			throw ex;
-		}
-		return connection;
+	static SQLiteConnection openReadOnly(Path file) throws SQLException {
+		return open(file, Duration.ZERO, true);
 	}
 
 	/** A connection to a SQLite URI, such as a named in-memory database the engine stages a copy in. */
