@@ -258,6 +258,10 @@ public class SqliteBackupTemplate {
 		Optional<Path> file = db.file();
 		if (file.isPresent()) {
 			try (SQLiteConnection source = SqliteConnections.open(file.get(), this.options.busyTimeout())) {
+				if (!readSnapshot(source).isWal()) {
+					// Writers wait for this copy, so it reads through mmap (see SqliteConnections).
+					SqliteConnections.mapForReading(source);
+				}
 				source.setAutoCommit(false);
 				Snapshot snapshot = readSnapshot(source);
 				if (stagesInMemory(snapshot)) {
