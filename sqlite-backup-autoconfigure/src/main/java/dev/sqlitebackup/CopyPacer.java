@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * brought the worst commit to 8–36 ms, so every copy to a file that holds no lock on the live
  * database is flushed per step, capped or not. Flushing in line made a 1 GiB copy 10–20% slower;
  * flushing on a background thread while SQLite copies the next step (uncapped copies) recovered
- * that: 1.4–1.6 s against 2.3–3.1 s for the same copy flushed in line, on the same loaded machine.
+ * that: 1.4–1.6 s against 2.3–3.1 s per GiB for the copy flushed in line, on the same machine.
  * A cap sizes steps to about {@value #STEPS_PER_SECOND} a second, so that each flush is short.
  * See BENCHMARKS.md for the 1 GiB figures.
  * <p>

@@ -340,8 +340,13 @@ public class SqliteBackupTemplate {
 		if (snapshot.isWal() || snapshot.sizeBytes() > this.options.memoryStagingLimit()) {
 			return false;
 		}
-		if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-			return snapshot.sizeBytes() <= os.getFreeMemorySize() / 2;
+		try {
+			if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+				return snapshot.sizeBytes() <= os.getFreeMemorySize() / 2;
+			}
+		}
+		catch (LinkageError ex) {
+			// A runtime without the jdk.management module cannot say how much memory is free.
 		}
 		return false;
 	}

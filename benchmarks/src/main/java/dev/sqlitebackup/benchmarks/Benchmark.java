@@ -367,6 +367,7 @@ public final class Benchmark {
 
 	}
 
+	/** One backup under a writer: its duration and the writer before and during it. */
 	record WriterRun(double backupSeconds, Window idle, Window during, int errors) {
 	}
 
