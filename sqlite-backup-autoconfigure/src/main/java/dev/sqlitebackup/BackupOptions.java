@@ -26,21 +26,21 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
 
 	/**
-	 * Default write-rate cap: none. Every copy that holds no lock is already flushed step by step (see CopyPacer),
-	 * which is what keeps writers' commits short: on 1 GiB in WAL mode with a writer committing
-	 * 200 small transactions a second, the uncapped copy's worst commit was 13–14 ms in-process
-	 * and the backup took 2.2 s; caps of 64, 128 and 256 MiB/s took 5.5–17.5 s and did not
-	 * lower the worst commit measurably (11–20 ms; with other builds on the machine, 35–56 ms in
-	 * every mode). There is no knee to trade for on a disk like this one, so the default takes
-	 * the shortest backup. A cap is for slower or shared disks where the write-back itself
-	 * competes with the application (BENCHMARKS.md).
+	 * Default write-rate cap: none. Every copy that holds no lock is already flushed step by step
+	 * (see CopyPacer), which is what keeps writers' commits short: on 1 GiB in WAL mode with a
+	 * writer committing 200 small transactions a second, the uncapped copy's worst commit was
+	 * 13–14 ms in-process and the backup took 2.2 s; caps of 64, 128 and 256 MiB/s took
+	 * 5.5–17.5 s and did not lower the worst commit measurably (11–20 ms, while other builds on
+	 * the machine moved it to 28–81 ms in any mode). There is no knee to trade for on a disk like
+	 * this one, so the default takes the shortest backup. A cap is for slower or shared disks
+	 * where the write-back itself competes with the application (BENCHMARKS.md).
 	 */
 	public static final long DEFAULT_MAX_BYTES_PER_SECOND = 0;
 
 	/**
 	 * Default memory staging limit: 2 GiB, and in any case no more than half the memory the
 	 * operating system reports free at the time. Measured on 1 GiB (BENCHMARKS.md), a writer
-	 * waited 0.3–0.5× as long as behind a copy straight to disk; the price is a temporary
+	 * waited 0.38–0.39× as long as behind a single-step copy straight to disk; the price is a temporary
 	 * native allocation the size of the database, which the free-memory check keeps from
 	 * pushing the host into swapping. {@code 0} restores the direct copy.
 	 */
