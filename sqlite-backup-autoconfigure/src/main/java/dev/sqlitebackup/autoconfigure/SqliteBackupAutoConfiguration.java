@@ -69,7 +69,9 @@ public final class SqliteBackupAutoConfiguration {
 		BackupOptions options = BackupOptions.defaults()
 			.withVerifyMode(properties.getVerify())
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
-			.withBusyTimeout(properties.getBusyTimeout());
+			.withBusyTimeout(properties.getBusyTimeout())
+			.withMaxBytesPerSecond((properties.getMaxWriteRate() != null) ? properties.getMaxWriteRate().toBytes() : 0)
+			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes());
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 
