@@ -29,6 +29,7 @@ import org.sqlite.core.DB;
 import dev.sqlitebackup.BackupFileCheck.CheckFailedException;
 import dev.sqlitebackup.BackupFileCheck.Facts;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
 
@@ -164,18 +165,24 @@ public class SqliteBackupTemplate {
 		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
+		Path encoded = null;
 		try {
 			cleanUpLocked(db);
 			staging = stage(db, id);
 			Snapshot snapshot = copyToStaging(db, staging, operation);
 			makeSelfContained(db, id, staging);
 			Facts facts = verifyStaging(db, id, staging, snapshot);
-			String sha256 = BackupFileCheck.sha256(staging);
-			Backup backup = new Backup(id, db.name(), createdAt, Files.size(staging), sha256, facts.pageSize(),
-					facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(), Backup.NO_COMPRESSION,
-					this.options.verifyMode() != VerifyMode.NONE, this.options.verifyMode(), elapsedSince(started),
-					trigger);
-			Backup published = this.store.publish(staging, backup);
+			StoredBytes stored = encodeForStore(db, id, staging);
+			encoded = stored.path();
+			StoredForm form = this.options.storedForm();
+			Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
+					facts.pageSize(), facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(),
+					form.compression().codecName(), this.options.verifyMode() != VerifyMode.NONE,
+					this.options.verifyMode(), elapsedSince(started), trigger, form.encryptionKeyId());
+			Backup published = this.store.publish(stored.path(), backup);
+			if (!stored.path().equals(staging)) {
+				deleteStaging(staging);
+			}
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
 					formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
 			this.listeners.forEach((listener) -> listener.backupCompleted(published));
@@ -184,6 +191,7 @@ public class SqliteBackupTemplate {
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = asBackupFailure(db, id, ex);
 			deleteStaging(staging);
+			deleteStaging(encoded);
 			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
@@ -302,6 +310,21 @@ public class SqliteBackupTemplate {
 		return facts;
 	}
 
+	/**
+	 * Turns the verified plain copy into the form the store keeps: compressed, then encrypted, as
+	 * configured. The plain copy is what was verified; the stored bytes get their own SHA-256,
+	 * which is what a restore checks first.
+	 */
+	private StoredBytes encodeForStore(SqliteDatabase db, String id, Path staging) throws IOException {
+		StoredForm form = this.options.storedForm();
+		if (form.isPlain()) {
+			return new StoredBytes(staging, Files.size(staging), BackupFileCheck.sha256(staging));
+		}
+		Path target = this.store.newStagingFile(db.name(), id + "-stored");
+		StoredForm.Encoded encoded = form.encode(staging, target);
+		return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
+	}
+
 	private SqliteBackupException asBackupFailure(SqliteDatabase db, String id, Exception ex) {
 		if (ex instanceof SqliteBackupException failure) {
 			return failure;
@@ -346,14 +369,22 @@ public class SqliteBackupTemplate {
 			RunningOperation operation) {
 		long started = System.nanoTime();
 		Path converted = null;
+		Path decoded = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
-			Facts facts = checkBeforeRestore(db, backup, stored.path());
+			checkStoredBytes(db, backup, stored.path());
+			try {
+				decoded = decodeFromStore(db, backup, stored.path(), backup.id() + "-decoded");
+			}
+			catch (UndecodableException ex) {
+				throw cannotRestore(db, backup, ex.getMessage(), ex.getCause());
+			}
+			Facts facts = checkBeforeRestore(db, backup, (decoded != null) ? decoded : stored.path());
 			String safetyBackupId = null;
 			if (safetyBackup) {
 				safetyBackupId = takeSafetyBackup(db, backup, operation);
 			}
 			LiveFacts live = readLive(db);
-			Path source = stored.path();
+			Path source = (decoded != null) ? decoded : stored.path();
 			if (live.needsPageSize(facts.pageSize())) {
 				converted = convertPageSize(db, backup, source, live.pageSize());
 				source = converted;
@@ -378,6 +409,7 @@ public class SqliteBackupTemplate {
 		}
 		finally {
 			deleteStaging(converted);
+			deleteStaging(decoded);
 		}
 	}
 
@@ -392,8 +424,8 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/** Everything that can be known about the backup before anything live is touched. */
-	private Facts checkBeforeRestore(SqliteDatabase db, Backup backup, Path file) throws IOException {
+	/** The stored bytes are exactly those the manifest describes: checked before anything else reads them. */
+	private void checkStoredBytes(SqliteDatabase db, Backup backup, Path file) throws IOException {
 		String problem = null;
 		long size = Files.size(file);
 		if (size != backup.sizeBytes()) {
@@ -402,16 +434,48 @@ public class SqliteBackupTemplate {
 		else if (!BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
 			problem = "its bytes no longer match the SHA-256 in its manifest";
 		}
-		if (problem == null) {
-			try {
-				return BackupFileCheck.verify(file, VerifyMode.QUICK);
-			}
-			catch (CheckFailedException ex) {
-				problem = ex.getMessage();
-			}
+		if (problem != null) {
+			throw cannotRestore(db, backup, problem, null);
 		}
-		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
-				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed");
+	}
+
+	/**
+	 * Decrypts and decompresses a stored backup into a plain staging file, or returns {@code null}
+	 * when it is stored plain. Fails before anything live is touched when the key is missing or
+	 * wrong, or the bytes do not decode.
+	 */
+	private @Nullable Path decodeFromStore(SqliteDatabase db, Backup backup, Path stored, String stagingName)
+			throws IOException, UndecodableException {
+		if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
+			return null;
+		}
+		Path target = this.store.newStagingFile(db.name(), stagingName);
+		try {
+			this.options.storedForm().decode(backup, stored, target);
+			return target;
+		}
+		catch (IOException | RuntimeException ex) {
+			deleteStaging(target);
+			throw new UndecodableException("it cannot be decoded (" + backup.compression()
+					+ (backup.isEncrypted() ? ", encrypted with key '" + backup.encryptionKeyId() + "'" : "")
+					+ "): " + describe(ex), ex);
+		}
+	}
+
+	/** Everything that can be known about the plain backup before anything live is touched. */
+	private Facts checkBeforeRestore(SqliteDatabase db, Backup backup, Path file) {
+		try {
+			return BackupFileCheck.verify(file, VerifyMode.QUICK);
+		}
+		catch (CheckFailedException ex) {
+			throw cannotRestore(db, backup, ex.getMessage(), null);
+		}
+	}
+
+	private BackupVerificationException cannotRestore(SqliteDatabase db, Backup backup, String problem,
+			@Nullable Throwable cause) {
+		return new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed", cause);
 	}
 
 	private LiveFacts readLive(SqliteDatabase db) throws SQLException {
@@ -521,6 +585,7 @@ public class SqliteBackupTemplate {
 		Backup backup = get(database, backupId);
 		List<String> problems = new ArrayList<>();
 		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
+		Path decoded = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			long size = Files.size(stored.path());
 			if (size != backup.sizeBytes()) {
@@ -529,15 +594,39 @@ public class SqliteBackupTemplate {
 			if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
 				problems.add("SHA-256 does not match the manifest");
 			}
-			Facts facts = BackupFileCheck.inspect(stored.path(), mode, problems);
-			if (facts != null && facts.pageCount() != backup.pageCount()) {
-				problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
+			if (problems.isEmpty()) {
+				decoded = decodeForVerify(backup, stored.path(), problems);
+				Path plain = (decoded != null) ? decoded : stored.path();
+				Facts facts = problems.isEmpty() ? BackupFileCheck.inspect(plain, mode, problems) : null;
+				if (facts != null && facts.pageCount() != backup.pageCount()) {
+					problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
+				}
 			}
 		}
 		catch (IOException ex) {
 			problems.add("cannot read the backup: " + describe(ex));
 		}
+		finally {
+			deleteStaging(decoded);
+		}
 		return new VerificationResult(backup.database(), backup.id(), problems.isEmpty(), problems);
+	}
+
+	/** Decodes a compressed or encrypted backup for {@link #verify}; a failure becomes a problem. */
+	private @Nullable Path decodeForVerify(Backup backup, Path stored, List<String> problems) {
+		SqliteDatabase db = getDatabase(backup.database());
+		try {
+			// verify() does not hold the database, so its staging name must not meet a restore's.
+			return decodeFromStore(db, backup, stored, backup.id() + "-verify-" + java.util.UUID.randomUUID());
+		}
+		catch (UndecodableException ex) {
+			problems.add(ex.getMessage());
+			return null;
+		}
+		catch (IOException ex) {
+			problems.add("cannot decode the backup: " + describe(ex));
+			return null;
+		}
 	}
 
 	/** Deletes one backup. */
@@ -696,6 +785,19 @@ public class SqliteBackupTemplate {
 			return String.format("%.1f KiB", bytes / 1024.0);
 		}
 		return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+	}
+
+	/** The bytes a new backup is stored as, with what its manifest records about them. */
+	private record StoredBytes(Path path, long sizeBytes, String sha256) {
+	}
+
+	/** A stored backup whose bytes do not decode: damaged, or its key is missing or wrong. */
+	private static final class UndecodableException extends Exception {
+
+		UndecodableException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
 	}
 
 	/** What the source looked like in the snapshot that was copied. */

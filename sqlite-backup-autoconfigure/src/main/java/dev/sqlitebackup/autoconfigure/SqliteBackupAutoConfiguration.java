@@ -23,6 +23,7 @@ import org.springframework.context.annotation.Bean;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
@@ -69,7 +70,8 @@ public final class SqliteBackupAutoConfiguration {
 		BackupOptions options = BackupOptions.defaults()
 			.withVerifyMode(properties.getVerify())
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
-			.withBusyTimeout(properties.getBusyTimeout());
+			.withBusyTimeout(properties.getBusyTimeout())
+			.withStoredForm(new StoredForm(properties.getCompression(), null));
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import dev.sqlitebackup.VerifyMode;
+import dev.sqlitebackup.codec.BackupCodec;
 
 /**
  * Configuration properties for SQLite backups.
@@ -32,6 +33,12 @@ public class SqliteBackupProperties {
 	 * Check run on every new backup before it counts as a backup.
 	 */
 	private VerifyMode verify = VerifyMode.QUICK;
+
+	/**
+	 * Compression of new backups: "none" keeps them plain SQLite files, "gzip" uses the JDK,
+	 * "zstd" needs com.github.luben:zstd-jni. Backups are restored whatever they were stored with.
+	 */
+	private BackupCodec compression = BackupCodec.NONE;
 
 	/**
 	 * How long a copy waits for locks held by the application before it gives up.
@@ -79,6 +86,14 @@ public class SqliteBackupProperties {
 
 	public void setVerify(VerifyMode verify) {
 		this.verify = verify;
+	}
+
+	public BackupCodec getCompression() {
+		return this.compression;
+	}
+
+	public void setCompression(BackupCodec compression) {
+		this.compression = compression;
 	}
 
 	public Duration getBusyTimeout() {
