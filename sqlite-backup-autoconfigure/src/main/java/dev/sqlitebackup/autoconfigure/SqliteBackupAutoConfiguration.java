@@ -23,7 +23,6 @@ import org.springframework.context.annotation.Bean;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
@@ -71,7 +70,7 @@ public final class SqliteBackupAutoConfiguration {
 			.withVerifyMode(properties.getVerify())
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
 			.withBusyTimeout(properties.getBusyTimeout())
-			.withStoredForm(new StoredForm(properties.getCompression(), null));
+			.withStoredForm(StoredForms.of(properties));
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

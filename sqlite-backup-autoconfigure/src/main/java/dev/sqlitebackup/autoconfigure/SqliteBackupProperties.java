@@ -58,6 +58,8 @@ public class SqliteBackupProperties {
 
 	private final Health health = new Health();
 
+	private final Encryption encryption = new Encryption();
+
 	/**
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
 	 * shared ones: "directory", "schedule.enabled" and "schedule.cron".
@@ -122,6 +124,10 @@ public class SqliteBackupProperties {
 
 	public Restore getRestore() {
 		return this.restore;
+	}
+
+	public Encryption getEncryption() {
+		return this.encryption;
 	}
 
 	public Health getHealth() {
@@ -302,6 +308,72 @@ public class SqliteBackupProperties {
 
 		public void setCron(@Nullable String cron) {
 			this.cron = cron;
+		}
+
+	}
+
+	/**
+	 * AES-256-GCM encryption of new backups, applied after compression. Configuring any of it
+	 * turns it on, and then a missing or malformed key stops the application at startup.
+	 */
+	public static class Encryption {
+
+		/**
+		 * Whether to encrypt new backups. Unset means on as soon as a key or key id is configured.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Base64 of 32 random bytes (for example "openssl rand -base64 32"), best taken from an
+		 * environment variable rather than written into a file.
+		 */
+		private @Nullable String key;
+
+		/**
+		 * Id of the key, recorded in every backup it encrypts so that the right key is used to
+		 * restore it after a rotation. Unset means "default".
+		 */
+		private @Nullable String keyId;
+
+		/**
+		 * Keys that were rotated out, by key id, as base64: never used to encrypt, only to restore
+		 * the backups they encrypted.
+		 */
+		private final Map<String, String> oldKeys = new LinkedHashMap<>();
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getKey() {
+			return this.key;
+		}
+
+		public void setKey(@Nullable String key) {
+			this.key = key;
+		}
+
+		public @Nullable String getKeyId() {
+			return this.keyId;
+		}
+
+		public void setKeyId(@Nullable String keyId) {
+			this.keyId = keyId;
+		}
+
+		public Map<String, String> getOldKeys() {
+			return this.oldKeys;
+		}
+
+		@Override
+		public String toString() {
+			// Properties objects end up in logs and actuator output; the keys must not.
+			return "Encryption[enabled=" + this.enabled + ", keyId=" + this.keyId + ", oldKeyIds="
+					+ this.oldKeys.keySet() + "]";
 		}
 
 	}

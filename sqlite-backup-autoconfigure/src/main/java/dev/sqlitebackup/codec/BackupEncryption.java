@@ -115,6 +115,11 @@ public final class BackupEncryption {
 		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey);
 	}
 
+	/** Same with another chunk size; tests use small chunks to cross many chunk boundaries. */
+	OutputStream encrypt(OutputStream target, int chunkSize) throws IOException {
+		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey, chunkSize);
+	}
+
 	/**
 	 * Wraps a stream of encrypted bytes so that reading gives the plain ones. Reading fails with
 	 * {@link BackupDecryptionException} when the key is not configured, or the bytes were
