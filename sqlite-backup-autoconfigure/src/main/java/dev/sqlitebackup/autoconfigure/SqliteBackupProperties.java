@@ -1,5 +1,6 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import dev.sqlitebackup.VerifyMode;
 import dev.sqlitebackup.codec.BackupCodec;
@@ -59,6 +61,8 @@ public class SqliteBackupProperties {
 	private final Health health = new Health();
 
 	private final Encryption encryption = new Encryption();
+
+	private final S3 s3 = new S3();
 
 	/**
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
@@ -124,6 +128,10 @@ public class SqliteBackupProperties {
 
 	public Restore getRestore() {
 		return this.restore;
+	}
+
+	public S3 getS3() {
+		return this.s3;
 	}
 
 	public Encryption getEncryption() {
@@ -308,6 +316,128 @@ public class SqliteBackupProperties {
 
 		public void setCron(@Nullable String cron) {
 			this.cron = cron;
+		}
+
+	}
+
+	/**
+	 * S3-compatible object storage for backups instead of the local directory, which then only
+	 * holds copies in progress. Setting a bucket turns it on; it needs software.amazon.awssdk:s3.
+	 */
+	public static class S3 {
+
+		/**
+		 * Bucket to keep backups in.
+		 */
+		private @Nullable String bucket;
+
+		/**
+		 * Key prefix of every backup, such as "prod/"; each database gets a folder under it.
+		 */
+		private String prefix = "";
+
+		/**
+		 * Region of the bucket. Unset means the AWS SDK's default region chain, or "us-east-1"
+		 * when an endpoint is set.
+		 */
+		private @Nullable String region;
+
+		/**
+		 * Endpoint of an S3-compatible service (MinIO, Ceph, R2, ...), instead of AWS.
+		 */
+		private @Nullable URI endpoint;
+
+		/**
+		 * Whether to address the bucket in the path rather than in the host name, as most
+		 * S3-compatible services need.
+		 */
+		private boolean pathStyleAccess;
+
+		/**
+		 * Access key id. Unset means the AWS SDK's default credentials chain (environment,
+		 * profile, instance or container role).
+		 */
+		private @Nullable String accessKey;
+
+		/**
+		 * Secret access key, with access-key.
+		 */
+		private @Nullable String secretKey;
+
+		/**
+		 * Size of each part of a multipart upload; smaller backups are uploaded in one request.
+		 */
+		private DataSize partSize = DataSize.ofMegabytes(128);
+
+		public @Nullable String getBucket() {
+			return this.bucket;
+		}
+
+		public void setBucket(@Nullable String bucket) {
+			this.bucket = bucket;
+		}
+
+		public String getPrefix() {
+			return this.prefix;
+		}
+
+		public void setPrefix(String prefix) {
+			this.prefix = prefix;
+		}
+
+		public @Nullable String getRegion() {
+			return this.region;
+		}
+
+		public void setRegion(@Nullable String region) {
+			this.region = region;
+		}
+
+		public @Nullable URI getEndpoint() {
+			return this.endpoint;
+		}
+
+		public void setEndpoint(@Nullable URI endpoint) {
+			this.endpoint = endpoint;
+		}
+
+		public boolean isPathStyleAccess() {
+			return this.pathStyleAccess;
+		}
+
+		public void setPathStyleAccess(boolean pathStyleAccess) {
+			this.pathStyleAccess = pathStyleAccess;
+		}
+
+		public @Nullable String getAccessKey() {
+			return this.accessKey;
+		}
+
+		public void setAccessKey(@Nullable String accessKey) {
+			this.accessKey = accessKey;
+		}
+
+		public @Nullable String getSecretKey() {
+			return this.secretKey;
+		}
+
+		public void setSecretKey(@Nullable String secretKey) {
+			this.secretKey = secretKey;
+		}
+
+		public DataSize getPartSize() {
+			return this.partSize;
+		}
+
+		public void setPartSize(DataSize partSize) {
+			this.partSize = partSize;
+		}
+
+		@Override
+		public String toString() {
+			// Never the secret key.
+			return "S3[bucket=" + this.bucket + ", prefix=" + this.prefix + ", region=" + this.region + ", endpoint="
+					+ this.endpoint + "]";
 		}
 
 	}
