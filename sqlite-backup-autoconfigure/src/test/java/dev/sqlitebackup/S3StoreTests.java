@@ -174,6 +174,30 @@ class S3StoreTests {
 	}
 
 	@Test
+	void listingDownloadsEachManifestOnlyOnce() throws Exception {
+		Map<String, AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
+		S3Client counting = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
+				new Class<?>[] { S3Client.class }, (proxy, invoked, args) -> {
+					calls.computeIfAbsent(invoked.getName(), (name) -> new AtomicInteger()).incrementAndGet();
+					try {
+						return invoked.invoke(client, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		SqliteBackupTemplate template = template(counting, StoredForm.PLAIN);
+		Backup first = template.backup("app");
+		Backup second = template.backup("app");
+		for (int i = 0; i < 5; i++) {
+			assertThat(template.list("app")).containsExactly(second, first);
+		}
+		assertThat(calls.get("getObjectAsBytes")).hasValue(2);
+		template.delete("app", first.id());
+		assertThat(template.list("app")).containsExactly(second);
+	}
+
+	@Test
 	void wrongCredentialsFailWithAClearMessage() throws Exception {
 		try (S3Client wrong = server.client(S3ProxyServer.ACCESS_KEY, "not-the-secret")) {
 			SqliteBackupTemplate template = template(wrong, StoredForm.PLAIN);

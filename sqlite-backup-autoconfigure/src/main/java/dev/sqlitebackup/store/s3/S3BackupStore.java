@@ -15,10 +15,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -73,6 +76,12 @@ public class S3BackupStore implements BackupStore {
 	private final long partSize;
 
 	/**
+	 * Manifests already read, by key. A manifest is written once and never changed (ids are
+	 * unique), so listing, which health checks and metrics do often, only downloads new ones.
+	 */
+	private final Map<String, Backup> manifests = new ConcurrentHashMap<>();
+
+	/**
 	 * A store in a bucket.
 	 * @param client client for the bucket's endpoint and credentials; not closed by this store
 	 * @param bucket bucket name
@@ -95,14 +104,14 @@ public class S3BackupStore implements BackupStore {
 	public List<Backup> list(String database) {
 		String folder = folder(database);
 		Map<String, Long> dataSizes = new HashMap<>();
-		List<String> manifests = new ArrayList<>();
+		List<String> manifestNames = new ArrayList<>();
 		try {
 			for (S3Object object : this.client
 				.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(folder))
 				.contents()) {
 				String name = object.key().substring(folder.length());
 				if (name.endsWith(MANIFEST_SUFFIX)) {
-					manifests.add(name);
+					manifestNames.add(name);
 				}
 				else {
 					dataSizes.put(name, object.size());
@@ -113,12 +122,15 @@ public class S3BackupStore implements BackupStore {
 			throw new IllegalStateException("Cannot list backups in " + describe() + ": " + explain(ex), ex);
 		}
 		List<Backup> backups = new ArrayList<>();
-		for (String manifest : manifests) {
+		Set<String> listed = new HashSet<>();
+		for (String manifest : manifestNames) {
+			listed.add(folder + manifest);
 			Backup backup = readManifest(database, manifest, dataSizes);
 			if (backup != null) {
 				backups.add(backup);
 			}
 		}
+		this.manifests.keySet().removeIf((key) -> key.startsWith(folder) && !listed.contains(key));
 		backups.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
 		return backups;
 	}
@@ -131,6 +143,10 @@ public class S3BackupStore implements BackupStore {
 		}
 		String key = folder(database) + manifestName;
 		try {
+			Backup cached = this.manifests.get(key);
+			if (cached != null) {
+				return hasData(cached, dataSizes) ? cached : null;
+			}
 			String text = this.client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key))
 				.asString(StandardCharsets.ISO_8859_1);
 			Backup backup;
@@ -142,13 +158,8 @@ public class S3BackupStore implements BackupStore {
 						backup.database());
 				return null;
 			}
-			Long size = dataSizes.get(dataName(backup));
-			if (size == null || size != backup.sizeBytes()) {
-				logger.warn("Skipping backup {} of database '{}': its data object is {}", id, database,
-						(size == null) ? "missing" : size + " bytes, not " + backup.sizeBytes());
-				return null;
-			}
-			return backup;
+			this.manifests.put(key, backup);
+			return hasData(backup, dataSizes) ? backup : null;
 		}
 		catch (NoSuchKeyException ex) {
 			return null; // deleted since the listing
@@ -157,6 +168,16 @@ public class S3BackupStore implements BackupStore {
 			logger.warn("Skipping unreadable manifest {}: {}", key, ex.getMessage());
 			return null;
 		}
+	}
+
+	private boolean hasData(Backup backup, Map<String, Long> dataSizes) {
+		Long size = dataSizes.get(dataName(backup));
+		if (size == null || size != backup.sizeBytes()) {
+			logger.warn("Skipping backup {} of database '{}': its data object is {}", backup.id(), backup.database(),
+					(size == null) ? "missing" : size + " bytes, not " + backup.sizeBytes());
+			return false;
+		}
+		return true;
 	}
 
 	@Override
@@ -270,6 +291,7 @@ public class S3BackupStore implements BackupStore {
 		String folder = folder(backup.database());
 		try {
 			this.client.deleteObject((request) -> request.bucket(this.bucket).key(folder + backup.id() + MANIFEST_SUFFIX));
+			this.manifests.remove(folder + backup.id() + MANIFEST_SUFFIX);
 			this.client.deleteObject((request) -> request.bucket(this.bucket).key(folder + dataName(backup)));
 		}
 		catch (SdkException ex) {
