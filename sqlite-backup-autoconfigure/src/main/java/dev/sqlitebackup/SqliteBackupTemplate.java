@@ -594,13 +594,12 @@ public class SqliteBackupTemplate {
 			if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
 				problems.add("SHA-256 does not match the manifest");
 			}
-			if (problems.isEmpty()) {
-				decoded = decodeForVerify(backup, stored.path(), problems);
-				Path plain = (decoded != null) ? decoded : stored.path();
-				Facts facts = problems.isEmpty() ? BackupFileCheck.inspect(plain, mode, problems) : null;
-				if (facts != null && facts.pageCount() != backup.pageCount()) {
-					problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
-				}
+			int problemsBefore = problems.size();
+			decoded = decodeForVerify(backup, stored.path(), problems);
+			Facts facts = (problems.size() > problemsBefore) ? null
+					: BackupFileCheck.inspect((decoded != null) ? decoded : stored.path(), mode, problems);
+			if (facts != null && facts.pageCount() != backup.pageCount()) {
+				problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
 			}
 		}
 		catch (IOException ex) {
