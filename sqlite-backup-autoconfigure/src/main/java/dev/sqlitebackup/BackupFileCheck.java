@@ -13,6 +13,9 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.sqlite.SQLiteConnection;
 
@@ -111,6 +114,10 @@ final class BackupFileCheck {
 
 	/** Hex SHA-256 of a file's bytes. */
 	static String sha256(Path file) throws IOException {
+		return sha256(file, new AtomicBoolean());
+	}
+
+	private static String sha256(Path file, AtomicBoolean cancelled) throws IOException {
 		MessageDigest digest;
 		try {
 			digest = MessageDigest.getInstance("SHA-256");
@@ -121,11 +128,61 @@ final class BackupFileCheck {
 		byte[] buffer = new byte[1 << 20];
 		try (InputStream input = Files.newInputStream(file)) {
 			int read;
-			while ((read = input.read(buffer)) >= 0) {
+			while ((read = input.read(buffer)) >= 0 && !cancelled.get()) {
 				digest.update(buffer, 0, read);
 			}
 		}
+		if (cancelled.get()) {
+			throw new IOException("Hashing " + file + " was cancelled");
+		}
 		return HexFormat.of().formatHex(digest.digest());
+	}
+
+	/**
+	 * Starts hashing a file on a thread of its own. A backup or restore reads every byte twice,
+	 * once for SQLite's check and once for the SHA-256; the check is CPU-bound in SQLite and the
+	 * hash in the JVM, so running them side by side takes about as long as the longer of the
+	 * two, where one after the other takes their sum (measured in BENCHMARKS.md).
+	 */
+	static PendingSha256 sha256InBackground(Path file) {
+		return new PendingSha256(file);
+	}
+
+	/** A SHA-256 being computed; {@link #get()} waits for it, {@link #cancel()} abandons it. */
+	static final class PendingSha256 {
+
+		private final AtomicBoolean cancelled = new AtomicBoolean();
+
+		private final FutureTask<String> task;
+
+		private PendingSha256(Path file) {
+			this.task = new FutureTask<>(() -> sha256(file, this.cancelled));
+			Thread thread = new Thread(this.task, "sqlite-backup-sha256");
+			thread.setDaemon(true);
+			thread.start();
+		}
+
+		String get() throws IOException {
+			try {
+				return this.task.get();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				cancel();
+				throw new IOException("Interrupted while hashing", ex);
+			}
+			catch (ExecutionException ex) {
+				if (ex.getCause() instanceof IOException io) {
+					throw io;
+				}
+				throw new IllegalStateException(ex.getCause());
+			}
+		}
+
+		void cancel() {
+			this.cancelled.set(true);
+		}
+
 	}
 
 	/** A check that did not pass, with a message saying which and why. */
