@@ -327,7 +327,7 @@ public class SqliteBackupTemplate {
 			source.rollback();
 			checkCopied(db, staging, rc);
 			long copied = SqliteConnections.number(memory, "PRAGMA page_count");
-			if (copied != snapshot.pageCount()) {
+			if (copied != snapshot.copiedPageCount()) {
 				throw new BackupFailedException(db.name(), null, "Backup of database '" + db.name() + "' failed: "
 						+ "the copy in memory has " + copied + " pages but the snapshot had " + snapshot.pageCount(),
 						null);
@@ -406,9 +406,7 @@ public class SqliteBackupTemplate {
 					"Backup of database '" + db.name() + "' failed verification: " + ex.getMessage()
 							+ " (the live database may be damaged; run PRAGMA integrity_check on it)");
 		}
-		// A database that was never written has no pages yet; its copy gets page 1 when it is switched
-		// to rollback-journal mode.
-		if (facts.pageCount() != Math.max(1, snapshot.pageCount())) {
+		if (facts.pageCount() != snapshot.copiedPageCount()) {
 			throw new BackupVerificationException(db.name(), id, "Backup of database '" + db.name() + "' has "
 					+ facts.pageCount() + " pages but the snapshot had " + snapshot.pageCount());
 		}
@@ -972,6 +970,14 @@ public class SqliteBackupTemplate {
 
 		long sizeBytes() {
 			return this.pageCount * this.pageSize;
+		}
+
+		/**
+		 * Pages a complete copy has. A database that was never written has no pages yet; its
+		 * copy gets page 1 as soon as anything (a page size, a journal mode) is set on it.
+		 */
+		long copiedPageCount() {
+			return Math.max(1, this.pageCount);
 		}
 
 	}
