@@ -170,7 +170,11 @@ public class SqliteBackupTemplate {
 		Path staging = null;
 		Path encoded = null;
 		try {
-			cleanUpLocked(db);
+			if (trigger != BackupTrigger.SAFETY) {
+				// A safety backup runs inside a restore, whose downloaded or decoded backup waits in
+				// staging: cleaning up would delete it.
+				cleanUpLocked(db);
+			}
 			staging = stage(db, id);
 			Snapshot snapshot = copyToStaging(db, staging, operation);
 			long copied = System.nanoTime();

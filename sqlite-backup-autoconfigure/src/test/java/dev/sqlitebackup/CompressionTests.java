@@ -58,8 +58,11 @@ class CompressionTests {
 		assertThat(template.list("app")).containsExactly(backup);
 		assertThat(template.verify("app", backup.id()).valid()).isTrue();
 
-		template.restore("app", backup.id(), false);
+		RestoreResult result = template.restore("app", backup.id());
 		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second");
+		assertThat(template.get("app", result.safetyBackupId()).compression()).isEqualTo(codec.codecName());
+		template.restore("app", result.safetyBackupId(), false);
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second", "after the backup");
 		assertThat(stagingFiles()).isEmpty();
 	}
 

@@ -69,8 +69,9 @@ class EncryptionTests {
 			assertThat(staging).as("no plain copy left behind").isEmpty();
 		}
 
-		template.restore("app", backup.id(), false);
+		RestoreResult result = template.restore("app", backup.id());
 		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("top secret", "second");
+		assertThat(template.get("app", result.safetyBackupId()).encryptionKeyId()).isEqualTo("a");
 	}
 
 	@Test

@@ -92,8 +92,31 @@ class S3StoreTests {
 		assertThat(keys()).containsExactly("prod/app/" + backup.id() + ".manifest", "prod/app/" + backup.id() + ".sqlite");
 		assertThat(template.list("app")).containsExactly(backup);
 		assertThat(template.verify("app", backup.id()).valid()).isTrue();
-		template.restore("app", backup.id(), false);
+		RestoreResult result = template.restore("app", backup.id());
 		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second");
+		assertThat(template.list("app")).extracting(Backup::id).containsExactly(result.safetyBackupId(), backup.id());
+		template.restore("app", result.safetyBackupId(), false);
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second", "after the backup");
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
+	void objectChangedInTheBucketIsRefusedBeforeTheLiveDatabaseIsTouched() throws Exception {
+		SqliteBackupTemplate template = template(client, new StoredForm(BackupCodec.ZSTD, null));
+		Backup backup = template.backup("app");
+		TestDatabases.addNote(this.dataSource, "live");
+		String key = "prod/app/" + backup.id() + ".sqlite.zst";
+		byte[] bytes = client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key)).asByteArray();
+		bytes[bytes.length / 2] ^= 0x01;
+		client.putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
+
+		assertThat(template.verify("app", backup.id()).problems()).anyMatch((problem) -> problem.contains("SHA-256"));
+		assertThatExceptionOfType(BackupVerificationException.class)
+			.isThrownBy(() -> template.restore("app", backup.id()))
+			.withMessageContaining("SHA-256")
+			.withMessageContaining("the live database was not changed");
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second", "live");
+		assertThat(template.list("app")).containsExactly(backup);
 		assertThat(localStagingFiles()).isEmpty();
 	}
 

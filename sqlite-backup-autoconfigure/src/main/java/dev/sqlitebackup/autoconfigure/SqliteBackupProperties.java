@@ -449,7 +449,7 @@ public class SqliteBackupProperties {
 	public static class Encryption {
 
 		/**
-		 * Whether to encrypt new backups. Unset means on as soon as a key or key id is configured.
+		 * Whether to encrypt new backups. Unset means on as soon as a key, key id or old key is configured.
 		 */
 		private @Nullable Boolean enabled;
 
