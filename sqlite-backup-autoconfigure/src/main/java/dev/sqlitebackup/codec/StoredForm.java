@@ -104,6 +104,11 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 					: file;
 			try (InputStream plain = codec.decompress(decrypted)) {
 				plain.transferTo(output);
+				// A decompressor stops at the end of its data; reading on authenticates every
+				// remaining chunk and refuses anything appended inside the encryption.
+				if (decrypted != file && decrypted.read() >= 0) {
+					throw new BackupDecryptionException("it holds data after the end of the compressed backup");
+				}
 			}
 		}
 	}
