@@ -73,6 +73,8 @@ public final class SqliteBackupAutoConfiguration {
 			.withVerifyMode(properties.getVerify())
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
 			.withBusyTimeout(properties.getBusyTimeout())
+			.withMaxBytesPerSecond((properties.getMaxWriteRate() != null) ? properties.getMaxWriteRate().toBytes() : 0)
+			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes())
 			.withStoredForm(StoredForms.of(properties));
 		return new SqliteBackupTemplate(databases, store, options);
 	}

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
+import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.VerifyMode;
 import dev.sqlitebackup.codec.BackupCodec;
 
@@ -46,6 +47,18 @@ public class SqliteBackupProperties {
 	 * How long a copy waits for locks held by the application before it gives up.
 	 */
 	private Duration busyTimeout = Duration.ofSeconds(5);
+
+	/**
+	 * Cap on the rate a backup writes its copy to disk, for applications whose writers are more
+	 * sensitive to latency than the backup is to time. Unlimited when not set.
+	 */
+	private @Nullable DataSize maxWriteRate;
+
+	/**
+	 * Largest rollback-journal database that is first copied into memory so that writers wait
+	 * only for that copy; used only while twice as much memory is free. 0 never uses memory.
+	 */
+	private DataSize memoryStagingLimit = DataSize.ofBytes(BackupOptions.DEFAULT_MEMORY_STAGING_LIMIT);
 
 	/**
 	 * How long application shutdown waits for a running backup or restore to finish.
@@ -100,6 +113,22 @@ public class SqliteBackupProperties {
 
 	public void setCompression(BackupCodec compression) {
 		this.compression = compression;
+	}
+
+	public @Nullable DataSize getMaxWriteRate() {
+		return this.maxWriteRate;
+	}
+
+	public void setMaxWriteRate(@Nullable DataSize maxWriteRate) {
+		this.maxWriteRate = maxWriteRate;
+	}
+
+	public DataSize getMemoryStagingLimit() {
+		return this.memoryStagingLimit;
+	}
+
+	public void setMemoryStagingLimit(DataSize memoryStagingLimit) {
+		this.memoryStagingLimit = memoryStagingLimit;
 	}
 
 	public Duration getBusyTimeout() {

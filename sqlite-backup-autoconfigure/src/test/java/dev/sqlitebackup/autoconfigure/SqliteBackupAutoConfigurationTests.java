@@ -146,12 +146,15 @@ class SqliteBackupAutoConfigurationTests {
 	void runWhenPropertiesSetShouldConfigureEngineOptions() {
 		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
 			.withPropertyValues("sqlite.backup.verify=FULL", "sqlite.backup.busy-timeout=2s",
-					"sqlite.backup.restore.safety-backup=false")
+					"sqlite.backup.restore.safety-backup=false", "sqlite.backup.max-write-rate=64MB",
+					"sqlite.backup.memory-staging-limit=0")
 			.run((context) -> {
 				BackupOptions options = context.getBean(SqliteBackupTemplate.class).getOptions();
 				assertThat(options.verifyMode()).isEqualTo(dev.sqlitebackup.VerifyMode.FULL);
 				assertThat(options.busyTimeout()).isEqualTo(Duration.ofSeconds(2));
 				assertThat(options.safetyBackup()).isFalse();
+				assertThat(options.maxBytesPerSecond()).isEqualTo(64L * 1024 * 1024);
+				assertThat(options.memoryStagingLimit()).isZero();
 			});
 	}
 
