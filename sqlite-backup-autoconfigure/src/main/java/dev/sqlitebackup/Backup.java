@@ -3,6 +3,8 @@ package dev.sqlitebackup;
 import java.time.Duration;
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Manifest of one published backup: what was copied, when, and how it was checked.
  *
@@ -20,13 +22,28 @@ import java.time.Instant;
  * @param verification which check was run
  * @param duration how long the whole backup took
  * @param trigger why the backup was taken
+ * @param encryptionKeyId id of the key the stored bytes are encrypted with, {@code null} when they
+ * are not encrypted
  */
 public record Backup(String id, String database, Instant createdAt, long sizeBytes, String sha256, int pageSize,
 		long pageCount, String journalMode, String sqliteVersion, String compression, boolean verified,
-		VerifyMode verification, Duration duration, BackupTrigger trigger) {
+		VerifyMode verification, Duration duration, BackupTrigger trigger, @Nullable String encryptionKeyId) {
 
 	/** Codec name of a backup stored as a plain SQLite database file. */
 	public static final String NO_COMPRESSION = "none";
+
+	/** A backup whose stored bytes are not encrypted. */
+	public Backup(String id, String database, Instant createdAt, long sizeBytes, String sha256, int pageSize,
+			long pageCount, String journalMode, String sqliteVersion, String compression, boolean verified,
+			VerifyMode verification, Duration duration, BackupTrigger trigger) {
+		this(id, database, createdAt, sizeBytes, sha256, pageSize, pageCount, journalMode, sqliteVersion, compression,
+				verified, verification, duration, trigger, null);
+	}
+
+	/** Whether the stored bytes are encrypted. */
+	public boolean isEncrypted() {
+		return this.encryptionKeyId != null;
+	}
 
 	/** Whether this backup was taken by a restore to make that restore undoable. */
 	public boolean isSafetyBackup() {

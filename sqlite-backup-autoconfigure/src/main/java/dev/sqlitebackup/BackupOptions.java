@@ -3,10 +3,12 @@ package dev.sqlitebackup;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.sqlitebackup.codec.StoredForm;
+
 /**
  * How the engine copies and checks: verification depth, safety backups, busy waits, copy step
  * size, an optional cap on the backup's write rate and the memory a rollback-journal copy may use
- * to keep writers waiting less.
+ * to keep writers waiting less, and the form backups are stored in.
  *
  * @param verifyMode check run on every new backup
  * @param safetyBackup whether a restore first backs up the state it replaces
@@ -18,9 +20,10 @@ import java.util.Objects;
  * @param memoryStagingLimit largest rollback-journal database (in bytes) that is first copied into
  * memory, so that writers wait only for a memory copy, provided the operating system reports twice
  * that much memory free; {@code 0} never uses memory
+ * @param storedForm compression and encryption of new backups, and the keys to read old ones
  */
 public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
-		long maxBytesPerSecond, long memoryStagingLimit) {
+		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm) {
 
 	/** Default step: 4096 pages, 16 MiB with SQLite's default page size. */
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
@@ -49,6 +52,7 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 	public BackupOptions {
 		Objects.requireNonNull(verifyMode, "verifyMode");
 		Objects.requireNonNull(busyTimeout, "busyTimeout");
+		Objects.requireNonNull(storedForm, "storedForm");
 		if (busyTimeout.isNegative()) {
 			throw new IllegalArgumentException("busyTimeout must not be negative");
 		}
@@ -63,7 +67,14 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 		}
 	}
 
-	/** Options with the default write-rate cap and memory staging limit. */
+	/** Options that store backups as plain SQLite files. */
+	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
+			long maxBytesPerSecond, long memoryStagingLimit) {
+		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, maxBytesPerSecond, memoryStagingLimit,
+				StoredForm.PLAIN);
+	}
+
+	/** Options with the default write-rate cap and memory staging limit, storing plain SQLite files. */
 	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep) {
 		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, DEFAULT_MAX_BYTES_PER_SECOND,
 				DEFAULT_MEMORY_STAGING_LIMIT);
@@ -76,34 +87,40 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 
 	public BackupOptions withVerifyMode(VerifyMode verifyMode) {
 		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
 	}
 
 	public BackupOptions withSafetyBackup(boolean safetyBackup) {
 		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
 	}
 
 	public BackupOptions withBusyTimeout(Duration busyTimeout) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
 	}
 
 	public BackupOptions withPagesPerStep(int pagesPerStep) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
 	}
 
 	/** These options with the backup's disk writes capped at this rate ({@code 0} for no cap). */
 	public BackupOptions withMaxBytesPerSecond(long maxBytesPerSecond) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				maxBytesPerSecond, this.memoryStagingLimit);
+				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
 	}
 
 	/** These options with rollback-journal databases up to this size copied via memory ({@code 0}: never). */
 	public BackupOptions withMemoryStagingLimit(long memoryStagingLimit) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, memoryStagingLimit);
+				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm);
+	}
+
+	/** These options with new backups stored compressed and/or encrypted. */
+	public BackupOptions withStoredForm(StoredForm storedForm) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm);
 	}
 
 }

@@ -32,6 +32,7 @@ import dev.sqlitebackup.BackupFileCheck.CheckFailedException;
 import dev.sqlitebackup.BackupFileCheck.Facts;
 import dev.sqlitebackup.BackupFileCheck.PendingSha256;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
 
@@ -167,19 +168,24 @@ public class SqliteBackupTemplate {
 		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
+		Path encoded = null;
 		try {
-			cleanUpLocked(db);
+			if (trigger != BackupTrigger.SAFETY) {
+				// A safety backup runs inside a restore, whose downloaded or decoded backup waits in
+				// staging: cleaning up would delete it.
+				cleanUpLocked(db);
+			}
 			staging = stage(db, id);
 			Snapshot snapshot = copyToStaging(db, staging, operation);
 			long copied = System.nanoTime();
 			makeSelfContained(db, id, staging);
 			long selfContained = System.nanoTime();
 			Facts facts;
-			String sha256;
-			if (this.options.maxBytesPerSecond() > 0) {
-				// A capped backup leaves the application a core: the hash runs after the check.
+			String plainSha256 = null;
+			if (this.options.maxBytesPerSecond() > 0 || !this.options.storedForm().isPlain()) {
+				// A capped backup leaves the application a core: the hash runs after the check. A
+				// compressed or encrypted one hashes the stored bytes while it writes them instead.
 				facts = verifyStaging(db, id, staging, snapshot);
-				sha256 = BackupFileCheck.sha256(staging);
 			}
 			else {
 				PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(staging);
@@ -190,17 +196,24 @@ public class SqliteBackupTemplate {
 					pendingSha256.cancel();
 					throw ex;
 				}
-				sha256 = pendingSha256.get();
+				plainSha256 = pendingSha256.get();
 			}
+			StoredBytes stored = encodeForStore(db, id, staging, plainSha256);
+			encoded = stored.path();
 			long verified = System.nanoTime();
-			Backup backup = new Backup(id, db.name(), createdAt, Files.size(staging), sha256, facts.pageSize(),
-					facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(), Backup.NO_COMPRESSION,
-					this.options.verifyMode() != VerifyMode.NONE, this.options.verifyMode(), elapsedSince(started),
-					trigger);
-			Backup published = this.store.publish(staging, backup);
-			logger.debug("Backup {} of database '{}': copy {} ms, journal mode switch {} ms, verify and SHA-256 {} ms, "
-					+ "publish {} ms", id, db.name(), (copied - started) / 1_000_000, (selfContained - copied) / 1_000_000,
-					(verified - selfContained) / 1_000_000, (System.nanoTime() - verified) / 1_000_000);
+			StoredForm form = this.options.storedForm();
+			Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
+					facts.pageSize(), facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(),
+					form.compression().codecName(), this.options.verifyMode() != VerifyMode.NONE,
+					this.options.verifyMode(), elapsedSince(started), trigger, form.encryptionKeyId());
+			Backup published = this.store.publish(stored.path(), backup);
+			if (!stored.path().equals(staging)) {
+				deleteStaging(staging);
+			}
+			logger.debug("Backup {} of database '{}': copy {} ms, journal mode switch {} ms, verify, SHA-256 and "
+					+ "encoding {} ms, publish {} ms", id, db.name(), (copied - started) / 1_000_000,
+					(selfContained - copied) / 1_000_000, (verified - selfContained) / 1_000_000,
+					(System.nanoTime() - verified) / 1_000_000);
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
 					formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
 			this.listeners.forEach((listener) -> listener.backupCompleted(published));
@@ -209,6 +222,7 @@ public class SqliteBackupTemplate {
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = asBackupFailure(db, id, ex);
 			deleteStaging(staging);
+			deleteStaging(encoded);
 			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
 			this.listeners.forEach((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
@@ -403,6 +417,23 @@ public class SqliteBackupTemplate {
 		return facts;
 	}
 
+	/**
+	 * Turns the verified plain copy into the form the store keeps: compressed, then encrypted, as
+	 * configured. The plain copy is what was verified; the stored bytes get their own SHA-256,
+	 * which is what a restore checks first.
+	 */
+	private StoredBytes encodeForStore(SqliteDatabase db, String id, Path staging, @Nullable String plainSha256)
+			throws IOException {
+		StoredForm form = this.options.storedForm();
+		if (form.isPlain()) {
+			return new StoredBytes(staging, Files.size(staging),
+					(plainSha256 != null) ? plainSha256 : BackupFileCheck.sha256(staging));
+		}
+		Path target = this.store.newStagingFile(db.name(), id + "-stored");
+		StoredForm.Encoded encoded = form.encode(staging, target);
+		return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
+	}
+
 	private SqliteBackupException asBackupFailure(SqliteDatabase db, String id, Exception ex) {
 		if (ex instanceof SqliteBackupException failure) {
 			return failure;
@@ -447,15 +478,29 @@ public class SqliteBackupTemplate {
 			RunningOperation operation) {
 		long started = System.nanoTime();
 		Path converted = null;
+		Path decoded = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
-			Facts facts = checkBeforeRestore(db, backup, stored.path());
+			Facts facts;
+			if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
+				facts = checkBeforeRestore(db, backup, stored.path());
+			}
+			else {
+				checkStoredBytes(db, backup, stored.path());
+				try {
+					decoded = decodeFromStore(db, backup, stored.path(), backup.id() + "-decoded");
+				}
+				catch (UndecodableException ex) {
+					throw cannotRestore(db, backup, ex.getMessage(), ex.getCause());
+				}
+				facts = checkDecoded(db, backup, decoded);
+			}
 			long checked = System.nanoTime();
 			String safetyBackupId = null;
 			if (safetyBackup) {
 				safetyBackupId = takeSafetyBackup(db, backup, operation);
 			}
 			LiveFacts live = readLive(db);
-			Path source = stored.path();
+			Path source = (decoded != null) ? decoded : stored.path();
 			if (live.needsPageSize(facts.pageSize())) {
 				converted = convertPageSize(db, backup, source, live.pageSize());
 				source = converted;
@@ -483,6 +528,7 @@ public class SqliteBackupTemplate {
 		}
 		finally {
 			deleteStaging(converted);
+			deleteStaging(decoded);
 		}
 	}
 
@@ -531,6 +577,60 @@ public class SqliteBackupTemplate {
 		}
 		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
 				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed");
+	}
+
+	/** The stored bytes are exactly those the manifest describes: checked before they are decoded. */
+	private void checkStoredBytes(SqliteDatabase db, Backup backup, Path file) throws IOException {
+		String problem = null;
+		long size = Files.size(file);
+		if (size != backup.sizeBytes()) {
+			problem = "it has " + size + " bytes but its manifest says " + backup.sizeBytes();
+		}
+		else if (!BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
+			problem = "its bytes no longer match the SHA-256 in its manifest";
+		}
+		if (problem != null) {
+			throw cannotRestore(db, backup, problem, null);
+		}
+	}
+
+	/**
+	 * Decrypts and decompresses a stored backup into a plain staging file, or returns {@code null}
+	 * when it is stored plain. Fails before anything live is touched when the key is missing or
+	 * wrong, or the bytes do not decode.
+	 */
+	private @Nullable Path decodeFromStore(SqliteDatabase db, Backup backup, Path stored, String stagingName)
+			throws IOException, UndecodableException {
+		if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
+			return null;
+		}
+		Path target = this.store.newStagingFile(db.name(), stagingName);
+		try {
+			this.options.storedForm().decode(backup, stored, target);
+			return target;
+		}
+		catch (IOException | RuntimeException ex) {
+			deleteStaging(target);
+			throw new UndecodableException("it cannot be decoded (" + backup.compression()
+					+ (backup.isEncrypted() ? ", encrypted with key '" + backup.encryptionKeyId() + "'" : "")
+					+ "): " + describe(ex), ex);
+		}
+	}
+
+	/** Checks a decoded backup as a plain one is checked, before anything live is touched. */
+	private Facts checkDecoded(SqliteDatabase db, Backup backup, Path file) {
+		try {
+			return BackupFileCheck.verify(file, VerifyMode.QUICK);
+		}
+		catch (CheckFailedException ex) {
+			throw cannotRestore(db, backup, ex.getMessage(), null);
+		}
+	}
+
+	private BackupVerificationException cannotRestore(SqliteDatabase db, Backup backup, String problem,
+			@Nullable Throwable cause) {
+		return new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed", cause);
 	}
 
 	private LiveFacts readLive(SqliteDatabase db) throws SQLException {
@@ -640,6 +740,7 @@ public class SqliteBackupTemplate {
 		Backup backup = get(database, backupId);
 		List<String> problems = new ArrayList<>();
 		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
+		Path decoded = null;
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			long size = Files.size(stored.path());
 			if (size != backup.sizeBytes()) {
@@ -648,7 +749,10 @@ public class SqliteBackupTemplate {
 			if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
 				problems.add("SHA-256 does not match the manifest");
 			}
-			Facts facts = BackupFileCheck.inspect(stored.path(), mode, problems);
+			int problemsBefore = problems.size();
+			decoded = decodeForVerify(backup, stored.path(), problems);
+			Facts facts = (problems.size() > problemsBefore) ? null
+					: BackupFileCheck.inspect((decoded != null) ? decoded : stored.path(), mode, problems);
 			if (facts != null && facts.pageCount() != backup.pageCount()) {
 				problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
 			}
@@ -656,7 +760,27 @@ public class SqliteBackupTemplate {
 		catch (IOException ex) {
 			problems.add("cannot read the backup: " + describe(ex));
 		}
+		finally {
+			deleteStaging(decoded);
+		}
 		return new VerificationResult(backup.database(), backup.id(), problems.isEmpty(), problems);
+	}
+
+	/** Decodes a compressed or encrypted backup for {@link #verify}; a failure becomes a problem. */
+	private @Nullable Path decodeForVerify(Backup backup, Path stored, List<String> problems) {
+		SqliteDatabase db = getDatabase(backup.database());
+		try {
+			// verify() does not hold the database, so its staging name must not meet a restore's.
+			return decodeFromStore(db, backup, stored, backup.id() + "-verify-" + UUID.randomUUID());
+		}
+		catch (UndecodableException ex) {
+			problems.add(ex.getMessage());
+			return null;
+		}
+		catch (IOException ex) {
+			problems.add("cannot decode the backup: " + describe(ex));
+			return null;
+		}
 	}
 
 	/** Deletes one backup. */
@@ -826,6 +950,19 @@ public class SqliteBackupTemplate {
 			return String.format("%.1f KiB", bytes / 1024.0);
 		}
 		return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+	}
+
+	/** The bytes a new backup is stored as, with what its manifest records about them. */
+	private record StoredBytes(Path path, long sizeBytes, String sha256) {
+	}
+
+	/** A stored backup whose bytes do not decode: damaged, or its key is missing or wrong. */
+	private static final class UndecodableException extends Exception {
+
+		UndecodableException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
 	}
 
 	/** What the source looked like in the snapshot that was copied. */

@@ -19,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -36,6 +37,8 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 @ConditionalOnBean(DataSource.class)
 @ConditionalOnBooleanProperty(name = "sqlite.backup.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(SqliteBackupProperties.class)
+@Import({ SqliteBackupS3Configuration.S3StoreConfiguration.class,
+		SqliteBackupS3Configuration.S3SdkMissingConfiguration.class })
 public final class SqliteBackupAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupAutoConfiguration.class);
@@ -71,7 +74,8 @@ public final class SqliteBackupAutoConfiguration {
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
 			.withBusyTimeout(properties.getBusyTimeout())
 			.withMaxBytesPerSecond((properties.getMaxWriteRate() != null) ? properties.getMaxWriteRate().toBytes() : 0)
-			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes());
+			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes())
+			.withStoredForm(StoredForms.of(properties));
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

@@ -1,5 +1,6 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import org.springframework.util.unit.DataSize;
 
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.VerifyMode;
+import dev.sqlitebackup.codec.BackupCodec;
 
 /**
  * Configuration properties for SQLite backups.
@@ -34,6 +36,12 @@ public class SqliteBackupProperties {
 	 * Check run on every new backup before it counts as a backup.
 	 */
 	private VerifyMode verify = VerifyMode.QUICK;
+
+	/**
+	 * Compression of new backups: "none" keeps them plain SQLite files, "gzip" uses the JDK,
+	 * "zstd" needs com.github.luben:zstd-jni. Backups are restored whatever they were stored with.
+	 */
+	private BackupCodec compression = BackupCodec.NONE;
 
 	/**
 	 * How long a copy waits for locks held by the application before it gives up.
@@ -65,6 +73,10 @@ public class SqliteBackupProperties {
 
 	private final Health health = new Health();
 
+	private final Encryption encryption = new Encryption();
+
+	private final S3 s3 = new S3();
+
 	/**
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
 	 * shared ones: "directory", "schedule.enabled" and "schedule.cron".
@@ -93,6 +105,14 @@ public class SqliteBackupProperties {
 
 	public void setVerify(VerifyMode verify) {
 		this.verify = verify;
+	}
+
+	public BackupCodec getCompression() {
+		return this.compression;
+	}
+
+	public void setCompression(BackupCodec compression) {
+		this.compression = compression;
 	}
 
 	public @Nullable DataSize getMaxWriteRate() {
@@ -137,6 +157,14 @@ public class SqliteBackupProperties {
 
 	public Restore getRestore() {
 		return this.restore;
+	}
+
+	public S3 getS3() {
+		return this.s3;
+	}
+
+	public Encryption getEncryption() {
+		return this.encryption;
 	}
 
 	public Health getHealth() {
@@ -317,6 +345,194 @@ public class SqliteBackupProperties {
 
 		public void setCron(@Nullable String cron) {
 			this.cron = cron;
+		}
+
+	}
+
+	/**
+	 * S3-compatible object storage for backups instead of the local directory, which then only
+	 * holds copies in progress. Setting a bucket turns it on; it needs software.amazon.awssdk:s3.
+	 */
+	public static class S3 {
+
+		/**
+		 * Bucket to keep backups in.
+		 */
+		private @Nullable String bucket;
+
+		/**
+		 * Key prefix of every backup, such as "prod/"; each database gets a folder under it.
+		 */
+		private String prefix = "";
+
+		/**
+		 * Region of the bucket. Unset means the AWS SDK's default region chain, or "us-east-1"
+		 * when an endpoint is set.
+		 */
+		private @Nullable String region;
+
+		/**
+		 * Endpoint of an S3-compatible service (MinIO, Ceph, R2, ...), instead of AWS.
+		 */
+		private @Nullable URI endpoint;
+
+		/**
+		 * Whether to address the bucket in the path rather than in the host name, as most
+		 * S3-compatible services need.
+		 */
+		private boolean pathStyleAccess;
+
+		/**
+		 * Access key id. Unset means the AWS SDK's default credentials chain (environment,
+		 * profile, instance or container role).
+		 */
+		private @Nullable String accessKey;
+
+		/**
+		 * Secret access key, with access-key.
+		 */
+		private @Nullable String secretKey;
+
+		/**
+		 * Size of each part of a multipart upload; smaller backups are uploaded in one request.
+		 */
+		private DataSize partSize = DataSize.ofMegabytes(128);
+
+		public @Nullable String getBucket() {
+			return this.bucket;
+		}
+
+		public void setBucket(@Nullable String bucket) {
+			this.bucket = bucket;
+		}
+
+		public String getPrefix() {
+			return this.prefix;
+		}
+
+		public void setPrefix(String prefix) {
+			this.prefix = prefix;
+		}
+
+		public @Nullable String getRegion() {
+			return this.region;
+		}
+
+		public void setRegion(@Nullable String region) {
+			this.region = region;
+		}
+
+		public @Nullable URI getEndpoint() {
+			return this.endpoint;
+		}
+
+		public void setEndpoint(@Nullable URI endpoint) {
+			this.endpoint = endpoint;
+		}
+
+		public boolean isPathStyleAccess() {
+			return this.pathStyleAccess;
+		}
+
+		public void setPathStyleAccess(boolean pathStyleAccess) {
+			this.pathStyleAccess = pathStyleAccess;
+		}
+
+		public @Nullable String getAccessKey() {
+			return this.accessKey;
+		}
+
+		public void setAccessKey(@Nullable String accessKey) {
+			this.accessKey = accessKey;
+		}
+
+		public @Nullable String getSecretKey() {
+			return this.secretKey;
+		}
+
+		public void setSecretKey(@Nullable String secretKey) {
+			this.secretKey = secretKey;
+		}
+
+		public DataSize getPartSize() {
+			return this.partSize;
+		}
+
+		public void setPartSize(DataSize partSize) {
+			this.partSize = partSize;
+		}
+
+		@Override
+		public String toString() {
+			// Never the secret key.
+			return "S3[bucket=" + this.bucket + ", prefix=" + this.prefix + ", region=" + this.region + ", endpoint="
+					+ this.endpoint + "]";
+		}
+
+	}
+
+	/**
+	 * AES-256-GCM encryption of new backups, applied after compression. Configuring any of it
+	 * turns it on, and then a missing or malformed key stops the application at startup.
+	 */
+	public static class Encryption {
+
+		/**
+		 * Whether to encrypt new backups. Unset means on as soon as a key, key id or old key is configured.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Base64 of 32 random bytes (for example "openssl rand -base64 32"), best taken from an
+		 * environment variable rather than written into a file.
+		 */
+		private @Nullable String key;
+
+		/**
+		 * Id of the key, recorded in every backup it encrypts so that the right key is used to
+		 * restore it after a rotation. Unset means "default".
+		 */
+		private @Nullable String keyId;
+
+		/**
+		 * Keys that were rotated out, by key id, as base64: never used to encrypt, only to restore
+		 * the backups they encrypted.
+		 */
+		private final Map<String, String> oldKeys = new LinkedHashMap<>();
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getKey() {
+			return this.key;
+		}
+
+		public void setKey(@Nullable String key) {
+			this.key = key;
+		}
+
+		public @Nullable String getKeyId() {
+			return this.keyId;
+		}
+
+		public void setKeyId(@Nullable String keyId) {
+			this.keyId = keyId;
+		}
+
+		public Map<String, String> getOldKeys() {
+			return this.oldKeys;
+		}
+
+		@Override
+		public String toString() {
+			// Properties objects end up in logs and actuator output; the keys must not.
+			return "Encryption[enabled=" + this.enabled + ", keyId=" + this.keyId + ", oldKeyIds="
+					+ this.oldKeys.keySet() + "]";
 		}
 
 	}

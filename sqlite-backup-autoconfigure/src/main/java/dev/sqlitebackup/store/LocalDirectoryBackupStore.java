@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.codec.StoredForm;
 
 /**
  * Keeps backups in a local directory, one sub-directory per database:
- * {@code <directory>/<database>/<id>.sqlite} with its manifest {@code <id>.manifest} beside it,
+ * {@code <directory>/<database>/<id>.sqlite} with its manifest {@code <id>.manifest} beside it
+ * (a compressed or encrypted backup's name says so: {@code <id>.sqlite.zst.enc}),
  * and unfinished work in {@code <directory>/<database>/.staging/}. Staging lives on the same file
  * system as the published files so that publishing is an atomic rename. A data file is listed
  * only with a readable manifest that describes it; bytes without a manifest are never
@@ -82,21 +84,22 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		if (!BackupIds.isWellFormed(id)) {
 			return null;
 		}
-		return readManifest(database, manifest, dataFile(database, id));
+		return readManifest(database, manifest, id, true);
 	}
 
-	/** The manifest's backup if it is readable and describes this file, which exists. */
-	private @Nullable Backup readManifest(String database, Path manifest, Path data) {
+	/** The manifest's backup if it is readable and describes backup {@code id}, whose data file exists. */
+	private @Nullable Backup readManifest(String database, Path manifest, String id, boolean warnIfNoData) {
 		try (Reader reader = Files.newBufferedReader(manifest, StandardCharsets.ISO_8859_1)) {
 			Backup backup = ManifestFormat.read(reader);
-			String expectedFile = backup.id() + DATA_SUFFIX;
-			if (!expectedFile.equals(data.getFileName().toString()) || !backup.database().equals(database)) {
+			if (!backup.id().equals(id) || !backup.database().equals(database)) {
 				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", manifest, backup.id(),
 						backup.database());
 				return null;
 			}
-			if (!Files.isRegularFile(data)) {
-				logger.warn("Skipping backup {} of database '{}': its data file is missing", backup.id(), database);
+			if (!Files.isRegularFile(dataFile(backup))) {
+				if (warnIfNoData) {
+					logger.warn("Skipping backup {} of database '{}': its data file is missing", backup.id(), database);
+				}
 				return null;
 			}
 			return backup;
@@ -126,7 +129,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		force(stagingFile);
 		Files.writeString(stagedManifest, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1);
 		force(stagedManifest);
-		Files.move(stagingFile, dataFile(backup.database(), backup.id()), StandardCopyOption.ATOMIC_MOVE);
+		Files.move(stagingFile, dataFile(backup), StandardCopyOption.ATOMIC_MOVE);
 		force(databaseDirectory);
 		// A crash here leaves published bytes without a manifest: never listed, and cleanUp
 		// finishes the publish from the staged manifest.
@@ -137,7 +140,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
-		Path data = dataFile(backup.database(), backup.id());
+		Path data = dataFile(backup);
 		if (!Files.isRegularFile(data)) {
 			throw new NoSuchFileException(data.toString());
 		}
@@ -147,7 +150,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public void delete(Backup backup) throws IOException {
 		Files.deleteIfExists(manifestFile(backup.database(), backup.id()));
-		Files.deleteIfExists(dataFile(backup.database(), backup.id()));
+		Files.deleteIfExists(dataFile(backup));
 	}
 
 	@Override
@@ -176,11 +179,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	private void finishInterruptedPublish(String database, Path stagedManifest) throws IOException {
 		String fileName = stagedManifest.getFileName().toString();
 		String id = fileName.substring(0, fileName.length() - MANIFEST_SUFFIX.length());
-		Path data = dataFile(database, id);
-		if (!BackupIds.isWellFormed(id) || !Files.isRegularFile(data) || Files.exists(manifestFile(database, id))) {
+		if (!BackupIds.isWellFormed(id) || Files.exists(manifestFile(database, id))) {
 			return;
 		}
-		Backup backup = readManifest(database, stagedManifest, data);
+		// Null unless its data file was already moved into place.
+		Backup backup = readManifest(database, stagedManifest, id, false);
 		if (backup != null) {
 			Files.move(stagedManifest, manifestFile(database, id), StandardCopyOption.ATOMIC_MOVE);
 			force(databaseDirectory(database));
@@ -202,8 +205,8 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		return this.directory.resolve(safe);
 	}
 
-	private Path dataFile(String database, String id) {
-		return databaseDirectory(database).resolve(id + DATA_SUFFIX);
+	private Path dataFile(Backup backup) {
+		return databaseDirectory(backup.database()).resolve(backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup));
 	}
 
 	private Path manifestFile(String database, String id) {

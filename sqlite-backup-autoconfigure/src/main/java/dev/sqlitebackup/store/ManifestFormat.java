@@ -10,6 +10,7 @@ import java.util.Properties;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.VerifyMode;
+import dev.sqlitebackup.codec.BackupEncryption;
 
 /**
  * Reads and writes a backup's manifest as a small {@code .properties} text: readable by a person
@@ -40,6 +41,10 @@ public final class ManifestFormat {
 		properties.setProperty("verification", backup.verification().name().toLowerCase());
 		properties.setProperty("durationMillis", Long.toString(backup.duration().toMillis()));
 		properties.setProperty("trigger", backup.trigger().name().toLowerCase());
+		if (backup.encryptionKeyId() != null) {
+			properties.setProperty("encryption", BackupEncryption.ALGORITHM);
+			properties.setProperty("encryptionKeyId", backup.encryptionKeyId());
+		}
 		StringWriter text = new StringWriter();
 		try {
 			properties.store(text, "sqlite-backup manifest");
@@ -60,6 +65,10 @@ public final class ManifestFormat {
 		if (!FORMAT_VERSION.equals(properties.getProperty("format"))) {
 			throw new IllegalArgumentException("Unknown manifest format " + properties.getProperty("format"));
 		}
+		String encryption = properties.getProperty("encryption");
+		if (encryption != null && !BackupEncryption.ALGORITHM.equals(encryption)) {
+			throw new IllegalArgumentException("Unknown encryption " + encryption);
+		}
 		return new Backup(required(properties, "id"), required(properties, "database"),
 				Instant.parse(required(properties, "createdAt")), Long.parseLong(required(properties, "sizeBytes")),
 				required(properties, "sha256"), Integer.parseInt(required(properties, "pageSize")),
@@ -68,7 +77,8 @@ public final class ManifestFormat {
 				Boolean.parseBoolean(required(properties, "verified")),
 				VerifyMode.valueOf(required(properties, "verification").toUpperCase()),
 				Duration.ofMillis(Long.parseLong(required(properties, "durationMillis"))),
-				BackupTrigger.valueOf(required(properties, "trigger").toUpperCase()));
+				BackupTrigger.valueOf(required(properties, "trigger").toUpperCase()),
+				(encryption != null) ? required(properties, "encryptionKeyId") : null);
 	}
 
 	private static String required(Properties properties, String key) {

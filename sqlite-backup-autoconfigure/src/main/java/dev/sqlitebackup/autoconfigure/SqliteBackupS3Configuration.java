@@ -1,0 +1,106 @@
+package dev.sqlitebackup.autoconfigure;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.s3.S3BackupStore;
+
+/**
+ * The S3 store, when {@code sqlite.backup.s3.bucket} is set. Imported before the local store's bean
+ * method, which then backs off. The S3 client is the store's own and not a bean, so that it never
+ * meets an S3 client the application configures for itself.
+ */
+final class SqliteBackupS3Configuration {
+
+	static final String BUCKET = "sqlite.backup.s3.bucket";
+
+	private SqliteBackupS3Configuration() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "software.amazon.awssdk.services.s3.S3Client")
+	@ConditionalOnProperty(BUCKET)
+	static final class S3StoreConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		BackupStore sqliteS3BackupStore(SqliteBackupProperties properties) {
+			SqliteBackupProperties.S3 s3 = properties.getS3();
+			S3Client client = client(s3);
+			return new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(), properties.getDirectory(),
+					s3.getPartSize().toBytes());
+		}
+
+		private static S3Client client(SqliteBackupProperties.S3 s3) {
+			S3ClientBuilder builder = S3Client.builder().forcePathStyle(s3.isPathStyleAccess());
+			if (s3.getEndpoint() != null) {
+				builder.endpointOverride(s3.getEndpoint());
+			}
+			if (s3.getRegion() != null) {
+				builder.region(Region.of(s3.getRegion()));
+			}
+			else if (s3.getEndpoint() != null) {
+				// S3-compatible services mostly ignore the region, but the SDK needs one to sign.
+				builder.region(Region.US_EAST_1);
+			}
+			if (s3.getAccessKey() != null || s3.getSecretKey() != null) {
+				if (s3.getAccessKey() == null || s3.getSecretKey() == null) {
+					throw new InvalidConfigurationPropertyValueException(
+							(s3.getAccessKey() == null) ? "sqlite.backup.s3.access-key" : "sqlite.backup.s3.secret-key",
+							null, "Set both sqlite.backup.s3.access-key and sqlite.backup.s3.secret-key, or neither to "
+									+ "use the AWS SDK's default credentials chain");
+				}
+				builder.credentialsProvider(StaticCredentialsProvider
+					.create(AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
+			}
+			return builder.build();
+		}
+
+	}
+
+	/** Fails at startup rather than quietly keeping backups on the local disk. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass("software.amazon.awssdk.services.s3.S3Client")
+	@ConditionalOnProperty(BUCKET)
+	static final class S3SdkMissingConfiguration {
+
+		@Bean
+		Object sqliteBackupS3SdkMissing(SqliteBackupProperties properties) {
+			throw new InvalidConfigurationPropertyValueException(BUCKET, properties.getS3().getBucket(),
+					"Backups to S3 need the AWS SDK for Java v2 on the class path: add the dependency "
+							+ "software.amazon.awssdk:s3");
+		}
+
+	}
+
+	/** Closes the client it was given when the application context closes. */
+	static final class ClientClosingS3BackupStore extends S3BackupStore implements AutoCloseable {
+
+		private final S3Client client;
+
+		ClientClosingS3BackupStore(S3Client client, String bucket, String prefix, java.nio.file.Path staging,
+				long partSize) {
+			super(client, bucket, prefix, staging, partSize);
+			this.client = client;
+		}
+
+		@Override
+		public void close() {
+			this.client.close();
+		}
+
+	}
+
+}

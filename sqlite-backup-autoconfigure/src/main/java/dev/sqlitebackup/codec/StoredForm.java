@@ -1,0 +1,157 @@
+package dev.sqlitebackup.codec;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.sqlitebackup.Backup;
+
+/**
+ * The form a backup is stored in: compressed with a codec, then, when configured, encrypted. The
+ * engine verifies the plain SQLite file first and only then encodes it; a restore decodes into a
+ * plain file again before any SQLite check.
+ *
+ * @param compression codec of new backups
+ * @param encryption keys that encrypt new backups and decrypt old ones; {@code null} for none
+ */
+public record StoredForm(BackupCodec compression, @Nullable BackupEncryption encryption) {
+
+	/** Plain SQLite files, the default. */
+	public static final StoredForm PLAIN = new StoredForm(BackupCodec.NONE, null);
+
+	private static final int BUFFER_SIZE = 1 << 16;
+
+	public StoredForm {
+		Objects.requireNonNull(compression, "compression");
+		compression.requireAvailable();
+	}
+
+	/** Whether new backups are stored as the plain SQLite file itself. */
+	public boolean isPlain() {
+		return this.compression == BackupCodec.NONE && this.encryption == null;
+	}
+
+	/** Id of the key new backups are encrypted with, or {@code null} when they are not encrypted. */
+	public @Nullable String encryptionKeyId() {
+		return (this.encryption != null) ? this.encryption.currentKeyId() : null;
+	}
+
+	/** What the file name of a new backup gets after {@code .sqlite}. */
+	public String fileSuffix() {
+		return this.compression.fileSuffix() + ((this.encryption != null) ? BackupEncryption.FILE_SUFFIX : "");
+	}
+
+	/**
+	 * What the file name of a stored backup has after {@code .sqlite}, from its manifest.
+	 * @throws IllegalArgumentException when the manifest names an unknown codec
+	 */
+	public static String fileSuffixOf(Backup backup) {
+		return BackupCodec.named(backup.compression()).fileSuffix()
+				+ (backup.isEncrypted() ? BackupEncryption.FILE_SUFFIX : "");
+	}
+
+	/**
+	 * Writes the stored form of a plain file to a new file and fsyncs it.
+	 * @return size and SHA-256 of the stored bytes, computed while writing them
+	 */
+	public Encoded encode(Path plain, Path target) throws IOException {
+		MessageDigest digest = sha256();
+		CountingOutputStream counted;
+		try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+				StandardOpenOption.WRITE);
+				InputStream input = Files.newInputStream(plain)) {
+			counted = new CountingOutputStream(new DigestOutputStream(file, digest));
+			// Compress, then encrypt: encrypted bytes do not compress.
+			OutputStream stored = (this.encryption != null) ? this.encryption.encrypt(counted) : counted;
+			try (OutputStream compressed = this.compression.compress(stored)) {
+				input.transferTo(compressed);
+			}
+		}
+		try (var channel = java.nio.channels.FileChannel.open(target, StandardOpenOption.WRITE)) {
+			channel.force(true);
+		}
+		return new Encoded(counted.count, HexFormat.of().formatHex(digest.digest()));
+	}
+
+	/**
+	 * Decodes a stored backup into a new plain file, whatever codec and key it was stored with, as
+	 * long as its key is configured here.
+	 * @throws BackupDecryptionException when it is encrypted and cannot be decrypted
+	 * @throws IOException when it cannot be read or decompressed (damaged)
+	 */
+	public void decode(Backup backup, Path stored, Path target) throws IOException {
+		BackupCodec codec = BackupCodec.named(backup.compression());
+		codec.requireAvailable();
+		if (backup.isEncrypted() && this.encryption == null) {
+			throw new BackupDecryptionException("it is encrypted with key '" + backup.encryptionKeyId()
+					+ "', but no encryption key is configured");
+		}
+		try (InputStream file = new BufferedInputStream(Files.newInputStream(stored), BUFFER_SIZE);
+				OutputStream output = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+						StandardOpenOption.WRITE)) {
+			InputStream decrypted = (backup.isEncrypted()) ? Objects.requireNonNull(this.encryption).decrypt(file)
+					: file;
+			try (InputStream plain = codec.decompress(decrypted)) {
+				plain.transferTo(output);
+				// A decompressor stops at the end of its data; reading on authenticates every
+				// remaining chunk and refuses anything appended inside the encryption.
+				if (decrypted != file && decrypted.read() >= 0) {
+					throw new BackupDecryptionException("it holds data after the end of the compressed backup");
+				}
+			}
+		}
+	}
+
+	private static MessageDigest sha256() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Size and hex SHA-256 of stored bytes.
+	 *
+	 * @param sizeBytes number of bytes written
+	 * @param sha256 hex SHA-256 of those bytes
+	 */
+	public record Encoded(long sizeBytes, String sha256) {
+	}
+
+	/** Counts what passes through, so that the size needs no second look at the file. */
+	private static final class CountingOutputStream extends java.io.FilterOutputStream {
+
+		private long count;
+
+		CountingOutputStream(OutputStream target) {
+			super(target);
+		}
+
+		@Override
+		public void write(int b) throws IOException {
+			this.out.write(b);
+			this.count++;
+		}
+
+		@Override
+		public void write(byte[] bytes, int offset, int length) throws IOException {
+			this.out.write(bytes, offset, length);
+			this.count += length;
+		}
+
+	}
+
+}

@@ -1,0 +1,419 @@
+package dev.sqlitebackup.store.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.ManifestFormat;
+
+/**
+ * Keeps backups in an S3 bucket: {@code <prefix><database>/<id>.sqlite[.zst][.enc]} with the
+ * manifest {@code <id>.manifest} beside it, written after the data object, so a backup is
+ * listed only once it is complete. Copies are staged, checked and decoded in a local directory;
+ * uploads stream from it (multipart above the part size) and downloads stream into it, so no
+ * backup is ever held in memory.
+ */
+public class S3BackupStore implements BackupStore {
+
+	private static final Logger logger = LoggerFactory.getLogger(S3BackupStore.class);
+
+	static final String DATA_SUFFIX = ".sqlite";
+
+	static final String MANIFEST_SUFFIX = ".manifest";
+
+	/** S3's smallest part size (except the last part). */
+	public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
+	/** Part size when none is given: large enough for a 1 TiB backup within S3's 10,000 parts. */
+	public static final long DEFAULT_PART_SIZE = 128L * 1024 * 1024;
+
+	private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
+
+	private final S3Client client;
+
+	private final String bucket;
+
+	private final String prefix;
+
+	private final Path stagingDirectory;
+
+	private final long partSize;
+
+	/**
+	 * Manifests already read, by key. A manifest is written once and never changed (ids are
+	 * unique), so listing, which health checks and metrics do often, only downloads new ones.
+	 */
+	private final Map<String, Backup> manifests = new ConcurrentHashMap<>();
+
+	/**
+	 * A store in a bucket.
+	 * @param client client for the bucket's endpoint and credentials; not closed by this store
+	 * @param bucket bucket name
+	 * @param prefix key prefix ({@code backups/}, say), may be empty
+	 * @param stagingDirectory local directory for copies in progress and downloads
+	 * @param partSize bytes per part of a multipart upload; smaller files go up in one request
+	 */
+	public S3BackupStore(S3Client client, String bucket, String prefix, Path stagingDirectory, long partSize) {
+		this.client = Objects.requireNonNull(client, "client");
+		this.bucket = Objects.requireNonNull(bucket, "bucket");
+		this.prefix = (prefix.isEmpty() || prefix.endsWith("/")) ? prefix : prefix + "/";
+		this.stagingDirectory = stagingDirectory.toAbsolutePath().normalize();
+		if (partSize < MIN_PART_SIZE) {
+			throw new IllegalArgumentException("partSize must be at least " + MIN_PART_SIZE + " bytes (S3's minimum)");
+		}
+		this.partSize = partSize;
+	}
+
+	@Override
+	public List<Backup> list(String database) {
+		String folder = folder(database);
+		Map<String, Long> dataSizes = new HashMap<>();
+		List<String> manifestNames = new ArrayList<>();
+		try {
+			for (S3Object object : this.client
+				.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(folder))
+				.contents()) {
+				String name = object.key().substring(folder.length());
+				if (name.endsWith(MANIFEST_SUFFIX)) {
+					manifestNames.add(name);
+				}
+				else {
+					dataSizes.put(name, object.size());
+				}
+			}
+		}
+		catch (SdkException ex) {
+			throw new IllegalStateException("Cannot list backups in " + describe() + ": " + explain(ex), ex);
+		}
+		List<Backup> backups = new ArrayList<>();
+		Set<String> listed = new HashSet<>();
+		for (String manifest : manifestNames) {
+			listed.add(folder + manifest);
+			Backup backup = readManifest(database, manifest, dataSizes);
+			if (backup != null) {
+				backups.add(backup);
+			}
+		}
+		this.manifests.keySet().removeIf((key) -> key.startsWith(folder) && !listed.contains(key));
+		backups.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
+		return backups;
+	}
+
+	/** The manifest's backup if it is readable and its data object is there with the right size. */
+	private @Nullable Backup readManifest(String database, String manifestName, Map<String, Long> dataSizes) {
+		String id = manifestName.substring(0, manifestName.length() - MANIFEST_SUFFIX.length());
+		if (!BackupIds.isWellFormed(id)) {
+			return null;
+		}
+		String key = folder(database) + manifestName;
+		try {
+			Backup cached = this.manifests.get(key);
+			if (cached != null) {
+				return hasData(cached, dataSizes) ? cached : null;
+			}
+			String text = this.client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key))
+				.asString(StandardCharsets.ISO_8859_1);
+			Backup backup;
+			try (Reader reader = new StringReader(text)) {
+				backup = ManifestFormat.read(reader);
+			}
+			if (!backup.id().equals(id) || !backup.database().equals(database)) {
+				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", key, backup.id(),
+						backup.database());
+				return null;
+			}
+			this.manifests.put(key, backup);
+			return hasData(backup, dataSizes) ? backup : null;
+		}
+		catch (NoSuchKeyException ex) {
+			return null; // deleted since the listing
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Skipping unreadable manifest {}: {}", key, ex.getMessage());
+			return null;
+		}
+	}
+
+	private boolean hasData(Backup backup, Map<String, Long> dataSizes) {
+		Long size = dataSizes.get(dataName(backup));
+		if (size == null || size != backup.sizeBytes()) {
+			logger.warn("Skipping backup {} of database '{}': its data object is {}", backup.id(), backup.database(),
+					(size == null) ? "missing" : size + " bytes, not " + backup.sizeBytes());
+			return false;
+		}
+		return true;
+	}
+
+	@Override
+	public Path newStagingFile(String database, String backupId) throws IOException {
+		Path staging = stagingDirectory(database);
+		Files.createDirectories(staging);
+		Path file = staging.resolve(backupId + DATA_SUFFIX);
+		Files.deleteIfExists(file);
+		return file;
+	}
+
+	@Override
+	public Backup publish(Path stagingFile, Backup backup) throws IOException {
+		String dataKey = folder(backup.database()) + dataName(backup);
+		long size = Files.size(stagingFile);
+		try {
+			if (size <= this.partSize) {
+				this.client.putObject((request) -> request.bucket(this.bucket).key(dataKey).contentLength(size),
+						RequestBody.fromFile(stagingFile));
+			}
+			else {
+				uploadInParts(stagingFile, size, dataKey);
+			}
+			// Last: until the manifest exists the backup is not listed.
+			this.client.putObject(
+					(request) -> request.bucket(this.bucket).key(folder(backup.database()) + backup.id() + MANIFEST_SUFFIX),
+					RequestBody.fromString(ManifestFormat.write(backup), StandardCharsets.ISO_8859_1));
+		}
+		catch (SdkException ex) {
+			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
+					ex);
+		}
+		Files.deleteIfExists(stagingFile);
+		return backup;
+	}
+
+	/** Streams a large file up part by part; on any failure the upload is aborted so S3 keeps no parts. */
+	private void uploadInParts(Path file, long size, String key) {
+		String uploadId = this.client.createMultipartUpload((request) -> request.bucket(this.bucket).key(key))
+			.uploadId();
+		try {
+			List<CompletedPart> parts = new ArrayList<>();
+			int partNumber = 1;
+			for (long offset = 0; offset < size; offset += this.partSize, partNumber++) {
+				long start = offset;
+				long length = Math.min(this.partSize, size - offset);
+				int number = partNumber;
+				// A provider, not a stream: the SDK can re-read a part to retry it without buffering it.
+				RequestBody body = RequestBody.fromContentProvider(() -> openRange(file, start, length), length,
+						"application/octet-stream");
+				String etag = this.client.uploadPart((request) -> request.bucket(this.bucket)
+					.key(key)
+					.uploadId(uploadId)
+					.partNumber(number)
+					.contentLength(length), body).eTag();
+				parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+			}
+			this.client.completeMultipartUpload((request) -> request.bucket(this.bucket)
+				.key(key)
+				.uploadId(uploadId)
+				.multipartUpload((upload) -> upload.parts(parts)));
+		}
+		catch (RuntimeException ex) {
+			abort(key, uploadId);
+			throw ex;
+		}
+	}
+
+	private static InputStream openRange(Path file, long start, long length) {
+		try {
+			FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+			channel.position(start);
+			return new BoundedInputStream(Channels.newInputStream(channel), length);
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
+	private void abort(String key, String uploadId) {
+		try {
+			this.client.abortMultipartUpload((request) -> request.bucket(this.bucket).key(key).uploadId(uploadId));
+		}
+		catch (SdkException ex) {
+			logger.warn("Could not abort the multipart upload of {} (cleanUp aborts it later): {}", key, explain(ex));
+		}
+	}
+
+	@Override
+	public StoredBackupFile open(Backup backup) throws IOException {
+		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID());
+		try {
+			this.client.getObject(
+					(request) -> request.bucket(this.bucket).key(folder(backup.database()) + dataName(backup)),
+					download);
+		}
+		catch (NoSuchKeyException ex) {
+			Files.deleteIfExists(download);
+			throw new NoSuchFileException(describe() + "/" + backup.database() + "/" + dataName(backup));
+		}
+		catch (SdkException ex) {
+			Files.deleteIfExists(download);
+			throw new IOException("Could not download backup " + backup.id() + " from " + describe() + ": "
+					+ explain(ex), ex);
+		}
+		return new Download(download);
+	}
+
+	@Override
+	public void delete(Backup backup) throws IOException {
+		String folder = folder(backup.database());
+		try {
+			this.client.deleteObject((request) -> request.bucket(this.bucket).key(folder + backup.id() + MANIFEST_SUFFIX));
+			this.manifests.remove(folder + backup.id() + MANIFEST_SUFFIX);
+			this.client.deleteObject((request) -> request.bucket(this.bucket).key(folder + dataName(backup)));
+		}
+		catch (SdkException ex) {
+			throw new IOException("Could not delete backup " + backup.id() + " from " + describe() + ": "
+					+ explain(ex), ex);
+		}
+	}
+
+	/**
+	 * Aborts multipart uploads that a crash or failure left unfinished (S3 would keep, and bill, their
+	 * parts forever) and removes local staging leftovers. A data object whose manifest never arrived
+	 * is not listed, and, like the local store, this store does not delete bytes it cannot account for.
+	 */
+	@Override
+	public void cleanUp(String database) throws IOException {
+		String folder = folder(database);
+		try {
+			for (MultipartUpload upload : this.client
+				.listMultipartUploadsPaginator((request) -> request.bucket(this.bucket).prefix(folder))
+				.uploads()) {
+				logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
+				abort(upload.key(), upload.uploadId());
+			}
+		}
+		catch (SdkException ex) {
+			throw new IOException("cannot list unfinished uploads: " + explain(ex), ex);
+		}
+		Path staging = stagingDirectory(database);
+		if (Files.isDirectory(staging)) {
+			try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
+				for (Path leftover : leftovers) {
+					logger.info("Removing leftover of an interrupted backup: {}", leftover);
+					Files.deleteIfExists(leftover);
+				}
+			}
+		}
+	}
+
+	@Override
+	public String describe() {
+		return "s3://" + this.bucket + "/" + this.prefix;
+	}
+
+	/** Key prefix of one database's backups; names are reduced to safe characters. */
+	String folder(String database) {
+		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");
+		if (safe.isEmpty() || safe.chars().allMatch((c) -> c == '.')) {
+			safe = "_" + safe;
+		}
+		return this.prefix + safe + "/";
+	}
+
+	private Path stagingDirectory(String database) {
+		String folder = folder(database);
+		return this.stagingDirectory.resolve(folder.substring(this.prefix.length(), folder.length() - 1))
+			.resolve(".staging");
+	}
+
+	private static String dataName(Backup backup) {
+		return backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup);
+	}
+
+	/** The service's own words for a failure, which say what to fix (credentials, bucket, endpoint). */
+	static String explain(SdkException ex) {
+		if (ex instanceof S3Exception s3 && s3.awsErrorDetails() != null) {
+			String code = s3.awsErrorDetails().errorCode();
+			String hint = switch ((code != null) ? code : "") {
+				case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken" ->
+					" (check the access key and secret key)";
+				case "AccessDenied" -> " (the credentials are not allowed to do this)";
+				case "NoSuchBucket" -> " (create the bucket first)";
+				default -> "";
+			};
+			return "HTTP " + s3.statusCode() + " " + code + ": " + s3.awsErrorDetails().errorMessage() + hint;
+		}
+		return ex.getMessage();
+	}
+
+	/** A downloaded backup, deleted when released. */
+	private record Download(Path path) implements StoredBackupFile {
+
+		@Override
+		public void close() throws IOException {
+			Files.deleteIfExists(this.path);
+		}
+
+	}
+
+	/** Reads at most a given number of bytes: one part of a file. */
+	private static final class BoundedInputStream extends java.io.FilterInputStream {
+
+		private long remaining;
+
+		BoundedInputStream(InputStream in, long remaining) {
+			super(in);
+			this.remaining = remaining;
+		}
+
+		@Override
+		public int read() throws IOException {
+			if (this.remaining <= 0) {
+				return -1;
+			}
+			int b = this.in.read();
+			if (b >= 0) {
+				this.remaining--;
+			}
+			return b;
+		}
+
+		@Override
+		public int read(byte[] bytes, int offset, int length) throws IOException {
+			if (this.remaining <= 0) {
+				return -1;
+			}
+			int n = this.in.read(bytes, offset, (int) Math.min(length, this.remaining));
+			if (n > 0) {
+				this.remaining -= n;
+			}
+			return n;
+		}
+
+	}
+
+}

@@ -1,0 +1,295 @@
+package dev.sqlitebackup;
+
+import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.codec.BackupCodec;
+import dev.sqlitebackup.codec.BackupEncryption;
+import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/** The S3 store against a real S3-compatible server (S3Proxy) started on loopback. */
+class S3StoreTests {
+
+	private static final long PART_SIZE = S3BackupStore.MIN_PART_SIZE;
+
+	@TempDir
+	static Path serverDirectory;
+
+	private static S3ProxyServer server;
+
+	private static S3Client client;
+
+	private static final AtomicInteger buckets = new AtomicInteger();
+
+	@TempDir
+	Path temp;
+
+	private String bucket;
+
+	private DataSource dataSource;
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = S3ProxyServer.start(serverDirectory);
+		client = server.client();
+	}
+
+	@AfterAll
+	static void stopServer() {
+		if (client != null) {
+			client.close();
+		}
+		if (server != null) {
+			server.close();
+		}
+	}
+
+	@BeforeEach
+	void createBucketAndDatabase() throws Exception {
+		this.bucket = "backups-" + buckets.incrementAndGet();
+		client.createBucket((request) -> request.bucket(this.bucket));
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		TestDatabases.createNotes(this.dataSource, "first", "second");
+	}
+
+	@AfterEach
+	void close() {
+		TestDatabases.close(this.dataSource);
+	}
+
+	@Test
+	void backupIsUploadedListedVerifiedAndRestored() throws Exception {
+		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		Backup backup = template.backup("app");
+		TestDatabases.addNote(this.dataSource, "after the backup");
+
+		assertThat(keys()).containsExactly("prod/app/" + backup.id() + ".manifest", "prod/app/" + backup.id() + ".sqlite");
+		assertThat(template.list("app")).containsExactly(backup);
+		assertThat(template.verify("app", backup.id()).valid()).isTrue();
+		RestoreResult result = template.restore("app", backup.id());
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second");
+		assertThat(template.list("app")).extracting(Backup::id).containsExactly(result.safetyBackupId(), backup.id());
+		template.restore("app", result.safetyBackupId(), false);
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second", "after the backup");
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
+	void objectChangedInTheBucketIsRefusedBeforeTheLiveDatabaseIsTouched() throws Exception {
+		SqliteBackupTemplate template = template(client, new StoredForm(BackupCodec.ZSTD, null));
+		Backup backup = template.backup("app");
+		TestDatabases.addNote(this.dataSource, "live");
+		String key = "prod/app/" + backup.id() + ".sqlite.zst";
+		byte[] bytes = client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key)).asByteArray();
+		bytes[bytes.length / 2] ^= 0x01;
+		client.putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
+
+		assertThat(template.verify("app", backup.id()).problems()).anyMatch((problem) -> problem.contains("SHA-256"));
+		assertThatExceptionOfType(BackupVerificationException.class)
+			.isThrownBy(() -> template.restore("app", backup.id()))
+			.withMessageContaining("SHA-256")
+			.withMessageContaining("the live database was not changed");
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second", "live");
+		assertThat(template.list("app")).containsExactly(backup);
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
+	void largeCompressedEncryptedBackupGoesUpInPartsAndComesBack() throws Exception {
+		addRandomData(14);
+		StoredForm form = new StoredForm(BackupCodec.ZSTD,
+				BackupEncryption.of("k1", EncryptionTests.key(7), Map.of()));
+		SqliteBackupTemplate template = template(client, form);
+		Backup backup = template.backup("app");
+		assertThat(backup.sizeBytes()).as("needs several parts").isGreaterThan(2 * PART_SIZE);
+		S3Object data = client.listObjectsV2((request) -> request.bucket(this.bucket).prefix("prod/app/"))
+			.contents()
+			.stream()
+			.filter((object) -> object.key().endsWith(".sqlite.zst.enc"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(data.size()).isEqualTo(backup.sizeBytes());
+		assertThat(data.eTag()).as("multipart ETag").contains("-");
+
+		TestDatabases.addNote(this.dataSource, "after the backup");
+		template.restore("app", backup.id(), false);
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second");
+	}
+
+	@Test
+	void retentionDeletesOldBackupsFromTheBucket() throws Exception {
+		SqliteBackupTemplate template = template(client, new StoredForm(BackupCodec.GZIP, null));
+		Backup first = template.backup("app");
+		Backup second = template.backup("app");
+		Backup third = template.backup("app");
+		List<Backup> deleted = template.prune("app", new RetentionPolicy(1, null));
+		assertThat(deleted).extracting(Backup::id).containsExactlyInAnyOrder(first.id(), second.id());
+		assertThat(template.list("app")).extracting(Backup::id).containsExactly(third.id());
+		assertThat(keys()).containsExactly("prod/app/" + third.id() + ".manifest",
+				"prod/app/" + third.id() + ".sqlite.gz");
+	}
+
+	@Test
+	void uploadInterruptedMidwayLeavesNothingListedAndNoParts() throws Exception {
+		addRandomData(14);
+		SqliteBackupTemplate good = template(client, StoredForm.PLAIN);
+		Backup earlier = good.backup("app");
+		// The connection drops on the second part: the server has received one part by then.
+		S3Client failing = failingOnCall(client, "uploadPart", 2);
+		SqliteBackupTemplate template = template(failing, StoredForm.PLAIN);
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("Could not upload backup")
+			.withMessageContaining("connection reset");
+		assertThat(template.list("app")).containsExactly(earlier);
+		assertThat(client.listMultipartUploads((request) -> request.bucket(this.bucket)).uploads())
+			.as("the partial upload was aborted")
+			.isEmpty();
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
+	void leftoversOfACrashAreNotListedAndCleanUpAbortsTheirUploads() throws Exception {
+		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		Backup backup = template.backup("app");
+		// What a process killed mid-publish leaves: an unfinished multipart upload, and a data
+		// object whose manifest was never written.
+		String orphanId = BackupIds.next(java.time.Instant.now());
+		String uploadId = client
+			.createMultipartUpload((request) -> request.bucket(this.bucket).key("prod/app/" + orphanId + ".sqlite"))
+			.uploadId();
+		client.uploadPart((request) -> request.bucket(this.bucket)
+			.key("prod/app/" + orphanId + ".sqlite")
+			.uploadId(uploadId)
+			.partNumber(1), RequestBody.fromBytes(new byte[(int) PART_SIZE]));
+		client.putObject((request) -> request.bucket(this.bucket).key("prod/app/" + BackupIds.next(java.time.Instant.now()) + ".sqlite"),
+				RequestBody.fromBytes(new byte[4096]));
+
+		assertThat(template.list("app")).containsExactly(backup);
+		template.cleanUp();
+		assertThat(client.listMultipartUploads((request) -> request.bucket(this.bucket)).uploads()).isEmpty();
+		assertThat(template.list("app")).containsExactly(backup);
+	}
+
+	@Test
+	void listingDownloadsEachManifestOnlyOnce() throws Exception {
+		Map<String, AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
+		S3Client counting = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
+				new Class<?>[] { S3Client.class }, (proxy, invoked, args) -> {
+					calls.computeIfAbsent(invoked.getName(), (name) -> new AtomicInteger()).incrementAndGet();
+					try {
+						return invoked.invoke(client, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		SqliteBackupTemplate template = template(counting, StoredForm.PLAIN);
+		Backup first = template.backup("app");
+		Backup second = template.backup("app");
+		for (int i = 0; i < 5; i++) {
+			assertThat(template.list("app")).containsExactly(second, first);
+		}
+		assertThat(calls.get("getObjectAsBytes")).hasValue(2);
+		template.delete("app", first.id());
+		assertThat(template.list("app")).containsExactly(second);
+	}
+
+	@Test
+	void wrongCredentialsFailWithAClearMessage() throws Exception {
+		try (S3Client wrong = server.client(S3ProxyServer.ACCESS_KEY, "not-the-secret")) {
+			SqliteBackupTemplate template = template(wrong, StoredForm.PLAIN);
+			assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+				.withMessageContaining("HTTP 403")
+				.withMessageContaining("check the access key and secret key");
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> template.list("app"))
+				.withMessageContaining("Cannot list backups in s3://" + this.bucket + "/prod/")
+				.withMessageContaining("check the access key and secret key");
+		}
+		assertThat(keys()).isEmpty();
+	}
+
+	@Test
+	void missingBucketFailsWithAClearMessage() {
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new S3BackupStore(client, "no-such-bucket", "prod", this.temp.resolve("staging"), PART_SIZE),
+				BackupOptions.defaults());
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("NoSuchBucket");
+	}
+
+	private SqliteBackupTemplate template(S3Client s3, StoredForm form) {
+		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new S3BackupStore(s3, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE),
+				BackupOptions.defaults().withStoredForm(form));
+	}
+
+	private List<String> keys() {
+		return client.listObjectsV2Paginator((request) -> request.bucket(this.bucket))
+			.contents()
+			.stream()
+			.map(S3Object::key)
+			.sorted()
+			.toList();
+	}
+
+	private List<Path> localStagingFiles() throws IOException {
+		Path staging = this.temp.resolve("staging/app/.staging");
+		if (!Files.isDirectory(staging)) {
+			return List.of();
+		}
+		try (var files = Files.list(staging)) {
+			return files.toList();
+		}
+	}
+
+	private void addRandomData(int mebibytes) throws Exception {
+		TestDatabases.execute(this.dataSource, "CREATE TABLE filler (data BLOB)");
+		TestDatabases.execute(this.dataSource, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+				+ (mebibytes * 16) + ") INSERT INTO filler SELECT randomblob(65536) FROM n");
+	}
+
+	/** The real client, except that the n-th call of one method fails as a dropped connection would. */
+	private static S3Client failingOnCall(S3Client real, String method, int n) {
+		AtomicInteger calls = new AtomicInteger();
+		InvocationHandler handler = (proxy, invoked, args) -> {
+			if (invoked.getName().equals(method) && calls.incrementAndGet() == n) {
+				throw SdkClientException.create("Unable to execute HTTP request: connection reset");
+			}
+			try {
+				return invoked.invoke(real, args);
+			}
+			catch (InvocationTargetException ex) {
+				throw ex.getCause();
+			}
+		};
+		return (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] { S3Client.class },
+				handler);
+	}
+
+}

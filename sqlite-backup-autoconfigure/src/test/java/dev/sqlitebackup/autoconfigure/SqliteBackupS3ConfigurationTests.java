@@ -1,0 +1,123 @@
+package dev.sqlitebackup.autoconfigure;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code sqlite.backup.s3.*} against a real S3-compatible server (S3Proxy) on loopback. */
+class SqliteBackupS3ConfigurationTests {
+
+	@TempDir
+	static Path serverDirectory;
+
+	private static S3ProxyServer server;
+
+	@TempDir
+	Path dir;
+
+	@BeforeAll
+	static void startServer() throws Exception {
+		server = S3ProxyServer.start(serverDirectory);
+		try (S3Client client = server.client()) {
+			client.createBucket((request) -> request.bucket("app-backups"));
+		}
+	}
+
+	@AfterAll
+	static void stopServer() {
+		if (server != null) {
+			server.close();
+		}
+	}
+
+	private ApplicationContextRunner contextRunner() {
+		return new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(SqliteBackupAutoConfiguration.class))
+			.withUserConfiguration(TestDataSources.SingleSqlite.class)
+			.withPropertyValues("test.dir=" + this.dir, "sqlite.backup.directory=" + this.dir.resolve("backups"),
+					"sqlite.backup.schedule.enabled=false");
+	}
+
+	private ApplicationContextRunner s3ContextRunner() {
+		return contextRunner().withPropertyValues("sqlite.backup.s3.bucket=app-backups",
+				"sqlite.backup.s3.prefix=" + this.dir.getFileName(), "sqlite.backup.s3.endpoint=" + server.endpoint(),
+				"sqlite.backup.s3.path-style-access=true", "sqlite.backup.s3.access-key=" + S3ProxyServer.ACCESS_KEY,
+				"sqlite.backup.s3.secret-key=" + S3ProxyServer.SECRET_KEY);
+	}
+
+	@Test
+	void runWithoutBucketShouldUseTheLocalDirectory() {
+		contextRunner().run((context) -> assertThat(context).getBean(BackupStore.class)
+			.isInstanceOf(LocalDirectoryBackupStore.class));
+	}
+
+	@Test
+	void runWithBucketShouldBackUpToTheBucket() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.compression=zstd").run((context) -> {
+			assertThat(context).hasSingleBean(BackupStore.class).getBean(BackupStore.class)
+				.isInstanceOf(S3BackupStore.class);
+			assertThat(context).doesNotHaveBean(S3Client.class);
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			Backup backup = template.backup("dataSource");
+			assertThat(template.list("dataSource")).containsExactly(backup);
+			try (S3Client client = server.client()) {
+				assertThat(client.listObjectsV2((request) -> request.bucket("app-backups").prefix(this.dir.getFileName() + "/"))
+					.contents()).extracting(S3Object::key)
+					.containsExactlyInAnyOrder(this.dir.getFileName() + "/dataSource/" + backup.id() + ".manifest",
+							this.dir.getFileName() + "/dataSource/" + backup.id() + ".sqlite.zst");
+			}
+			assertThat(template.restore("dataSource", backup.id(), false).restoredFrom()).isEqualTo(backup.id());
+		});
+	}
+
+	@Test
+	void runWithWrongSecretShouldSayWhatIsWrong() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.s3.secret-key=wrong").run((context) -> {
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			org.assertj.core.api.Assertions.assertThatException()
+				.isThrownBy(() -> template.backup("dataSource"))
+				.withMessageContaining("HTTP 403")
+				.withMessageContaining("check the access key and secret key");
+		});
+	}
+
+	@Test
+	void runWithAccessKeyButNoSecretKeyShouldFailAtStartup() {
+		contextRunner().withPropertyValues("sqlite.backup.s3.bucket=app-backups", "sqlite.backup.s3.access-key=x")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("sqlite.backup.s3.secret-key"));
+	}
+
+	@Test
+	void runWithBucketButWithoutTheAwsSdkShouldFailAtStartup() {
+		contextRunner().withPropertyValues("sqlite.backup.s3.bucket=app-backups")
+			.withClassLoader(new FilteredClassLoader("software.amazon.awssdk"))
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("software.amazon.awssdk:s3"));
+	}
+
+}
