@@ -10,6 +10,9 @@ public enum OperationType {
 	RESTORE,
 
 	/** Deleting backups by retention. */
-	PRUNE
+	PRUNE,
+
+	/** Checking a stored backup again. */
+	VERIFY
 
 }

@@ -734,10 +734,19 @@ public class SqliteBackupTemplate {
 
 	/**
 	 * Checks a stored backup again: size and SHA-256 against the manifest, header, page count and
-	 * the configured SQLite check (at least {@code quick_check}).
+	 * the configured SQLite check (at least {@code quick_check}). It holds the database like any
+	 * other operation, because a compressed, encrypted or remote backup is checked through a
+	 * staging copy that a concurrent backup's clean-up would remove.
+	 * @throws OperationInProgressException when another operation holds the database
 	 */
 	public VerificationResult verify(String database, String backupId) {
-		Backup backup = get(database, backupId);
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.VERIFY)) {
+			return verifyLocked(get(db.name(), backupId));
+		}
+	}
+
+	private VerificationResult verifyLocked(Backup backup) {
 		List<String> problems = new ArrayList<>();
 		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
 		Path decoded = null;
