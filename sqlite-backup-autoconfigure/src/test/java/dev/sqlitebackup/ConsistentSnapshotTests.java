@@ -1,15 +1,9 @@
 package dev.sqlitebackup;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
@@ -46,68 +40,20 @@ class ConsistentSnapshotTests {
 			SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("bank", dataSource)),
 					new LocalDirectoryBackupStore(this.temp.resolve("backups")),
 					BackupOptions.defaults().withPagesPerStep(16).withBusyTimeout(Duration.ofSeconds(20)));
-			AtomicBoolean stop = new AtomicBoolean();
-			AtomicLong transfers = new AtomicLong();
-			List<Throwable> writerErrors = new ArrayList<>();
-			Thread writer = new Thread(() -> transferUntilStopped(dataSource, stop, transfers, writerErrors));
-			writer.start();
 			List<Backup> backups = new ArrayList<>();
-			try {
-				while (transfers.get() < 20) {
-					Thread.sleep(5);
-				}
+			try (BankTransfers transfers = BankTransfers.start(dataSource, Duration.ZERO)) {
 				assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
 					for (int i = 0; i < BACKUPS; i++) {
 						backups.add(template.backup("bank"));
 					}
 				}, "a backup under a busy writer must finish");
 			}
-			finally {
-				stop.set(true);
-				writer.join();
-			}
-			assertThat(writerErrors).isEmpty();
-			assertThat(transfers.get()).as("transfers committed").isGreaterThan(20);
 			for (Backup backup : backups) {
-				try (Connection connection = TestDatabases.open(this.temp.resolve("backups/bank/" + backup.id() + ".sqlite"))) {
-					assertThat(TestDatabases.queryLong(connection, "SELECT count(*) FROM account"))
-						.isEqualTo(TestDatabases.ACCOUNTS);
-					assertThat(TestDatabases.queryLong(connection, "SELECT sum(balance) FROM account"))
-						.isEqualTo(TestDatabases.ACCOUNTS * TestDatabases.BALANCE);
-					assertThat(TestDatabases.queryText(connection, "PRAGMA integrity_check")).isEqualTo("ok");
-				}
+				BankTransfers.assertConsistent(this.temp.resolve("backups/bank/" + backup.id() + ".sqlite"));
 			}
 		}
 		finally {
 			TestDatabases.close(dataSource);
-		}
-	}
-
-	private static void transferUntilStopped(DataSource dataSource, AtomicBoolean stop, AtomicLong transfers,
-			List<Throwable> errors) {
-		try (Connection connection = dataSource.getConnection();
-				PreparedStatement debit = connection
-					.prepareStatement("UPDATE account SET balance = balance - ? WHERE id = ?");
-				PreparedStatement credit = connection
-					.prepareStatement("UPDATE account SET balance = balance + ? WHERE id = ?")) {
-			connection.setAutoCommit(false);
-			ThreadLocalRandom random = ThreadLocalRandom.current();
-			while (!stop.get()) {
-				int amount = random.nextInt(1, 50);
-				debit.setInt(1, amount);
-				debit.setInt(2, random.nextInt(1, TestDatabases.ACCOUNTS + 1));
-				debit.executeUpdate();
-				credit.setInt(1, amount);
-				credit.setInt(2, random.nextInt(1, TestDatabases.ACCOUNTS + 1));
-				credit.executeUpdate();
-				connection.commit();
-				transfers.incrementAndGet();
-			}
-		}
-		catch (SQLException | RuntimeException ex) {
-			synchronized (errors) {
-				errors.add(ex);
-			}
 		}
 	}
 
