@@ -57,6 +57,8 @@ public class SqliteBackupTemplate {
 
 	private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
 
+	private static final String SHA256_MISMATCH = "its bytes no longer match the SHA-256 in its manifest";
+
 	private final Map<String, SqliteDatabase> databases;
 
 	private final BackupStore store;
@@ -545,12 +547,8 @@ public class SqliteBackupTemplate {
 
 	/** Everything that can be known about the backup before anything live is touched. */
 	private Facts checkBeforeRestore(SqliteDatabase db, Backup backup, Path file) throws IOException {
-		String problem = null;
-		long size = Files.size(file);
-		if (size != backup.sizeBytes()) {
-			problem = "it has " + size + " bytes but its manifest says " + backup.sizeBytes();
-		}
-		else {
+		String problem = sizeProblem(backup, file);
+		if (problem == null) {
 			// SQLite's check runs alongside the hash (see sha256InBackground); a wrong hash wins.
 			PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(file);
 			Facts facts = null;
@@ -566,7 +564,7 @@ public class SqliteBackupTemplate {
 				throw ex;
 			}
 			if (!pendingSha256.get().equalsIgnoreCase(backup.sha256())) {
-				problem = "its bytes no longer match the SHA-256 in its manifest";
+				problem = SHA256_MISMATCH;
 			}
 			else if (checkProblem != null) {
 				problem = checkProblem;
@@ -575,23 +573,24 @@ public class SqliteBackupTemplate {
 				return facts;
 			}
 		}
-		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
-				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed");
+		throw cannotRestore(db, backup, problem, null);
 	}
 
 	/** The stored bytes are exactly those the manifest describes: checked before they are decoded. */
 	private void checkStoredBytes(SqliteDatabase db, Backup backup, Path file) throws IOException {
-		String problem = null;
-		long size = Files.size(file);
-		if (size != backup.sizeBytes()) {
-			problem = "it has " + size + " bytes but its manifest says " + backup.sizeBytes();
-		}
-		else if (!BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
-			problem = "its bytes no longer match the SHA-256 in its manifest";
+		String problem = sizeProblem(backup, file);
+		if (problem == null && !BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
+			problem = SHA256_MISMATCH;
 		}
 		if (problem != null) {
 			throw cannotRestore(db, backup, problem, null);
 		}
+	}
+
+	private static @Nullable String sizeProblem(Backup backup, Path file) throws IOException {
+		long size = Files.size(file);
+		return (size != backup.sizeBytes()) ? "it has " + size + " bytes but its manifest says " + backup.sizeBytes()
+				: null;
 	}
 
 	/**
@@ -742,11 +741,11 @@ public class SqliteBackupTemplate {
 	public VerificationResult verify(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.VERIFY)) {
-			return verifyLocked(get(db.name(), backupId));
+			return verifyLocked(db, get(db.name(), backupId));
 		}
 	}
 
-	private VerificationResult verifyLocked(Backup backup) {
+	private VerificationResult verifyLocked(SqliteDatabase db, Backup backup) {
 		List<String> problems = new ArrayList<>();
 		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
 		Path decoded = null;
@@ -759,7 +758,7 @@ public class SqliteBackupTemplate {
 				problems.add("SHA-256 does not match the manifest");
 			}
 			int problemsBefore = problems.size();
-			decoded = decodeForVerify(backup, stored.path(), problems);
+			decoded = decodeForVerify(db, backup, stored.path(), problems);
 			Facts facts = (problems.size() > problemsBefore) ? null
 					: BackupFileCheck.inspect((decoded != null) ? decoded : stored.path(), mode, problems);
 			if (facts != null && facts.pageCount() != backup.pageCount()) {
@@ -776,11 +775,9 @@ public class SqliteBackupTemplate {
 	}
 
 	/** Decodes a compressed or encrypted backup for {@link #verify}; a failure becomes a problem. */
-	private @Nullable Path decodeForVerify(Backup backup, Path stored, List<String> problems) {
-		SqliteDatabase db = getDatabase(backup.database());
+	private @Nullable Path decodeForVerify(SqliteDatabase db, Backup backup, Path stored, List<String> problems) {
 		try {
-			// verify() does not hold the database, so its staging name must not meet a restore's.
-			return decodeFromStore(db, backup, stored, backup.id() + "-verify-" + UUID.randomUUID());
+			return decodeFromStore(db, backup, stored, backup.id() + "-verify");
 		}
 		catch (UndecodableException ex) {
 			problems.add(ex.getMessage());
