@@ -35,6 +35,8 @@ import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
+import dev.sqlitebackup.store.OffsiteCopyBackupStore;
+import dev.sqlitebackup.store.OffsiteCopyBackupStore.OffsiteCopyException;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
@@ -156,7 +158,8 @@ public class SqliteBackupTemplate {
 	 * @throws OperationInProgressException when another operation holds the database
 	 * @throws BackupVerificationException when the copy fails its checks (for example because the
 	 * live database is damaged); nothing is published
-	 * @throws BackupFailedException when the copy or publishing fails; nothing is published
+	 * @throws BackupFailedException when the copy or publishing fails; nothing is published, except
+	 * when only the off-site copy of an {@link OffsiteCopyBackupStore} fails, which the message says
 	 */
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
@@ -439,6 +442,9 @@ public class SqliteBackupTemplate {
 	private SqliteBackupException asBackupFailure(SqliteDatabase db, String id, Exception ex) {
 		if (ex instanceof SqliteBackupException failure) {
 			return failure;
+		}
+		if (ex instanceof OffsiteCopyException) {
+			return new BackupFailedException(db.name(), id, ex.getMessage(), ex);
 		}
 		return new BackupFailedException(db.name(), id,
 				"Backup of database '" + db.name() + "' failed: " + describe(ex), ex);

@@ -107,6 +107,8 @@ class SqliteBackupEndpointHttpTests {
 		assertThat(backup.get("verified").asBoolean()).isTrue();
 		assertThat(backup.get("trigger").asString()).isEqualTo("manual");
 		assertThat(backup.get("safetyBackup").asBoolean()).isFalse();
+		assertThat(backup.get("encrypted").asBoolean()).isFalse();
+		assertThat(backup.get("encryptionKeyId").isNull()).isTrue();
 		assertThat(backup.get("pageCount").asLong()).isPositive();
 		assertThat(backup.get("durationMillis").isNumber()).isTrue();
 		assertThat(ids(this.http.get(DATABASE).json().get("backups"))).contains(backup.get("id").asString());

@@ -165,17 +165,22 @@ public class SqliteBackupEndpoint {
 	 * @param durationMillis how long the backup took
 	 * @param trigger why it was taken ({@code manual}, {@code scheduled}, {@code safety})
 	 * @param safetyBackup whether a restore took it of the state it replaced
+	 * @param encrypted whether the stored bytes are encrypted
+	 * @param encryptionKeyId id of the key that encrypted it, which a restore needs configured, or
+	 * {@code null} when it is not encrypted
 	 */
 	public record BackupDescriptor(String id, String database, String createdAt, long sizeBytes, String sha256,
 			int pageSize, long pageCount, String journalMode, String sqliteVersion, String compression,
-			boolean verified, String verification, long durationMillis, String trigger,
-			boolean safetyBackup) implements OperationResponseBody {
+			boolean verified, String verification, long durationMillis, String trigger, boolean safetyBackup,
+			boolean encrypted,
+			@JsonInclude(Include.ALWAYS) @Nullable String encryptionKeyId) implements OperationResponseBody {
 
 		static BackupDescriptor of(Backup backup) {
 			return new BackupDescriptor(backup.id(), backup.database(), iso(backup.createdAt()), backup.sizeBytes(),
 					backup.sha256(), backup.pageSize(), backup.pageCount(), backup.journalMode(),
 					backup.sqliteVersion(), backup.compression(), backup.verified(), lower(backup.verification()),
-					backup.duration().toMillis(), lower(backup.trigger()), backup.isSafetyBackup());
+					backup.duration().toMillis(), lower(backup.trigger()), backup.isSafetyBackup(),
+					backup.isEncrypted(), backup.encryptionKeyId());
 		}
 
 	}

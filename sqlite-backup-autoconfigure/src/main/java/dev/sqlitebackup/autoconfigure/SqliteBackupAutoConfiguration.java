@@ -46,6 +46,11 @@ public final class SqliteBackupAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BackupStore sqliteBackupStore(SqliteBackupProperties properties) {
+		return localStore(properties);
+	}
+
+	/** The local directory, with a store of its own for each database whose directory is overridden. */
+	static BackupStore localStore(SqliteBackupProperties properties) {
 		BackupStore defaultStore = new LocalDirectoryBackupStore(properties.getDirectory());
 		Map<String, BackupStore> stores = new LinkedHashMap<>();
 		properties.getDatabases().forEach((database, overrides) -> {

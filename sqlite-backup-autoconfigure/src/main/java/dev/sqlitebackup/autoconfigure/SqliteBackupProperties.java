@@ -350,8 +350,9 @@ public class SqliteBackupProperties {
 	}
 
 	/**
-	 * S3-compatible object storage for backups instead of the local directory, which then only
-	 * holds copies in progress. Setting a bucket turns it on; it needs software.amazon.awssdk:s3.
+	 * S3-compatible object storage for backups. Setting a bucket turns it on; it needs
+	 * software.amazon.awssdk:s3. By default backups then live only in the bucket and the local
+	 * directory holds copies in progress; keep-local also keeps the newest backups locally.
 	 */
 	public static class S3 {
 
@@ -397,6 +398,14 @@ public class SqliteBackupProperties {
 		 * Size of each part of a multipart upload; smaller backups are uploaded in one request.
 		 */
 		private DataSize partSize = DataSize.ofMegabytes(128);
+
+		/**
+		 * How many of each database's newest backups to keep in the local directory as well as in
+		 * the bucket, for fast restores that do not need the bucket. 0 keeps backups only in the
+		 * bucket. Retention applies to all backups; a local copy is removed only once the bucket has
+		 * the backup, and one whose upload failed is uploaded by the next backup.
+		 */
+		private int keepLocal;
 
 		public @Nullable String getBucket() {
 			return this.bucket;
@@ -462,11 +471,19 @@ public class SqliteBackupProperties {
 			this.partSize = partSize;
 		}
 
+		public int getKeepLocal() {
+			return this.keepLocal;
+		}
+
+		public void setKeepLocal(int keepLocal) {
+			this.keepLocal = keepLocal;
+		}
+
 		@Override
 		public String toString() {
 			// Never the secret key.
 			return "S3[bucket=" + this.bucket + ", prefix=" + this.prefix + ", region=" + this.region + ", endpoint="
-					+ this.endpoint + "]";
+					+ this.endpoint + ", keepLocal=" + this.keepLocal + "]";
 		}
 
 	}

@@ -1,5 +1,8 @@
 package dev.sqlitebackup.autoconfigure;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
@@ -15,16 +18,22 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
 
 /**
- * The S3 store, when {@code sqlite.backup.s3.bucket} is set. Imported before the local store's bean
+ * The S3 store, when {@code sqlite.backup.s3.bucket} is set, alone or behind local copies of the
+ * newest backups ({@code sqlite.backup.s3.keep-local}). Imported before the local store's bean
  * method, which then backs off. The S3 client is the store's own and not a bean, so that it never
  * meets an S3 client the application configures for itself.
  */
 final class SqliteBackupS3Configuration {
 
 	static final String BUCKET = "sqlite.backup.s3.bucket";
+
+	static final String KEEP_LOCAL = "sqlite.backup.s3.keep-local";
+
+	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupS3Configuration.class);
 
 	private SqliteBackupS3Configuration() {
 	}
@@ -38,9 +47,28 @@ final class SqliteBackupS3Configuration {
 		@ConditionalOnMissingBean
 		BackupStore sqliteS3BackupStore(SqliteBackupProperties properties) {
 			SqliteBackupProperties.S3 s3 = properties.getS3();
+			int keepLocal = s3.getKeepLocal();
+			if (keepLocal < 0) {
+				throw new InvalidConfigurationPropertyValueException(KEEP_LOCAL, keepLocal,
+						"Use 0 to keep backups only in the bucket, or how many of the newest to keep locally too");
+			}
 			S3Client client = client(s3);
-			return new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(), properties.getDirectory(),
-					s3.getPartSize().toBytes());
+			BackupStore bucket = new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(),
+					properties.getDirectory(), s3.getPartSize().toBytes());
+			if (keepLocal == 0) {
+				warnAboutIgnoredDirectories(properties);
+				return bucket;
+			}
+			return new OffsiteCopyBackupStore(SqliteBackupAutoConfiguration.localStore(properties), bucket, keepLocal);
+		}
+
+		private static void warnAboutIgnoredDirectories(SqliteBackupProperties properties) {
+			properties.getDatabases().forEach((database, overrides) -> {
+				if (overrides.getDirectory() != null) {
+					logger.warn("Ignoring sqlite.backup.databases.{}.directory: backups go to the bucket only; set {} "
+							+ "to keep the newest backups in that directory too", database, KEEP_LOCAL);
+				}
+			});
 		}
 
 		private static S3Client client(SqliteBackupProperties.S3 s3) {

@@ -18,6 +18,7 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
@@ -87,6 +88,49 @@ class SqliteBackupS3ConfigurationTests {
 			}
 			assertThat(template.restore("dataSource", backup.id(), false).restoredFrom()).isEqualTo(backup.id());
 		});
+	}
+
+	@Test
+	void runWithKeepLocalShouldKeepTheNewestBackupsLocallyAndCopyEachToTheBucket() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.s3.keep-local=1").run((context) -> {
+			assertThat(context).getBean(BackupStore.class).isInstanceOf(OffsiteCopyBackupStore.class);
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			Backup first = template.backup("dataSource");
+			Backup second = template.backup("dataSource");
+			assertThat(template.list("dataSource")).containsExactly(second, first);
+			assertThat(new LocalDirectoryBackupStore(this.dir.resolve("backups")).list("dataSource"))
+				.containsExactly(second);
+			try (S3Client client = server.client()) {
+				assertThat(client.listObjectsV2((request) -> request.bucket("app-backups").prefix(this.dir.getFileName() + "/"))
+					.contents()).extracting(S3Object::key)
+					.containsExactlyInAnyOrder(this.dir.getFileName() + "/dataSource/" + first.id() + ".manifest",
+							this.dir.getFileName() + "/dataSource/" + first.id() + ".sqlite",
+							this.dir.getFileName() + "/dataSource/" + second.id() + ".manifest",
+							this.dir.getFileName() + "/dataSource/" + second.id() + ".sqlite");
+			}
+		});
+	}
+
+	@Test
+	void runWithKeepLocalShouldHonourADatabasesOwnDirectory() {
+		s3ContextRunner()
+			.withPropertyValues("sqlite.backup.s3.keep-local=2",
+					"sqlite.backup.databases.dataSource.directory=" + this.dir.resolve("elsewhere"))
+			.run((context) -> {
+				Backup backup = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
+				assertThat(new LocalDirectoryBackupStore(this.dir.resolve("elsewhere")).list("dataSource"))
+					.containsExactly(backup);
+			});
+	}
+
+	@Test
+	void runWithNegativeKeepLocalShouldFailAtStartup() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.s3.keep-local=-1")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("sqlite.backup.s3.keep-local"));
 	}
 
 	@Test

@@ -1,0 +1,238 @@
+package dev.sqlitebackup.store;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sqlitebackup.Backup;
+
+/**
+ * Keeps the newest backups of each database in a local store and a copy of every backup in an
+ * off-site store (object storage, say): restores of recent backups are local and fast, and the
+ * history survives the loss of the machine.
+ * <p>
+ * A backup is published locally first and then copied off-site in the same call. When the copy
+ * fails the local backup stays (it is complete and verified) and {@link #publish} says so with an
+ * {@link OffsiteCopyException}; every later publish first copies whatever local backup the off-site
+ * store still lacks. A local copy is removed only once the off-site store lists it. Safety backups
+ * that a restore takes are published locally only, so that a restore from a local copy works while
+ * the off-site store is unreachable; the next backup copies them.
+ */
+public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(OffsiteCopyBackupStore.class);
+
+	private final BackupStore local;
+
+	private final BackupStore offsite;
+
+	private final int keepLocal;
+
+	/**
+	 * A store that keeps backups in two places.
+	 * @param local where the newest backups are kept and every backup is staged
+	 * @param offsite where every backup is copied
+	 * @param keepLocal how many of each database's newest backups stay in the local store, at least 1
+	 */
+	public OffsiteCopyBackupStore(BackupStore local, BackupStore offsite, int keepLocal) {
+		this.local = Objects.requireNonNull(local, "local");
+		this.offsite = Objects.requireNonNull(offsite, "offsite");
+		if (keepLocal < 1) {
+			throw new IllegalArgumentException("keepLocal must be at least 1, not " + keepLocal);
+		}
+		this.keepLocal = keepLocal;
+	}
+
+	/**
+	 * Every backup in either store, newest first. A backup kept in both is listed once. Fails when
+	 * either store cannot be listed, rather than show a history with holes in it.
+	 */
+	@Override
+	public List<Backup> list(String database) {
+		Map<String, Backup> backups = new LinkedHashMap<>();
+		this.local.list(database).forEach((backup) -> backups.put(backup.id(), backup));
+		this.offsite.list(database).forEach((backup) -> backups.putIfAbsent(backup.id(), backup));
+		List<Backup> all = new ArrayList<>(backups.values());
+		all.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
+		return all;
+	}
+
+	/** Looks locally first, so that finding a recent backup does not need the off-site store. */
+	@Override
+	public Optional<Backup> find(String database, String backupId) {
+		Optional<Backup> local = this.local.find(database, backupId);
+		return local.isPresent() ? local : this.offsite.find(database, backupId);
+	}
+
+	@Override
+	public Path newStagingFile(String database, String backupId) throws IOException {
+		return this.local.newStagingFile(database, backupId);
+	}
+
+	@Override
+	public Backup publish(Path stagingFile, Backup backup) throws IOException {
+		Backup published = this.local.publish(stagingFile, backup);
+		if (!backup.isSafetyBackup()) {
+			copyMissingOffsite(backup.database(), backup);
+			removeLocalCopiesBeyondKeepLocal(backup.database());
+		}
+		return published;
+	}
+
+	/** Copies, oldest first, every local backup of the database that the off-site store lacks. */
+	private void copyMissingOffsite(String database, Backup published) throws OffsiteCopyException {
+		Set<String> offsiteIds;
+		try {
+			offsiteIds = this.offsite.list(database).stream().map(Backup::id).collect(Collectors.toSet());
+		}
+		catch (RuntimeException ex) {
+			throw copyFailed(published, ex);
+		}
+		List<Backup> missing = new ArrayList<>(this.local.list(database));
+		missing.removeIf((backup) -> offsiteIds.contains(backup.id()));
+		missing.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
+		for (Backup backup : missing) {
+			try {
+				copyOffsite(backup);
+			}
+			catch (IOException | RuntimeException ex) {
+				throw copyFailed(published, ex);
+			}
+			if (!backup.id().equals(published.id())) {
+				logger.info("Copied backup {} of database '{}' to {}, which an earlier backup could not do",
+						backup.id(), database, this.offsite.describe());
+			}
+		}
+	}
+
+	private void copyOffsite(Backup backup) throws IOException {
+		Path upload = this.offsite.newStagingFile(backup.database(), backup.id() + "-offsite");
+		try (StoredBackupFile file = this.local.open(backup)) {
+			linkOrCopy(file.path(), upload);
+			this.offsite.publish(upload, backup);
+		}
+		finally {
+			Files.deleteIfExists(upload);
+		}
+	}
+
+	/** A hard link costs neither time nor space; a copy is the fallback across file systems. */
+	private static void linkOrCopy(Path source, Path target) throws IOException {
+		try {
+			Files.createLink(target, source);
+		}
+		catch (FileSystemException | UnsupportedOperationException ex) {
+			Files.copy(source, target);
+		}
+	}
+
+	private OffsiteCopyException copyFailed(Backup published, Exception cause) {
+		return new OffsiteCopyException("Backup " + published.id() + " of database '" + published.database()
+				+ "' is kept in " + this.local.describe() + " but is not off-site: copying it to "
+				+ this.offsite.describe() + " failed: " + cause.getMessage() + "; the next backup tries again", cause);
+	}
+
+	/** Removes local copies beyond the newest {@code keepLocal}, but only those the off-site store has. */
+	private void removeLocalCopiesBeyondKeepLocal(String database) {
+		List<Backup> localBackups = this.local.list(database);
+		if (localBackups.size() <= this.keepLocal) {
+			return;
+		}
+		Set<String> offsiteIds = this.offsite.list(database)
+			.stream()
+			.map(Backup::id)
+			.collect(Collectors.toSet());
+		for (Backup backup : localBackups.subList(this.keepLocal, localBackups.size())) {
+			if (offsiteIds.contains(backup.id())) {
+				try {
+					this.local.delete(backup);
+				}
+				catch (IOException ex) {
+					logger.warn("Could not remove the local copy of backup {} of database '{}': {}", backup.id(),
+							database, ex.getMessage());
+				}
+			}
+		}
+	}
+
+	/** Opens the local copy when there is one, and downloads the off-site copy otherwise. */
+	@Override
+	public StoredBackupFile open(Backup backup) throws IOException {
+		if (this.local.find(backup.database(), backup.id()).isPresent()) {
+			return this.local.open(backup);
+		}
+		return this.offsite.open(backup);
+	}
+
+	/**
+	 * Deletes the local copy first: a crash before the off-site copy is deleted leaves a backup
+	 * that the next prune deletes, while the other order could leave a local copy that the next
+	 * backup would copy off-site again.
+	 */
+	@Override
+	public void delete(Backup backup) throws IOException {
+		this.local.delete(backup);
+		this.offsite.delete(backup);
+	}
+
+	/**
+	 * Cleans up the local store, then the off-site one. An unreachable off-site store must not stop
+	 * local backups, so its clean-up only logs why it failed; the next clean-up tries again.
+	 */
+	@Override
+	public void cleanUp(String database) throws IOException {
+		this.local.cleanUp(database);
+		try {
+			this.offsite.cleanUp(database);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Could not clean up {} for database '{}': {}", this.offsite.describe(), database,
+					ex.getMessage());
+		}
+	}
+
+	@Override
+	public String describe() {
+		return this.local.describe() + " (newest " + this.keepLocal + ") and " + this.offsite.describe();
+	}
+
+	/** Closes either store that holds resources, such as an S3 client. */
+	@Override
+	public void close() throws Exception {
+		try {
+			if (this.local instanceof AutoCloseable closeable) {
+				closeable.close();
+			}
+		}
+		finally {
+			if (this.offsite instanceof AutoCloseable closeable) {
+				closeable.close();
+			}
+		}
+	}
+
+	/** A backup that was published locally but could not be copied off-site. */
+	public static class OffsiteCopyException extends IOException {
+
+		private static final long serialVersionUID = 1L;
+
+		OffsiteCopyException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
+	}
+
+}
