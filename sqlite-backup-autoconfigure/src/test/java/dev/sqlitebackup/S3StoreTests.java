@@ -197,6 +197,52 @@ class S3StoreTests {
 	}
 
 	@Test
+	void cleanUpDeletesTheDataObjectOfAPublishCutShortBeforeItsManifest() throws Exception {
+		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		Backup backup = template.backup("app");
+		// What a process killed between the data upload and the manifest leaves behind.
+		String cutShort = BackupIds.next(java.time.Instant.now());
+		put("prod/app/" + cutShort + ".uploading", new byte[0]);
+		put("prod/app/" + cutShort + ".sqlite", new byte[4096]);
+		// Bytes without a marker are not this store's to delete.
+		String unknown = BackupIds.next(java.time.Instant.now());
+		put("prod/app/" + unknown + ".sqlite", new byte[4096]);
+
+		template.cleanUp();
+
+		assertThat(keys()).containsExactly("prod/app/" + backup.id() + ".manifest", "prod/app/" + backup.id() + ".sqlite",
+				"prod/app/" + unknown + ".sqlite");
+		assertThat(template.list("app")).containsExactly(backup);
+	}
+
+	@Test
+	void cleanUpKeepsABackupWhoseUploadMarkerOutlivedItsManifest() throws Exception {
+		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		Backup backup = template.backup("app");
+		put("prod/app/" + backup.id() + ".uploading", new byte[0]);
+
+		template.cleanUp();
+
+		assertThat(keys()).containsExactly("prod/app/" + backup.id() + ".manifest", "prod/app/" + backup.id() + ".sqlite");
+		assertThat(template.list("app")).containsExactly(backup);
+	}
+
+	@Test
+	void manifestUploadThatFailsLeavesNoDataObjectBehind() throws Exception {
+		SqliteBackupTemplate good = template(client, StoredForm.PLAIN);
+		Backup earlier = good.backup("app");
+		// putObject calls: the upload marker, the data object, then the manifest.
+		SqliteBackupTemplate template = template(failingOnCall(client, "putObject", 3), StoredForm.PLAIN);
+
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("Could not upload backup");
+
+		assertThat(keys()).containsExactly("prod/app/" + earlier.id() + ".manifest",
+				"prod/app/" + earlier.id() + ".sqlite");
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
 	void listingDownloadsEachManifestOnlyOnce() throws Exception {
 		Map<String, AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
 		S3Client counting = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
@@ -247,6 +293,10 @@ class S3StoreTests {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
 				new S3BackupStore(s3, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE),
 				BackupOptions.defaults().withStoredForm(form));
+	}
+
+	private void put(String key, byte[] bytes) {
+		client.putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
 	}
 
 	private List<String> keys() {

@@ -57,6 +57,12 @@ public class S3BackupStore implements BackupStore {
 
 	static final String MANIFEST_SUFFIX = ".manifest";
 
+	/**
+	 * Marks an upload in progress: written before the data object and removed after the manifest,
+	 * so that cleanUp can tell the data object of an interrupted publish from bytes it does not own.
+	 */
+	static final String UPLOADING_SUFFIX = ".uploading";
+
 	/** S3's smallest part size (except the last part). */
 	public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
@@ -191,8 +197,19 @@ public class S3BackupStore implements BackupStore {
 
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
-		String dataKey = folder(backup.database()) + dataName(backup);
+		String folder = folder(backup.database());
+		String dataKey = folder + dataName(backup);
+		String markerKey = folder + backup.id() + UPLOADING_SUFFIX;
 		long size = Files.size(stagingFile);
+		try {
+			// Not empty: an empty PUT failed once in these tests ("Error writing request body to server").
+			this.client.putObject((request) -> request.bucket(this.bucket).key(markerKey),
+					RequestBody.fromString(backup.id(), StandardCharsets.ISO_8859_1));
+		}
+		catch (SdkException ex) {
+			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
+					ex);
+		}
 		try {
 			if (size <= this.partSize) {
 				this.client.putObject((request) -> request.bucket(this.bucket).key(dataKey).contentLength(size),
@@ -202,16 +219,29 @@ public class S3BackupStore implements BackupStore {
 				uploadInParts(stagingFile, size, dataKey);
 			}
 			// Last: until the manifest exists the backup is not listed.
-			this.client.putObject(
-					(request) -> request.bucket(this.bucket).key(folder(backup.database()) + backup.id() + MANIFEST_SUFFIX),
+			this.client.putObject((request) -> request.bucket(this.bucket).key(folder + backup.id() + MANIFEST_SUFFIX),
 					RequestBody.fromString(ManifestFormat.write(backup), StandardCharsets.ISO_8859_1));
 		}
 		catch (SdkException ex) {
+			deleteQuietly(dataKey, markerKey);
 			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
 					ex);
 		}
+		deleteQuietly(markerKey);
 		Files.deleteIfExists(stagingFile);
 		return backup;
+	}
+
+	/** Best effort: what is left behind, cleanUp removes by its marker. */
+	private void deleteQuietly(String... keys) {
+		for (String key : keys) {
+			try {
+				this.client.deleteObject((request) -> request.bucket(this.bucket).key(key));
+			}
+			catch (SdkException ex) {
+				logger.warn("Could not delete {} from {} (cleanUp deletes it later): {}", key, describe(), explain(ex));
+			}
+		}
 	}
 
 	/** Streams a large file up part by part; on any failure the upload is aborted so S3 keeps no parts. */
@@ -302,8 +332,10 @@ public class S3BackupStore implements BackupStore {
 
 	/**
 	 * Aborts multipart uploads that a crash or failure left unfinished (S3 would keep, and bill, their
-	 * parts forever) and removes local staging leftovers. A data object whose manifest never arrived
-	 * is not listed, and, like the local store, this store does not delete bytes it cannot account for.
+	 * parts forever), deletes the data objects of publishes that were cut short before their
+	 * manifest, and removes local staging leftovers. A data object is deleted only when its upload
+	 * marker shows that this store wrote it and its manifest is missing; like the local store, this
+	 * store does not delete bytes it cannot account for.
 	 */
 	@Override
 	public void cleanUp(String database) throws IOException {
@@ -315,9 +347,10 @@ public class S3BackupStore implements BackupStore {
 				logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
 				abort(upload.key(), upload.uploadId());
 			}
+			deleteInterruptedPublishes(folder);
 		}
 		catch (SdkException ex) {
-			throw new IOException("cannot list unfinished uploads: " + explain(ex), ex);
+			throw new IOException("cannot clean up unfinished uploads: " + explain(ex), ex);
 		}
 		Path staging = stagingDirectory(database);
 		if (Files.isDirectory(staging)) {
@@ -327,6 +360,36 @@ public class S3BackupStore implements BackupStore {
 					Files.deleteIfExists(leftover);
 				}
 			}
+		}
+	}
+
+	/**
+	 * For every upload marker: a publish whose manifest arrived only lost its marker; one whose
+	 * manifest did not never became a backup, so its data object goes too.
+	 */
+	private void deleteInterruptedPublishes(String folder) {
+		Set<String> keys = new HashSet<>();
+		this.client.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(folder))
+			.contents()
+			.forEach((object) -> keys.add(object.key()));
+		for (String marker : keys) {
+			if (!marker.endsWith(UPLOADING_SUFFIX)) {
+				continue;
+			}
+			String id = marker.substring(folder.length(), marker.length() - UPLOADING_SUFFIX.length());
+			if (!BackupIds.isWellFormed(id)) {
+				continue;
+			}
+			if (!keys.contains(folder + id + MANIFEST_SUFFIX)) {
+				String dataPrefix = folder + id + DATA_SUFFIX;
+				for (String key : keys) {
+					if (key.startsWith(dataPrefix)) {
+						logger.info("Deleting {}: its upload was interrupted before its manifest was written", key);
+						this.client.deleteObject((request) -> request.bucket(this.bucket).key(key));
+					}
+				}
+			}
+			this.client.deleteObject((request) -> request.bucket(this.bucket).key(marker));
 		}
 	}
 
