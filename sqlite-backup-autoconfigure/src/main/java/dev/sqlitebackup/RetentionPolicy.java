@@ -1,28 +1,117 @@
 package dev.sqlitebackup;
 
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which backups pruning keeps. A backup is deleted when it falls outside {@code keepLast} or is
- * older than {@code maxAge}; the newest verified backup and backups being read by a restore are
- * always kept.
+ * Which backups pruning keeps. The count rules each keep some backups: the newest
+ * {@code keepLast}, and the newest backup of each of the latest {@code keepDaily} days,
+ * {@code keepWeekly} weeks (Monday to Sunday) and {@code keepMonthly} months that have one; a
+ * backup that no rule keeps is deleted (with no count rule at all, none is). A backup older than
+ * {@code maxAge} is deleted whatever keeps it. The newest verified backup and backups being read by
+ * a restore are always kept.
  *
- * @param keepLast how many of the newest backups to keep at most, or {@code null} for no limit
+ * @param keepLast how many of the newest backups to keep, or {@code null} for no such rule
+ * @param keepDaily for how many days with backups to keep each day's newest, or {@code null}
+ * @param keepWeekly for how many weeks with backups to keep each week's newest, or {@code null}
+ * @param keepMonthly for how many months with backups to keep each month's newest, or {@code null}
  * @param maxAge how old a backup may get before it is deleted, or {@code null} for no limit
+ * @param zone time zone whose calendar days, weeks and months the rules count
  */
-public record RetentionPolicy(@Nullable Integer keepLast, @Nullable Duration maxAge) {
+public record RetentionPolicy(@Nullable Integer keepLast, @Nullable Integer keepDaily, @Nullable Integer keepWeekly,
+		@Nullable Integer keepMonthly, @Nullable Duration maxAge, ZoneId zone) {
 
 	/** Policy that keeps everything. */
 	public static final RetentionPolicy KEEP_ALL = new RetentionPolicy(null, null);
 
 	public RetentionPolicy {
-		if (keepLast != null && keepLast < 1) {
-			throw new IllegalArgumentException("keepLast must be at least 1, was " + keepLast);
-		}
+		requireAtLeastOne("keepLast", keepLast);
+		requireAtLeastOne("keepDaily", keepDaily);
+		requireAtLeastOne("keepWeekly", keepWeekly);
+		requireAtLeastOne("keepMonthly", keepMonthly);
 		if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
 			throw new IllegalArgumentException("maxAge must be positive, was " + maxAge);
+		}
+		Objects.requireNonNull(zone, "zone");
+	}
+
+	/** A policy of only a count and an age limit. */
+	public RetentionPolicy(@Nullable Integer keepLast, @Nullable Duration maxAge) {
+		this(keepLast, null, null, null, maxAge, ZoneOffset.UTC);
+	}
+
+	private static void requireAtLeastOne(String name, @Nullable Integer count) {
+		if (count != null && count < 1) {
+			throw new IllegalArgumentException(name + " must be at least 1, was " + count);
+		}
+	}
+
+	/**
+	 * The backups this policy deletes, before the engine's own exceptions (the newest verified
+	 * backup, backups in use).
+	 * @param newestFirst every backup of one database, newest first
+	 * @param now the current time, for the age limit
+	 */
+	public List<Backup> toDelete(List<Backup> newestFirst, Instant now) {
+		Set<String> kept = keptByCounts(newestFirst);
+		List<Backup> deleted = new ArrayList<>();
+		for (Backup backup : newestFirst) {
+			boolean tooOld = this.maxAge != null
+					&& Duration.between(backup.createdAt(), now).compareTo(this.maxAge) > 0;
+			if (tooOld || (kept != null && !kept.contains(backup.id()))) {
+				deleted.add(backup);
+			}
+		}
+		return deleted;
+	}
+
+	/** Ids that some count rule keeps, or {@code null} when there is no count rule. */
+	private @Nullable Set<String> keptByCounts(List<Backup> newestFirst) {
+		if (this.keepLast == null && this.keepDaily == null && this.keepWeekly == null && this.keepMonthly == null) {
+			return null;
+		}
+		Set<String> kept = new HashSet<>();
+		if (this.keepLast != null) {
+			newestFirst.stream().limit(this.keepLast).forEach((backup) -> kept.add(backup.id()));
+		}
+		keepNewestPerPeriod(newestFirst, this.keepDaily, (date) -> date, kept);
+		keepNewestPerPeriod(newestFirst, this.keepWeekly,
+				(date) -> date.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)), kept);
+		keepNewestPerPeriod(newestFirst, this.keepMonthly, YearMonth::from, kept);
+		return kept;
+	}
+
+	private void keepNewestPerPeriod(List<Backup> newestFirst, @Nullable Integer periods,
+			Function<LocalDate, Object> periodOf, Set<String> kept) {
+		if (periods == null) {
+			return;
+		}
+		Object current = null;
+		int seen = 0;
+		for (Backup backup : newestFirst) {
+			Object period = periodOf.apply(LocalDate.ofInstant(backup.createdAt(), this.zone));
+			if (!period.equals(current)) {
+				if (seen == periods) {
+					return;
+				}
+				kept.add(backup.id());
+				current = period;
+				seen++;
+			}
 		}
 	}
 

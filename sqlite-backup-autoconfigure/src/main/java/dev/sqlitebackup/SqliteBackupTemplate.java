@@ -833,15 +833,10 @@ public class SqliteBackupTemplate {
 
 	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy) {
 		List<Backup> backups = this.store.list(db.name());
-		Instant now = this.clock.instant();
 		Backup newestVerified = backups.stream().filter(Backup::verified).findFirst().orElse(null);
 		List<Backup> deleted = new ArrayList<>();
-		for (int i = 0; i < backups.size(); i++) {
-			Backup backup = backups.get(i);
-			boolean beyondCount = policy.keepLast() != null && i >= policy.keepLast();
-			boolean tooOld = policy.maxAge() != null
-					&& Duration.between(backup.createdAt(), now).compareTo(policy.maxAge()) > 0;
-			if ((beyondCount || tooOld) && backup != newestVerified) {
+		for (Backup backup : policy.toDelete(backups, this.clock.instant())) {
+			if (backup != newestVerified) {
 				try {
 					this.store.delete(backup);
 					deleted.add(backup);

@@ -1,5 +1,6 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -63,8 +64,10 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 
 	public SqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
 		this.template = template;
-		this.retention = new RetentionPolicy(properties.getRetention().getKeepLast(),
-				properties.getRetention().getMaxAge());
+		SqliteBackupProperties.Retention retention = properties.getRetention();
+		// The server's zone, as for the cron expressions: "daily" means the days the job runs on.
+		this.retention = new RetentionPolicy(retention.getKeepLast(), retention.getKeepDaily(),
+				retention.getKeepWeekly(), retention.getKeepMonthly(), retention.getMaxAge(), ZoneId.systemDefault());
 		for (String database : template.getDatabaseNames()) {
 			if (properties.isScheduled(database)) {
 				String cron = properties.cronOf(database);

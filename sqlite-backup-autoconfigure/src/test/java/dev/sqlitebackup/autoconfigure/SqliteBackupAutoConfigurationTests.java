@@ -3,6 +3,7 @@ package dev.sqlitebackup.autoconfigure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,7 @@ import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.SqliteBackupException;
+import dev.sqlitebackup.RetentionPolicy;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.store.BackupStore;
@@ -181,6 +183,26 @@ class SqliteBackupAutoConfigurationTests {
 					.untilAsserted(() -> assertThat(template.list("dataSource")).hasSize(2));
 				assertThat(template.list("dataSource")).allMatch((backup) -> backup.trigger() == BackupTrigger.SCHEDULED);
 			});
+	}
+
+	@Test
+	void runWithCalendarRetentionShouldPruneByItInTheServersTimeZone() {
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
+			.withPropertyValues("sqlite.backup.retention.keep-last=3", "sqlite.backup.retention.keep-daily=7",
+					"sqlite.backup.retention.keep-weekly=4", "sqlite.backup.retention.keep-monthly=12",
+					"sqlite.backup.retention.max-age=400d")
+			.run((context) -> assertThat(context.getBean(SqliteBackupScheduler.class).getRetention())
+				.isEqualTo(new RetentionPolicy(3, 7, 4, 12, Duration.ofDays(400), ZoneId.systemDefault())));
+	}
+
+	@Test
+	void runWithKeepDailyOfZeroShouldFailAtStartup() {
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
+			.withPropertyValues("sqlite.backup.retention.keep-daily=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("keepDaily must be at least 1"));
 	}
 
 	@Test
