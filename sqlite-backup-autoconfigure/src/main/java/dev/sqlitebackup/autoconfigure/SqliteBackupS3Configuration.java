@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Configuration;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -93,7 +94,18 @@ final class SqliteBackupS3Configuration {
 				builder.credentialsProvider(StaticCredentialsProvider
 					.create(AwsBasicCredentials.create(s3.getAccessKey(), s3.getSecretKey())));
 			}
-			return builder.build();
+			try {
+				return builder.build();
+			}
+			catch (SdkClientException ex) {
+				if (s3.getRegion() == null && s3.getEndpoint() == null) {
+					throw new InvalidConfigurationPropertyValueException("sqlite.backup.s3.region", null,
+							"The AWS SDK found no region for bucket '" + s3.getBucket() + "': set "
+									+ "sqlite.backup.s3.region, the AWS_REGION environment variable or a profile's region ("
+									+ ex.getMessage() + ")");
+				}
+				throw ex;
+			}
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,7 @@ import dev.sqlitebackup.store.s3.S3BackupStore;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code sqlite.backup.s3.*} against a real S3-compatible server (S3Proxy) on loopback. */
 class SqliteBackupS3ConfigurationTests {
@@ -152,6 +154,29 @@ class SqliteBackupS3ConfigurationTests {
 				.rootCause()
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("sqlite.backup.s3.secret-key"));
+	}
+
+	@Test
+	void runWithoutRegionWhereTheSdkFindsNoneShouldSayWhichPropertyToSet() throws Exception {
+		assumeTrue(System.getenv("AWS_REGION") == null && System.getenv("AWS_DEFAULT_REGION") == null,
+				"the environment sets a region");
+		// The SDK's region chain without this machine's profile files and without asking EC2.
+		Map<String, String> properties = Map.of("aws.configFile", this.dir.resolve("no-config").toString(),
+				"aws.sharedCredentialsFile", this.dir.resolve("no-credentials").toString(), "aws.disableEc2Metadata",
+				"true");
+		properties.forEach(System::setProperty);
+		try {
+			contextRunner().withPropertyValues("sqlite.backup.s3.bucket=app-backups")
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+					.hasMessageContaining("sqlite.backup.s3.region")
+					.hasMessageContaining("AWS_REGION"));
+		}
+		finally {
+			properties.keySet().forEach(System::clearProperty);
+		}
 	}
 
 	@Test
