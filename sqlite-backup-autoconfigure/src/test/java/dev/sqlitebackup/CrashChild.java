@@ -36,7 +36,7 @@ public final class CrashChild {
 		config.setBusyTimeout(10_000);
 		SQLiteDataSource dataSource = new SQLiteDataSource(config);
 		dataSource.setUrl("jdbc:sqlite:" + file);
-		pauseAt = args[4];
+		pauseAt(args[4]);
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
 				new MarkingStore(new LocalDirectoryBackupStore(Path.of(args[3]))),
 				BackupOptions.defaults().withPagesPerStep(256));
@@ -48,6 +48,11 @@ public final class CrashChild {
 			template.restore("app", args[5]);
 		}
 		mark("DONE");
+	}
+
+	/** Makes {@link #mark} pause at this marker ({@code -} for none). */
+	static void pauseAt(String marker) {
+		pauseAt = marker;
 	}
 
 	static void mark(String marker) {

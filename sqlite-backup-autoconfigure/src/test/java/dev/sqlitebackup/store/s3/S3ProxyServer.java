@@ -97,8 +97,17 @@ public final class S3ProxyServer implements AutoCloseable {
 
 	/** A client for this server with the given credentials. */
 	public S3Client client(String accessKey, String secretKey) {
+		return client(this.endpoint, accessKey, secretKey);
+	}
+
+	/** A client for a server started by another process, with the test credentials. */
+	public static S3Client client(URI endpoint) {
+		return client(endpoint, ACCESS_KEY, SECRET_KEY);
+	}
+
+	private static S3Client client(URI endpoint, String accessKey, String secretKey) {
 		return S3Client.builder()
-			.endpointOverride(this.endpoint)
+			.endpointOverride(endpoint)
 			.region(Region.US_EAST_1)
 			.forcePathStyle(true)
 			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
