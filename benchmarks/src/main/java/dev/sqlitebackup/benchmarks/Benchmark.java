@@ -6,11 +6,9 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,11 +40,13 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 /**
  * Backup and restore benchmark: speed against {@code cp} + fsync of the same file, writer
  * latency during backups (default and write-rate capped, writer in-process and in another
- * process), the rollback-journal writer's longest wait, and a large backup and restore in a
- * 64 MiB heap. Every figure and its baseline come from the same run; the tables print as
- * Markdown. Options: {@code --size-mb=1024 --runs=3 --dir=... --throttle-mbps=128
- * --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000 --only=speed,wal,rollback,knee,heap --quick} ({@code --quick} skips the
- * knee and the heap check).
+ * process), the rollback-journal writer's longest wait, a large backup and restore in a
+ * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
+ * backups into and restores from S3Proxy ({@link S3Benchmark}). Every figure and its baseline
+ * come from the same run; the tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
+ * --dir=... --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000
+ * --only=speed,wal,rollback,knee,heap,codecs,s3 --quick} ({@code --quick} skips the knee and the
+ * heap check).
  */
 public final class Benchmark {
 
@@ -83,7 +83,7 @@ public final class Benchmark {
 		this.writerRate = Integer.parseInt(options.getOrDefault("writer-rate", "200"));
 		this.quick = options.containsKey("quick");
 		this.idleMillis = Long.parseLong(options.getOrDefault("idle-ms", "4000"));
-		this.parts = List.of(options.getOrDefault("only", "speed,wal,rollback,knee,heap").split(","));
+		this.parts = List.of(options.getOrDefault("only", "speed,wal,rollback,knee,heap,codecs,s3").split(","));
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -132,6 +132,12 @@ public final class Benchmark {
 			if (!this.quick && this.parts.contains("heap")) {
 				heap(generated);
 			}
+			if (this.parts.contains("codecs")) {
+				this.tables.add(CodecBenchmark.run(generated, this.directory, this.runs, out));
+			}
+			if (this.parts.contains("s3")) {
+				this.tables.add(S3Benchmark.run(generated, this.directory, this.runs, out));
+			}
 		}
 		finally {
 			deleteScratch();
@@ -156,7 +162,7 @@ public final class Benchmark {
 			List<Double> memoryCopy = new ArrayList<>();
 			List<Double> memoryWhole = new ArrayList<>();
 			for (int run = 0; run < this.runs; run++) {
-				baseline.add(copyWithFsync(live));
+				baseline.add(CopyBaseline.cpAndFsync(live, this.directory));
 				BackupOptions options = BackupOptions.defaults().withSafetyBackup(false);
 				try (Engine engine = new Engine(live, options, null)) {
 					Timed<Backup> backup = engine.backup();
@@ -222,22 +228,6 @@ public final class Benchmark {
 		}
 		row(table, "WAL", "part: PRAGMA quick_check alone", quickCheck, List.of(baseline));
 		row(table, "WAL", "part: SHA-256 alone (the engine runs it alongside quick_check)", sha256, List.of(baseline));
-	}
-
-	private double copyWithFsync(Path file) throws Exception {
-		Path target = this.directory.resolve("cp-target.db");
-		Files.deleteIfExists(target);
-		long started = System.nanoTime();
-		Process cp = new ProcessBuilder("cp", file.toString(), target.toString()).inheritIO().start();
-		if (cp.waitFor() != 0) {
-			throw new IllegalStateException("cp failed");
-		}
-		try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
-			channel.force(true);
-		}
-		double seconds = (System.nanoTime() - started) / 1e9;
-		Files.delete(target);
-		return seconds;
 	}
 
 	// ------------------------------------------------------------------ writers
@@ -590,8 +580,20 @@ public final class Benchmark {
 		}
 	}
 
+	/** Deletes a directory and everything in it, if it exists. */
+	static void deleteTree(Path directory) throws IOException {
+		if (!Files.exists(directory)) {
+			return;
+		}
+		try (var paths = Files.walk(directory)) {
+			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				Files.delete(path);
+			}
+		}
+	}
+
 	private void deleteScratch() throws IOException {
-		for (String name : List.of("live-WAL.db", "live-DELETE.db", "cp-target.db")) {
+		for (String name : List.of("live-WAL.db", "live-DELETE.db", CopyBaseline.TARGET_NAME)) {
 			for (String suffix : new String[] { "", "-wal", "-shm", "-journal" }) {
 				Files.deleteIfExists(this.directory.resolve(name + suffix));
 			}
