@@ -66,8 +66,15 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 		this.template = template;
 		SqliteBackupProperties.Retention retention = properties.getRetention();
 		// The server's zone, as for the cron expressions: "daily" means the days the job runs on.
-		this.retention = new RetentionPolicy(retention.getKeepLast(), retention.getKeepDaily(),
-				retention.getKeepWeekly(), retention.getKeepMonthly(), retention.getMaxAge(), ZoneId.systemDefault());
+		try {
+			this.retention = new RetentionPolicy(retention.getKeepLast(), retention.getKeepDaily(),
+					retention.getKeepWeekly(), retention.getKeepMonthly(), retention.getMaxAge(),
+					ZoneId.systemDefault());
+		}
+		catch (IllegalArgumentException ex) {
+			// The policy names the rule; the root cause of the startup failure should name the property.
+			throw new IllegalArgumentException("Invalid sqlite.backup.retention.*: " + ex.getMessage());
+		}
 		for (String database : template.getDatabaseNames()) {
 			if (properties.isScheduled(database)) {
 				String cron = properties.cronOf(database);

@@ -202,6 +202,7 @@ class SqliteBackupAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
+				.hasMessageContaining("sqlite.backup.retention")
 				.hasMessageContaining("keepDaily must be at least 1"));
 	}
 
