@@ -151,10 +151,16 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		if (localBackups.size() <= this.keepLocal) {
 			return;
 		}
-		Set<String> offsiteIds = this.offsite.list(database)
-			.stream()
-			.map(Backup::id)
-			.collect(Collectors.toSet());
+		Set<String> offsiteIds;
+		try {
+			offsiteIds = this.offsite.list(database).stream().map(Backup::id).collect(Collectors.toSet());
+		}
+		catch (RuntimeException ex) {
+			// Both copies of the new backup exist: that is success. The next backup trims instead.
+			logger.warn("Could not list {} to remove older local copies of database '{}': {}",
+					this.offsite.describe(), database, ex.getMessage());
+			return;
+		}
 		for (Backup backup : localBackups.subList(this.keepLocal, localBackups.size())) {
 			if (offsiteIds.contains(backup.id())) {
 				try {
