@@ -97,18 +97,29 @@ class CrashTests {
 
 	private void killChildAt(KillPoint point, String action, Path database, Path backups, String backupId)
 			throws Exception {
+		killChild(CrashChild.class, List.of(action, database.toString(), point.mode().name(), backups.toString(),
+				point.paused() ? point.marker() : "-", backupId), point.marker(), point.paused(), point.delayMillis());
+	}
+
+	/**
+	 * Starts a child JVM on the test class path, waits until it prints {@code PAUSED <marker>} (when
+	 * paused) or {@code MARK <marker>}, lets it run on for the delay, then kills it with SIGKILL.
+	 */
+	static void killChild(Class<?> main, List<String> arguments, String marker, boolean paused, long delayMillis)
+			throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx256m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
 		if (Runtime.version().feature() >= 22) {
 			command.add("--enable-native-access=ALL-UNNAMED");
 		}
-		command.addAll(List.of(CrashChild.class.getName(), action, database.toString(), point.mode().name(),
-				backups.toString(), point.paused() ? point.marker() : "-", backupId));
+		command.add(main.getName());
+		command.addAll(arguments);
 		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
 		try {
-			assertTimeoutPreemptively(Duration.ofSeconds(60), () -> waitForMarker(child, point));
-			if (!point.paused()) {
-				Thread.sleep(point.delayMillis());
+			String expected = (paused ? "PAUSED " : "MARK ") + marker;
+			assertTimeoutPreemptively(Duration.ofSeconds(60), () -> waitForLine(child, expected));
+			if (!paused) {
+				Thread.sleep(delayMillis);
 			}
 		}
 		finally {
@@ -117,8 +128,7 @@ class CrashTests {
 		}
 	}
 
-	private void waitForMarker(Process child, KillPoint point) throws IOException {
-		String expected = (point.paused() ? "PAUSED " : "MARK ") + point.marker();
+	private static void waitForLine(Process child, String expected) throws IOException {
 		BufferedReader output = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
 		List<String> seen = new ArrayList<>();
 		String line;

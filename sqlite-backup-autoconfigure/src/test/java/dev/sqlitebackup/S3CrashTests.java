@@ -1,12 +1,7 @@
 package dev.sqlitebackup;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,7 +25,6 @@ import dev.sqlitebackup.store.s3.S3BackupStore;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * A process backing up to a real S3-compatible server (S3Proxy), into the bucket alone or behind
@@ -133,39 +127,10 @@ class S3CrashTests {
 	}
 
 	private void killChildAt(KillPoint point, Path database, Path backups, String bucket) throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
-		if (Runtime.version().feature() >= 22) {
-			command.add("--enable-native-access=ALL-UNNAMED");
-		}
-		command.addAll(List.of(S3CrashChild.class.getName(), database.toString(), backups.toString(),
-				server.endpoint().toString(), bucket, String.valueOf(point.keepLocal()),
-				point.paused() ? point.marker() : "-"));
-		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-		try {
-			assertTimeoutPreemptively(Duration.ofSeconds(60), () -> waitForMarker(child, point));
-			if (!point.paused()) {
-				Thread.sleep(point.delayMillis());
-			}
-		}
-		finally {
-			child.destroyForcibly();
-			child.waitFor();
-		}
-	}
-
-	private static void waitForMarker(Process child, KillPoint point) throws IOException {
-		String expected = (point.paused() ? "PAUSED " : "MARK ") + point.marker();
-		BufferedReader output = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-		List<String> seen = new ArrayList<>();
-		String line;
-		while ((line = output.readLine()) != null) {
-			seen.add(line);
-			if (line.equals(expected)) {
-				return;
-			}
-		}
-		throw new AssertionError("Child ended without reaching " + expected + ":\n" + String.join("\n", seen));
+		CrashTests.killChild(S3CrashChild.class,
+				List.of(database.toString(), backups.toString(), server.endpoint().toString(), bucket,
+						String.valueOf(point.keepLocal()), point.paused() ? point.marker() : "-"),
+				point.marker(), point.paused(), point.delayMillis());
 	}
 
 	private static List<String> keys(String bucket) {
