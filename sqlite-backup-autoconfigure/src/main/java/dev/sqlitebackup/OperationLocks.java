@@ -1,9 +1,16 @@
 package dev.sqlitebackup;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sqlitebackup.store.BackupStore.StoreLock;
 
 /**
  * One operation per database at a time. A second caller fails fast instead of queueing, so that an
@@ -11,6 +18,8 @@ import java.util.concurrent.ConcurrentMap;
  * other.
  */
 final class OperationLocks {
+
+	private static final Logger logger = LoggerFactory.getLogger(OperationLocks.class);
 
 	private final ConcurrentMap<String, RunningOperation> running = new ConcurrentHashMap<>();
 
@@ -44,6 +53,8 @@ final class OperationLocks {
 
 		private volatile long pagesTotal;
 
+		private @Nullable StoreLock storeLock;
+
 		private RunningOperation(String database, OperationType type, Instant startedAt) {
 			this.database = database;
 			this.type = type;
@@ -60,9 +71,24 @@ final class OperationLocks {
 			return new OperationStatus(this.database, this.type, this.startedAt, this.pagesDone, this.pagesTotal);
 		}
 
+		/** Also releases the store's lock when the operation ends. */
+		void releaseOnClose(StoreLock storeLock) {
+			this.storeLock = storeLock;
+		}
+
 		@Override
 		public void close() {
-			OperationLocks.this.running.remove(this.database, this);
+			try {
+				if (this.storeLock != null) {
+					this.storeLock.close();
+				}
+			}
+			catch (IOException ex) {
+				logger.warn("Could not release the store's lock for database '{}': {}", this.database, ex.getMessage());
+			}
+			finally {
+				OperationLocks.this.running.remove(this.database, this);
+			}
 		}
 
 	}

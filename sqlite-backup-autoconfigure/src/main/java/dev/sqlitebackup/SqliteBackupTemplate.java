@@ -34,6 +34,7 @@ import dev.sqlitebackup.BackupFileCheck.PendingSha256;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.BackupStore.StoreLock;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore.OffsiteCopyException;
@@ -163,8 +164,32 @@ public class SqliteBackupTemplate {
 	 */
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.BACKUP)) {
+		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
 			return backupLocked(db, trigger, operation);
+		}
+	}
+
+	/**
+	 * Takes the database for an operation: in this process, then its part of the store against
+	 * other processes using the same store.
+	 * @throws OperationInProgressException when another operation holds either
+	 */
+	private RunningOperation hold(SqliteDatabase db, OperationType type) {
+		RunningOperation operation = this.locks.acquire(db.name(), type);
+		try {
+			StoreLock storeLock = this.store.tryLock(db.name())
+				.orElseThrow(() -> OperationInProgressException.elsewhere(db.name(), this.store.describe()));
+			operation.releaseOnClose(storeLock);
+			return operation;
+		}
+		catch (IOException ex) {
+			// The operation meets the same storage problem and reports it in its own words.
+			logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), describe(ex));
+			return operation;
+		}
+		catch (RuntimeException ex) {
+			operation.close();
+			throw ex;
 		}
 	}
 
@@ -475,7 +500,7 @@ public class SqliteBackupTemplate {
 		if (!BackupIds.isWellFormed(backupId)) {
 			throw new InvalidBackupIdException(db.name());
 		}
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.RESTORE)) {
+		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
 			Backup backup = this.store.find(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
 			return restoreLocked(db, backup, safetyBackup, operation);
@@ -746,7 +771,7 @@ public class SqliteBackupTemplate {
 	 */
 	public VerificationResult verify(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.VERIFY)) {
+		try (RunningOperation operation = hold(db, OperationType.VERIFY)) {
 			return verifyLocked(db, get(db.name(), backupId));
 		}
 	}
@@ -798,7 +823,7 @@ public class SqliteBackupTemplate {
 	/** Deletes one backup. */
 	public void delete(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.PRUNE)) {
+		try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
 			Backup backup = get(db.name(), backupId);
 			this.store.delete(backup);
 			logger.info("Deleted backup {} of database '{}'", backupId, db.name());
@@ -816,7 +841,7 @@ public class SqliteBackupTemplate {
 	 */
 	public List<Backup> prune(String database, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.PRUNE)) {
+		try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
 			return pruneLocked(db, policy);
 		}
 	}
@@ -824,7 +849,7 @@ public class SqliteBackupTemplate {
 	/** Takes a backup and, when it succeeds, prunes by the policy, all under one hold of the database. */
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.BACKUP)) {
+		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
 			Backup backup = backupLocked(db, trigger, operation);
 			pruneLocked(db, policy);
 			return backup;
@@ -859,7 +884,7 @@ public class SqliteBackupTemplate {
 	 */
 	public void cleanUp() {
 		for (SqliteDatabase db : this.databases.values()) {
-			try (RunningOperation operation = this.locks.acquire(db.name(), OperationType.PRUNE)) {
+			try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
 				cleanUpLocked(db);
 			}
 			catch (OperationInProgressException ex) {

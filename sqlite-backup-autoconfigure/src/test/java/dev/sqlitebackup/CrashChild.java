@@ -159,6 +159,11 @@ public final class CrashChild {
 			return this.delegate.describe();
 		}
 
+		@Override
+		public Optional<StoreLock> tryLock(String database) throws IOException {
+			return this.delegate.tryLock(database);
+		}
+
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.sqlitebackup.benchmarks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.store.BackupStore;
@@ -72,6 +73,11 @@ final class TimedStore implements BackupStore {
 	@Override
 	public String describe() {
 		return this.store.describe();
+	}
+
+	@Override
+	public Optional<StoreLock> tryLock(String database) throws IOException {
+		return this.store.tryLock(database);
 	}
 
 }

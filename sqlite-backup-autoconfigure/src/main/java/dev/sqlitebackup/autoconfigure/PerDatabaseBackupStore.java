@@ -67,6 +67,11 @@ final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<StoreLock> tryLock(String database) throws IOException {
+		return storeOf(database).tryLock(database);
+	}
+
+	@Override
 	public String describe() {
 		Set<String> descriptions = new LinkedHashSet<>();
 		descriptions.add(this.defaultStore.describe());

@@ -50,6 +50,29 @@ public interface BackupStore {
 	/** Where this store keeps backups, for log lines and messages. */
 	String describe();
 
+	/**
+	 * Holds the database's part of this store for one operation, against other processes that use
+	 * the same store (a second instance of the application during a rolling deployment, say), so
+	 * that one never cleans up or prunes under another's feet. Empty when another holder has it.
+	 * Released by closing it, or by the operating system when the process dies. Stores that cannot
+	 * be shared need no lock.
+	 */
+	default Optional<StoreLock> tryLock(String database) throws IOException {
+		return Optional.of(StoreLock.NONE);
+	}
+
+	/** A store held for one operation. */
+	interface StoreLock extends AutoCloseable {
+
+		/** For stores that need no lock. */
+		StoreLock NONE = () -> {
+		};
+
+		@Override
+		void close() throws IOException;
+
+	}
+
 	/** A published backup readable as a local file. */
 	interface StoredBackupFile extends AutoCloseable {
 

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -41,6 +42,9 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	static final String MANIFEST_SUFFIX = ".manifest";
 
 	static final String STAGING_DIRECTORY = ".staging";
+
+	/** Locked while an operation runs; never deleted, so that every process locks the same file. */
+	static final String LOCK_FILE = ".lock";
 
 	private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
 
@@ -189,6 +193,13 @@ public class LocalDirectoryBackupStore implements BackupStore {
 			force(databaseDirectory(database));
 			logger.info("Finished publishing backup {} of database '{}' that a crash had interrupted", id, database);
 		}
+	}
+
+	@Override
+	public Optional<StoreLock> tryLock(String database) throws IOException {
+		Path databaseDirectory = databaseDirectory(database);
+		Files.createDirectories(databaseDirectory);
+		return FileLocks.tryLock(databaseDirectory.resolve(LOCK_FILE));
 	}
 
 	@Override

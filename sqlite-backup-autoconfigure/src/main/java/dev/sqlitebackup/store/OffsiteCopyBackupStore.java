@@ -215,6 +215,12 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		return this.local.describe() + " (newest " + this.keepLocal + ") and " + this.offsite.describe();
 	}
 
+	/** The local store's lock, whose directory the off-site store stages in as well. */
+	@Override
+	public Optional<StoreLock> tryLock(String database) throws IOException {
+		return this.local.tryLock(database);
+	}
+
 	/** Closes either store that holds resources, such as an S3 client. */
 	@Override
 	public void close() throws Exception {

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,7 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.FileLocks;
 import dev.sqlitebackup.store.ManifestFormat;
 
 /**
@@ -391,6 +393,17 @@ public class S3BackupStore implements BackupStore {
 			}
 			this.client.deleteObject((request) -> request.bucket(this.bucket).key(marker));
 		}
+	}
+
+	/**
+	 * Locks the database's local staging directory, which instances on this machine share. S3 has
+	 * no lock: instances on different machines using the same bucket and prefix are not kept apart.
+	 */
+	@Override
+	public Optional<StoreLock> tryLock(String database) throws IOException {
+		Path directory = stagingDirectory(database).getParent();
+		Files.createDirectories(directory);
+		return FileLocks.tryLock(directory.resolve(".lock"));
 	}
 
 	@Override

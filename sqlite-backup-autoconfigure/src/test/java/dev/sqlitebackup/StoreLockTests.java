@@ -1,0 +1,166 @@
+package dev.sqlitebackup;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Two processes (two instances of an application during a rolling deployment, say) that share a
+ * backup directory: while one runs an operation on a database, the other's operations on it fail
+ * fast and its clean-up leaves the running operation's files alone.
+ */
+class StoreLockTests {
+
+	@TempDir
+	Path temp;
+
+	private Path database;
+
+	private Path backups;
+
+	private DataSource dataSource;
+
+	private Process child;
+
+	@BeforeEach
+	void createDatabase() throws Exception {
+		this.database = this.temp.resolve("app.db");
+		this.backups = this.temp.resolve("backups");
+		this.dataSource = TestDatabases.plain(this.database, Mode.WAL);
+		TestDatabases.createAccounts(this.dataSource, 20_000);
+	}
+
+	@AfterEach
+	void stopChild() throws Exception {
+		if (this.child != null) {
+			this.child.destroyForcibly();
+			this.child.waitFor();
+		}
+	}
+
+	@Test
+	void operationsFailFastWhileAnotherProcessBacksUpTheDatabase() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		Backup earlier = template.backup("app");
+		startChildPausedInABackup();
+
+		assertThatExceptionOfType(OperationInProgressException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("already running in another process that uses " + this.backups);
+		assertThatExceptionOfType(OperationInProgressException.class)
+			.isThrownBy(() -> template.restore("app", earlier.id()));
+		assertThatExceptionOfType(OperationInProgressException.class)
+			.isThrownBy(() -> template.prune("app", new RetentionPolicy(1, null)));
+		assertThat(template.list("app")).containsExactly(earlier);
+	}
+
+	@Test
+	void cleanUpLeavesTheFilesOfAnotherProcesssOperationAlone() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		startChildPausedInABackup();
+		List<Path> staged = stagingFiles();
+		assertThat(staged).isNotEmpty();
+
+		template.cleanUp();
+
+		assertThat(stagingFiles()).containsAll(staged);
+	}
+
+	@Test
+	void theLockGoesWithAProcessThatDies() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		startChildPausedInABackup();
+		this.child.destroyForcibly();
+		this.child.waitFor();
+
+		Backup backup = template.backup("app");
+
+		assertThat(template.list("app")).containsExactly(backup);
+	}
+
+	@Test
+	void twoStoresOnTheSameDirectoryInOneProcessDoNotOverlap() throws Exception {
+		SqliteBackupTemplate first = template(new LocalDirectoryBackupStore(this.backups));
+		SqliteBackupTemplate second = template(new LocalDirectoryBackupStore(this.backups));
+		CountDownLatch copying = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		first.addListener(new BackupListener() {
+
+			@Override
+			public void progress(OperationStatus status) {
+				copying.countDown();
+				try {
+					release.await(30, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+
+		});
+		CompletableFuture<Backup> running = CompletableFuture.supplyAsync(() -> first.backup("app"));
+		try {
+			assertThat(copying.await(30, TimeUnit.SECONDS)).isTrue();
+			assertThatExceptionOfType(OperationInProgressException.class).isThrownBy(() -> second.backup("app"));
+		}
+		finally {
+			release.countDown();
+		}
+		Backup backup = running.get(30, TimeUnit.SECONDS);
+		assertThat(second.backup("app")).isNotEqualTo(backup);
+	}
+
+	private SqliteBackupTemplate template(LocalDirectoryBackupStore store) {
+		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)), store,
+				BackupOptions.defaults().withPagesPerStep(64));
+	}
+
+	/** A child JVM backing up the same database into the same directory, paused at a third of its copy. */
+	private void startChildPausedInABackup() throws Exception {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Xmx128m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
+		if (Runtime.version().feature() >= 22) {
+			command.add("--enable-native-access=ALL-UNNAMED");
+		}
+		command.addAll(List.of(CrashChild.class.getName(), "backup", this.database.toString(), "WAL",
+				this.backups.toString(), "BACKUP-35", "-"));
+		this.child = new ProcessBuilder(command).redirectErrorStream(true).start();
+		BufferedReader output = new BufferedReader(
+				new InputStreamReader(this.child.getInputStream(), StandardCharsets.UTF_8));
+		List<String> seen = new ArrayList<>();
+		String line;
+		while ((line = output.readLine()) != null) {
+			seen.add(line);
+			if (line.equals("PAUSED BACKUP-35")) {
+				return;
+			}
+		}
+		throw new AssertionError("The child ended without pausing:\n" + String.join("\n", seen));
+	}
+
+	private List<Path> stagingFiles() throws Exception {
+		try (var files = Files.list(this.backups.resolve("app/.staging"))) {
+			return files.toList();
+		}
+	}
+
+}
