@@ -107,6 +107,20 @@ class CrashTests {
 	 */
 	static void killChild(Class<?> main, List<String> arguments, String marker, boolean paused, long delayMillis)
 			throws Exception {
+		Process child = startChild(main, arguments, (paused ? "PAUSED " : "MARK ") + marker);
+		try {
+			if (!paused) {
+				Thread.sleep(delayMillis);
+			}
+		}
+		finally {
+			child.destroyForcibly();
+			child.waitFor();
+		}
+	}
+
+	/** Starts a child JVM on the test class path and returns once it has printed the line. */
+	static Process startChild(Class<?> main, List<String> arguments, String line) throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx256m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
 		if (Runtime.version().feature() >= 22) {
@@ -116,15 +130,13 @@ class CrashTests {
 		command.addAll(arguments);
 		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
 		try {
-			String expected = (paused ? "PAUSED " : "MARK ") + marker;
-			assertTimeoutPreemptively(Duration.ofSeconds(60), () -> waitForLine(child, expected));
-			if (!paused) {
-				Thread.sleep(delayMillis);
-			}
+			assertTimeoutPreemptively(Duration.ofSeconds(60), () -> waitForLine(child, line));
+			return child;
 		}
-		finally {
+		catch (Throwable ex) {
 			child.destroyForcibly();
 			child.waitFor();
+			throw ex;
 		}
 	}
 

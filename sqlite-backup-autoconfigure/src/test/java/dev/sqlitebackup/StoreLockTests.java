@@ -1,11 +1,7 @@
 package dev.sqlitebackup;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -136,25 +132,8 @@ class StoreLockTests {
 
 	/** A child JVM backing up the same database into the same directory, paused at a third of its copy. */
 	private void startChildPausedInABackup() throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx128m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
-		if (Runtime.version().feature() >= 22) {
-			command.add("--enable-native-access=ALL-UNNAMED");
-		}
-		command.addAll(List.of(CrashChild.class.getName(), "backup", this.database.toString(), "WAL",
-				this.backups.toString(), "BACKUP-35", "-"));
-		this.child = new ProcessBuilder(command).redirectErrorStream(true).start();
-		BufferedReader output = new BufferedReader(
-				new InputStreamReader(this.child.getInputStream(), StandardCharsets.UTF_8));
-		List<String> seen = new ArrayList<>();
-		String line;
-		while ((line = output.readLine()) != null) {
-			seen.add(line);
-			if (line.equals("PAUSED BACKUP-35")) {
-				return;
-			}
-		}
-		throw new AssertionError("The child ended without pausing:\n" + String.join("\n", seen));
+		this.child = CrashTests.startChild(CrashChild.class, List.of("backup", this.database.toString(), "WAL",
+				this.backups.toString(), "BACKUP-35", "-"), "PAUSED BACKUP-35");
 	}
 
 	private List<Path> stagingFiles() throws Exception {
