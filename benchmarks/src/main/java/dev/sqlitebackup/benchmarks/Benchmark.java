@@ -44,9 +44,10 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
  * backups into and restores from S3Proxy ({@link S3Benchmark}). Every figure and its baseline
  * come from the same run; the tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
- * --dir=... --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200 --idle-ms=4000
- * --only=speed,wal,rollback,knee,heap,codecs,s3 --quick} ({@code --quick} skips the knee and the
- * heap check).
+ * --dir=... --data=mixed --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200
+ * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3 --quick} ({@code --data=text}
+ * generates a database of text and JSON rows instead, see {@link DatabaseGenerator.Profile};
+ * {@code --quick} skips the knee and the heap check).
  */
 public final class Benchmark {
 
@@ -57,6 +58,8 @@ public final class Benchmark {
 	private final int runs;
 
 	private final Path directory;
+
+	private final DatabaseGenerator.Profile data;
 
 	private final long throttleBytesPerSecond;
 
@@ -76,6 +79,7 @@ public final class Benchmark {
 		this.sizeBytes = Long.parseLong(options.getOrDefault("size-mb", "1024")) * 1024 * 1024;
 		this.runs = Integer.parseInt(options.getOrDefault("runs", "3"));
 		this.directory = Path.of(options.getOrDefault("dir", "target/bench-data")).toAbsolutePath();
+		this.data = DatabaseGenerator.Profile.of(options.getOrDefault("data", "mixed"));
 		this.throttleBytesPerSecond = Long.parseLong(options.getOrDefault("throttle-mbps", "128")) * 1024 * 1024;
 		this.kneeMbps = options.getOrDefault("knee-mbps", "32,64,128,256").isBlank() ? List.of()
 				: List.of(options.getOrDefault("knee-mbps", "32,64,128,256").split(",")).stream()
@@ -108,12 +112,12 @@ public final class Benchmark {
 
 	private void run() throws Exception {
 		Files.createDirectories(this.directory);
-		out.printf(Locale.ROOT, "sqlite-backup benchmark, %s, %d MiB, %d runs, %d cores, Java %s, SQLite %s, data in %s%n",
-				Instant.now().truncatedTo(ChronoUnit.SECONDS), this.sizeBytes >> 20, this.runs,
+		out.printf(Locale.ROOT, "sqlite-backup benchmark, %s, %d MiB of %s data, %d runs, %d cores, Java %s, SQLite %s, data in %s%n",
+				Instant.now().truncatedTo(ChronoUnit.SECONDS), this.sizeBytes >> 20, this.data.option(), this.runs,
 				Runtime.getRuntime().availableProcessors(), Runtime.version(), sqliteVersion(), this.directory);
 		out.println("load average at the start (1, 5, 15 min): " + loadAverage());
 		long started = System.nanoTime();
-		Path generated = DatabaseGenerator.generated(this.directory, this.sizeBytes);
+		Path generated = DatabaseGenerator.generated(this.directory, this.data, this.sizeBytes);
 		out.printf(Locale.ROOT, "generated database: %s (%d MiB) in %.1f s%n", generated, Files.size(generated) >> 20,
 				(System.nanoTime() - started) / 1e9);
 		try {
@@ -133,10 +137,10 @@ public final class Benchmark {
 				heap(generated);
 			}
 			if (this.parts.contains("codecs")) {
-				this.tables.add(CodecBenchmark.run(generated, this.directory, this.runs, out));
+				this.tables.add(CodecBenchmark.run(generated, this.data, this.directory, this.runs, out));
 			}
 			if (this.parts.contains("s3")) {
-				this.tables.add(S3Benchmark.run(generated, this.directory, this.runs, out));
+				this.tables.add(S3Benchmark.run(generated, this.data, this.directory, this.runs, out));
 			}
 		}
 		finally {

@@ -22,22 +22,24 @@ final class CodecBenchmark {
 	}
 
 	/** Runs the group and returns its table. */
-	static String run(Path generated, Path directory, int runs, PrintStream out) throws Exception {
+	static String run(Path generated, DatabaseGenerator.Profile data, Path directory, int runs, PrintStream out)
+			throws Exception {
 		Path live = DatabaseGenerator.liveCopy(generated, directory.resolve("live-WAL.db"), "WAL");
 		Path backups = directory.resolve("codec-backups");
 		try {
 			StoredFormRuns result = StoredFormRuns.measure("codecs", live, directory,
 					new LocalDirectoryBackupStore(backups), FORMS, runs, out);
-			return table(result, runs);
+			return table(result, data, runs);
 		}
 		finally {
 			Benchmark.deleteTree(backups);
 		}
 	}
 
-	private static String table(StoredFormRuns result, int runs) {
+	private static String table(StoredFormRuns result, DatabaseGenerator.Profile data, int runs) {
 		StringBuilder table = new StringBuilder();
-		table.append("### Compression and encryption (WAL, local directory; s, median [min–max] of ").append(runs)
+		table.append("### Compression and encryption").append(data.headingSuffix())
+			.append(" (WAL, local directory; s, median [min–max] of ").append(runs)
 			.append("; ratio of medians to cp + fsync)\n\n");
 		table.append("| stored as | size (% of the database) | whole backup | ratio | whole restore (no safety backup) | ratio |\n")
 			.append("|---|---|---|---|---|---|\n");

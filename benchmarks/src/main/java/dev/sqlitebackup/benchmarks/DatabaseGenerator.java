@@ -13,14 +13,16 @@ import java.util.SplittableRandom;
 import org.sqlite.SQLiteConfig;
 
 /**
- * Builds a deterministic, application-like SQLite database of about a given size: customers and
- * orders (small rows, secondary and unique indexes), an event log (medium text rows) and
- * attachments (blobs from 16 KiB to 4 MiB), so that a copy sees interior pages, overflow chains
- * and index pages in realistic proportions. The same size and seed always give the same content.
+ * Builds a deterministic, application-like SQLite database of about a given size. The default
+ * {@link Profile#MIXED mixed} profile holds customers and orders (small rows, secondary and unique
+ * indexes), an event log (medium text rows) and attachments (blobs from 16 KiB to 4 MiB), so that a
+ * copy sees interior pages, overflow chains and index pages in realistic proportions; the
+ * {@link Profile#TEXT text} profile holds text and JSON rows only
+ * ({@link TextDatabaseGenerator}). The same profile, size and seed always give the same content.
  */
 final class DatabaseGenerator {
 
-	/** Bumped whenever the content changes, so that cached files are rebuilt. */
+	/** Bumped whenever the mixed content changes, so that cached files are rebuilt. */
 	private static final int VERSION = 1;
 
 	private static final long SEED = 20261124L;
@@ -28,16 +30,63 @@ final class DatabaseGenerator {
 	private DatabaseGenerator() {
 	}
 
-	/** The generated database for this size, built once and cached in {@code directory}. */
-	static Path generated(Path directory, long targetBytes) throws IOException, SQLException {
-		Path file = directory.resolve("generated-v" + VERSION + "-" + targetBytes + ".db");
+	/** What the generated database holds, chosen with {@code --data=mixed} (the default) or {@code --data=text}. */
+	enum Profile {
+
+		/** Rows, an event log of random characters and attachments of random bytes. */
+		MIXED("mixed", "generated-v" + VERSION, ""),
+
+		/** Application rows of text and JSON, no blobs. */
+		TEXT("text", "generated-text-v" + TextDatabaseGenerator.VERSION, ", text/JSON rows");
+
+		private final String option;
+
+		private final String filePrefix;
+
+		private final String headingSuffix;
+
+		Profile(String option, String filePrefix, String headingSuffix) {
+			this.option = option;
+			this.filePrefix = filePrefix;
+			this.headingSuffix = headingSuffix;
+		}
+
+		/** The profile named by {@code --data}. */
+		static Profile of(String option) {
+			for (Profile profile : values()) {
+				if (profile.option.equals(option)) {
+					return profile;
+				}
+			}
+			throw new IllegalArgumentException("--data must be mixed or text, not " + option);
+		}
+
+		String option() {
+			return this.option;
+		}
+
+		/** What a table's heading adds after its name: nothing for the default profile. */
+		String headingSuffix() {
+			return this.headingSuffix;
+		}
+
+	}
+
+	/** The generated database for this profile and size, built once and cached in {@code directory}. */
+	static Path generated(Path directory, Profile profile, long targetBytes) throws IOException, SQLException {
+		Path file = directory.resolve(profile.filePrefix + "-" + targetBytes + ".db");
 		if (Files.isRegularFile(file)) {
 			return file;
 		}
 		Files.createDirectories(directory);
 		Path building = directory.resolve(file.getFileName() + ".building");
 		Files.deleteIfExists(building);
-		build(building, targetBytes);
+		if (profile == Profile.TEXT) {
+			TextDatabaseGenerator.build(building, targetBytes);
+		}
+		else {
+			build(building, targetBytes);
+		}
 		Files.move(building, file, StandardCopyOption.REPLACE_EXISTING);
 		return file;
 	}

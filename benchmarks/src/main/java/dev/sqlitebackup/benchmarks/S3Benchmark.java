@@ -26,7 +26,8 @@ final class S3Benchmark {
 	}
 
 	/** Runs the group and returns its table. */
-	static String run(Path generated, Path directory, int runs, PrintStream out) throws Exception {
+	static String run(Path generated, DatabaseGenerator.Profile data, Path directory, int runs, PrintStream out)
+			throws Exception {
 		Path live = DatabaseGenerator.liveCopy(generated, directory.resolve("live-WAL.db"), "WAL");
 		Path serverDirectory = directory.resolve("s3proxy");
 		Path staging = directory.resolve("s3-staging");
@@ -34,7 +35,7 @@ final class S3Benchmark {
 			client.createBucket((request) -> request.bucket(BUCKET));
 			S3BackupStore store = new S3BackupStore(client, BUCKET, "", staging, S3BackupStore.DEFAULT_PART_SIZE);
 			StoredFormRuns result = StoredFormRuns.measure("s3", live, directory, store, FORMS, runs, out);
-			return table(result, runs);
+			return table(result, data, runs);
 		}
 		finally {
 			Benchmark.deleteTree(serverDirectory);
@@ -42,9 +43,9 @@ final class S3Benchmark {
 		}
 	}
 
-	private static String table(StoredFormRuns result, int runs) {
+	private static String table(StoredFormRuns result, DatabaseGenerator.Profile data, int runs) {
 		StringBuilder table = new StringBuilder();
-		table.append("### S3: S3Proxy on loopback (WAL, ")
+		table.append("### S3: S3Proxy on loopback").append(data.headingSuffix()).append(" (WAL, ")
 			.append(S3BackupStore.DEFAULT_PART_SIZE >> 20)
 			.append(" MiB parts; s, median [min–max] of ").append(runs)
 			.append("; ratio of medians to cp + fsync)\n\n");

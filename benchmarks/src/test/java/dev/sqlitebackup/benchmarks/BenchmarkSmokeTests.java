@@ -1,8 +1,11 @@
 package dev.sqlitebackup.benchmarks;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The benchmark at a few MB: every part runs and prints its table (the S3 group against its own
- * S3Proxy process). Nothing here is timed.
+ * S3Proxy process), and the codecs group on the text profile. Nothing here is timed.
  */
 class BenchmarkSmokeTests {
 
@@ -26,6 +29,27 @@ class BenchmarkSmokeTests {
 		assertThat(String.join("\n", tables)).contains("| WAL | copy phase", "whole restore", "separate process",
 				"engine default: via memory", "| gzip |", "| zstd + AES-256-GCM |", "whole backup into S3")
 			.doesNotContain("NaN", "Infinity", "FAILED");
+	}
+
+	@Test
+	void textDataPrintsTheCodecTableAndCompresses() throws Exception {
+		List<String> tables = Benchmark.runForTest(Map.of("size-mb", "4", "runs", "1", "dir", this.temp.toString(),
+				"data", "text", "only", "codecs"));
+		assertThat(tables).hasSize(1);
+		assertThat(tables.get(0)).contains("Compression and encryption, text/JSON rows", "| gzip |",
+				"| zstd + AES-256-GCM |")
+			.doesNotContain("NaN", "Infinity");
+		Matcher zstd = Pattern.compile("\\| zstd \\| ([0-9.]+) %").matcher(tables.get(0));
+		assertThat(zstd.find()).isTrue();
+		assertThat(Double.parseDouble(zstd.group(1))).isLessThan(50.0);
+	}
+
+	@Test
+	void textDataIsTheSameEveryTime() throws Exception {
+		Path first = DatabaseGenerator.generated(this.temp.resolve("first"), DatabaseGenerator.Profile.TEXT, 4 << 20);
+		Path second = DatabaseGenerator.generated(this.temp.resolve("second"), DatabaseGenerator.Profile.TEXT, 4 << 20);
+		assertThat(first.getFileName()).hasToString("generated-text-v" + TextDatabaseGenerator.VERSION + "-4194304.db");
+		assertThat(Files.mismatch(first, second)).isEqualTo(-1L);
 	}
 
 }
