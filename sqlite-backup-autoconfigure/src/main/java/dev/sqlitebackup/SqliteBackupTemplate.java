@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
@@ -724,7 +725,9 @@ public class SqliteBackupTemplate {
 							+ "; the live database was not changed", null);
 				}
 				try (Connection live = connectToLive(db)) {
-					return confirm(db, backup, live, backupFile, false);
+					long pageCount = confirm(db, backup, live, backupFile, false);
+					checkpointRestoredWal(db, live);
+					return pageCount;
 				}
 			}
 		}
@@ -735,6 +738,27 @@ public class SqliteBackupTemplate {
 						busyRetries(), -1);
 			// Same pooled connection: a single-connection pool has no second one to confirm with.
 			return confirm(db, backup, pooled, backupFile, true);
+		}
+	}
+
+	/**
+	 * The backup API commits the restored pages into the WAL of a WAL-mode database and, unlike a
+	 * statement, does not run the automatic checkpoint (measured: a 4 MB restore left a 4 MB WAL).
+	 * Left there, they would be copied into the database file by whichever application commit
+	 * next crosses the checkpoint threshold, which would wait for a whole database's worth of writes,
+	 * and the WAL would keep the database's size on disk. So the restore checkpoints them itself.
+	 * Readers still on the old snapshot may keep it from finishing; the data is safe either way.
+	 */
+	private void checkpointRestoredWal(SqliteDatabase db, Connection live) throws SQLException {
+		if (!"wal".equalsIgnoreCase(SqliteConnections.text(live, "PRAGMA journal_mode"))) {
+			return;
+		}
+		try (Statement statement = live.createStatement();
+				ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+			if (result.next() && result.getInt(1) != 0) {
+				logger.info("The restore of database '{}' could not checkpoint its WAL completely (readers of the "
+						+ "previous state); SQLite finishes it with a later commit", db.name());
+			}
 		}
 	}
 
