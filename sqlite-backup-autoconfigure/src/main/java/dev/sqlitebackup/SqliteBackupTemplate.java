@@ -59,6 +59,9 @@ public class SqliteBackupTemplate {
 
 	private static final int BUSY_RETRY_MILLIS = 100;
 
+	/** How long a restore waits for readers and writers to let it truncate the WAL it leaves. */
+	private static final int CHECKPOINT_WAIT_MILLIS = 250;
+
 	private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
 
 	private static final String SHA256_MISMATCH = "its bytes no longer match the SHA-256 in its manifest";
@@ -753,11 +756,14 @@ public class SqliteBackupTemplate {
 		if (!"wal".equalsIgnoreCase(SqliteConnections.text(live, "PRAGMA journal_mode"))) {
 			return;
 		}
-		try (Statement statement = live.createStatement();
-				ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-			if (result.next() && result.getInt(1) != 0) {
-				logger.info("The restore of database '{}' could not checkpoint its WAL completely (readers of the "
-						+ "previous state); SQLite finishes it with a later commit", db.name());
+		try (Statement statement = live.createStatement()) {
+			// Briefly: when the wait runs out, SQLite checkpoints what it can without waiting.
+			statement.execute("PRAGMA busy_timeout = " + CHECKPOINT_WAIT_MILLIS);
+			try (ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+				if (result.next() && result.getInt(1) != 0) {
+					logger.info("The restore of database '{}' could not checkpoint its WAL completely (readers of "
+							+ "the previous state); SQLite finishes it with a later commit", db.name());
+				}
 			}
 		}
 	}
