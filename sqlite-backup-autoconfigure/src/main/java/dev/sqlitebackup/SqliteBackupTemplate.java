@@ -135,7 +135,7 @@ public class SqliteBackupTemplate {
 
 	/** Published backups of a database, newest first. */
 	public List<Backup> list(String database) {
-		return this.store.list(getDatabase(database).name());
+		return listed(getDatabase(database).name());
 	}
 
 	/**
@@ -148,7 +148,32 @@ public class SqliteBackupTemplate {
 		if (!BackupIds.isWellFormed(backupId)) {
 			throw new InvalidBackupIdException(name);
 		}
-		return this.store.find(name, backupId).orElseThrow(() -> new BackupNotFoundException(name, backupId));
+		return found(name, backupId).orElseThrow(() -> new BackupNotFoundException(name, backupId));
+	}
+
+	/** The store's listing; a store that cannot list (an unreachable bucket, say) fails with its reason. */
+	private List<Backup> listed(String database) {
+		try {
+			return this.store.list(database);
+		}
+		catch (SqliteBackupException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new BackupListingException(database, describe(ex), ex);
+		}
+	}
+
+	private Optional<Backup> found(String database, String backupId) {
+		try {
+			return this.store.find(database, backupId);
+		}
+		catch (SqliteBackupException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new BackupListingException(database, describe(ex), ex);
+		}
 	}
 
 	// ---------------------------------------------------------------- backup
@@ -505,7 +530,7 @@ public class SqliteBackupTemplate {
 			throw new InvalidBackupIdException(db.name());
 		}
 		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
-			Backup backup = this.store.find(db.name(), backupId)
+			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
 			return restoreLocked(db, backup, safetyBackup, operation);
 		}
@@ -887,7 +912,7 @@ public class SqliteBackupTemplate {
 	}
 
 	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy) {
-		List<Backup> backups = this.store.list(db.name());
+		List<Backup> backups = listed(db.name());
 		Backup newestVerified = backups.stream().filter(Backup::verified).findFirst().orElse(null);
 		List<Backup> deleted = new ArrayList<>();
 		for (Backup backup : policy.toDelete(backups, this.clock.instant())) {

@@ -199,7 +199,7 @@ class OffsiteCopyTests {
 		template(client, 3).backup("app");
 		SqliteBackupTemplate unreachable = template(wrongSecretClient, 3);
 
-		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> unreachable.list("app"))
+		assertThatExceptionOfType(BackupListingException.class).isThrownBy(() -> unreachable.list("app"))
 			.withMessageContaining("Cannot list backups in s3://" + this.bucket + "/prod/");
 	}
 

@@ -273,7 +273,7 @@ class S3StoreTests {
 			assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
 				.withMessageContaining("HTTP 403")
 				.withMessageContaining("check the access key and secret key");
-			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> template.list("app"))
+			assertThatExceptionOfType(BackupListingException.class).isThrownBy(() -> template.list("app"))
 				.withMessageContaining("Cannot list backups in s3://" + this.bucket + "/prod/")
 				.withMessageContaining("check the access key and secret key");
 		}

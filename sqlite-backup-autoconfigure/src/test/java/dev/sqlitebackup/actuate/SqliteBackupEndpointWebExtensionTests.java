@@ -82,6 +82,24 @@ class SqliteBackupEndpointWebExtensionTests {
 		assertThat(((ErrorDescriptor) response.getBody()).message()).doesNotContain("secret", "/srv");
 	}
 
+	@Test
+	void storeThatCannotListAnswers500WithItsReason() {
+		LocalDirectoryBackupStore unreachable = new LocalDirectoryBackupStore(this.temp.resolve("backups")) {
+
+			@Override
+			public List<Backup> list(String database) {
+				throw new IllegalStateException("Cannot list backups in s3://bucket/: HTTP 503 SlowDown");
+			}
+
+		};
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(database()), unreachable,
+				BackupOptions.defaults());
+		WebEndpointResponse<OperationResponseBody> response = extension(template, false).database("db");
+		assertThat(response.getStatus()).isEqualTo(500);
+		assertThat(((ErrorDescriptor) response.getBody()).message())
+			.isEqualTo("Cannot list backups in s3://bucket/: HTTP 503 SlowDown");
+	}
+
 	private SqliteBackupEndpointWebExtension extension(SqliteBackupTemplate template, boolean restoreEnabled) {
 		return new SqliteBackupEndpointWebExtension(new SqliteBackupEndpoint(template, restoreEnabled, true));
 	}
