@@ -18,6 +18,7 @@ import org.springframework.boot.health.contributor.Status;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
 /**
@@ -87,13 +88,24 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 	private boolean check(String database, Map<String, Object> details) {
 		boolean healthy = true;
 		Instant now = this.clock.instant();
-		Optional<Backup> newest = this.template.list(database).stream().findFirst();
-		newest.ifPresent((backup) -> {
-			details.put("newestBackup", backup.id());
-			details.put("newestBackupAt", backup.createdAt().toString());
-		});
+		Optional<Backup> newest;
+		try {
+			newest = this.template.list(database).stream().findFirst();
+		}
+		catch (SqliteBackupException ex) {
+			// An unreachable bucket, say: this database is down for its own reason, the others still report.
+			healthy = false;
+			details.put("reason", ex.getMessage());
+			newest = null;
+		}
+		if (newest != null) {
+			newest.ifPresent((backup) -> {
+				details.put("newestBackup", backup.id());
+				details.put("newestBackupAt", backup.createdAt().toString());
+			});
+		}
 		Duration maxAge = this.maxAges.apply(database);
-		if (maxAge != null) {
+		if (maxAge != null && newest != null) {
 			details.put("maxAge", maxAge.toString());
 			Instant since = newest.map(Backup::createdAt).orElse(this.startedAt);
 			if (Duration.between(since, now).compareTo(maxAge) > 0) {

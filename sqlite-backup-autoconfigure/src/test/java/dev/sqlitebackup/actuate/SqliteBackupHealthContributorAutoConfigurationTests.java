@@ -3,6 +3,7 @@ package dev.sqlitebackup.actuate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -94,6 +97,24 @@ class SqliteBackupHealthContributorAutoConfigurationTests {
 			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(databaseDetails(health)).containsEntry("reason", "last backup attempt failed")
 				.containsKey("lastFailure");
+		});
+	}
+
+	@Test
+	void runWhenTheStoreCannotListShouldReportTheDatabaseDownWithTheReason() {
+		contextRunner().withBean(BackupStore.class, () -> new LocalDirectoryBackupStore(this.dir.resolve("backups")) {
+
+			@Override
+			public List<Backup> list(String database) {
+				throw new IllegalStateException("Cannot list backups in s3://bucket/: Connection refused");
+			}
+
+		}).run((context) -> {
+			Health health = context.getBean(SqliteBackupHealthIndicator.class).health();
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(databaseDetails(health))
+				.containsEntry("reason", "Cannot list backups in s3://bucket/: Connection refused")
+				.containsEntry("status", "DOWN");
 		});
 	}
 
