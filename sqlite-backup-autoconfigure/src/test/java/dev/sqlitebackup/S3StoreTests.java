@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import dev.sqlitebackup.TestDatabases.Mode;
@@ -243,6 +246,65 @@ class S3StoreTests {
 	}
 
 	@Test
+	void dataObjectsGoInTheConfiguredStorageClassAndManifestsInTheDefault() throws Exception {
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new S3BackupStore(client, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE, "STANDARD_IA"),
+				BackupOptions.defaults());
+		Backup backup = template.backup("app");
+
+		assertThat(storageClassOf("prod/app/" + backup.id() + ".sqlite")).isEqualTo("STANDARD_IA");
+		assertThat(storageClassOf("prod/app/" + backup.id() + ".manifest")).isIn(null, "STANDARD");
+	}
+
+	@Test
+	void multipartUploadsAskForTheConfiguredStorageClass() throws Exception {
+		// S3Proxy stores a completed multipart upload in its default class whatever was asked, so
+		// this checks the request the store sends, on its way to the real server.
+		List<CreateMultipartUploadRequest> requests = new CopyOnWriteArrayList<>();
+		S3Client recording = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
+				new Class<?>[] { S3Client.class }, (proxy, invoked, args) -> {
+					if (invoked.getName().equals("createMultipartUpload")) {
+						requests.add((args[0] instanceof CreateMultipartUploadRequest request) ? request : built(args[0]));
+					}
+					try {
+						return invoked.invoke(client, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		addRandomData(12);
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new S3BackupStore(recording, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE,
+						"GLACIER_IR"),
+				BackupOptions.defaults());
+
+		Backup backup = template.backup("app");
+
+		assertThat(requests).singleElement()
+			.satisfies((request) -> assertThat(request.storageClassAsString()).isEqualTo("GLACIER_IR"));
+		assertThat(template.verify("app", backup.id()).valid()).isTrue();
+	}
+
+	/** The request a call made with a request builder's consumer, as the SDK's own default methods build it. */
+	@SuppressWarnings("unchecked")
+	private static CreateMultipartUploadRequest built(Object consumer) {
+		CreateMultipartUploadRequest.Builder builder = CreateMultipartUploadRequest.builder();
+		((Consumer<CreateMultipartUploadRequest.Builder>) consumer).accept(builder);
+		return builder.build();
+	}
+
+	@Test
+	void archiveStorageClassesAreRefused() {
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new S3BackupStore(client, this.bucket, "prod", this.temp, PART_SIZE, "DEEP_ARCHIVE"))
+			.withMessageContaining("GLACIER_IR");
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> new S3BackupStore(client, this.bucket, "prod", this.temp, PART_SIZE, "CHEAP"))
+			.withMessageContaining("Unknown S3 storage class 'CHEAP'");
+	}
+
+	@Test
 	void listingDownloadsEachManifestOnlyOnce() throws Exception {
 		Map<String, AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
 		S3Client counting = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
@@ -293,6 +355,10 @@ class S3StoreTests {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
 				new S3BackupStore(s3, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE),
 				BackupOptions.defaults().withStoredForm(form));
+	}
+
+	private String storageClassOf(String key) {
+		return client.headObject((request) -> request.bucket(this.bucket).key(key)).storageClassAsString();
 	}
 
 	private void put(String key, byte[] bytes) {

@@ -451,6 +451,14 @@ public class SqliteBackupProperties {
 		 */
 		private int keepLocal;
 
+		/**
+		 * Storage class of the backups' data objects, such as STANDARD_IA, ONEZONE_IA,
+		 * INTELLIGENT_TIERING or GLACIER_IR. Unset uses the bucket's default. Manifests always use
+		 * the default; archive classes (GLACIER, DEEP_ARCHIVE) are refused, since a restore could not
+		 * read them at once.
+		 */
+		private @Nullable String storageClass;
+
 		public @Nullable String getBucket() {
 			return this.bucket;
 		}
@@ -513,6 +521,14 @@ public class SqliteBackupProperties {
 
 		public void setPartSize(DataSize partSize) {
 			this.partSize = partSize;
+		}
+
+		public @Nullable String getStorageClass() {
+			return this.storageClass;
+		}
+
+		public void setStorageClass(@Nullable String storageClass) {
+			this.storageClass = storageClass;
 		}
 
 		public int getKeepLocal() {

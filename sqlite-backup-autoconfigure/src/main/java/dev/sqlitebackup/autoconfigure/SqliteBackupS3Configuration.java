@@ -1,5 +1,6 @@
 package dev.sqlitebackup.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +54,16 @@ final class SqliteBackupS3Configuration {
 				throw new InvalidConfigurationPropertyValueException(KEEP_LOCAL, keepLocal,
 						"Use 0 to keep backups only in the bucket, or how many of the newest to keep locally too");
 			}
+			try {
+				S3BackupStore.checkedStorageClass(s3.getStorageClass());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidConfigurationPropertyValueException("sqlite.backup.s3.storage-class",
+						s3.getStorageClass(), ex.getMessage());
+			}
 			S3Client client = client(s3);
 			BackupStore bucket = new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(),
-					properties.getDirectory(), s3.getPartSize().toBytes());
+					properties.getDirectory(), s3.getPartSize().toBytes(), s3.getStorageClass());
 			if (keepLocal == 0) {
 				warnAboutIgnoredDirectories(properties);
 				return bucket;
@@ -131,8 +139,8 @@ final class SqliteBackupS3Configuration {
 		private final S3Client client;
 
 		ClientClosingS3BackupStore(S3Client client, String bucket, String prefix, java.nio.file.Path staging,
-				long partSize) {
-			super(client, bucket, prefix, staging, partSize);
+				long partSize, @Nullable String storageClass) {
+			super(client, bucket, prefix, staging, partSize, storageClass);
 			this.client = client;
 		}
 

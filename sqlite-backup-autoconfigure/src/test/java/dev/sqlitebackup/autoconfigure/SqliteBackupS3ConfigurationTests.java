@@ -126,6 +126,30 @@ class SqliteBackupS3ConfigurationTests {
 	}
 
 	@Test
+	void runWithStorageClassShouldWriteDataObjectsInIt() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.s3.storage-class=ONEZONE_IA").run((context) -> {
+			Backup backup = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
+			try (S3Client client = server.client()) {
+				assertThat(client
+					.headObject((request) -> request.bucket("app-backups")
+						.key(this.dir.getFileName() + "/dataSource/" + backup.id() + ".sqlite"))
+					.storageClassAsString()).isEqualTo("ONEZONE_IA");
+			}
+		});
+	}
+
+	@Test
+	void runWithArchiveStorageClassShouldFailAtStartup() {
+		s3ContextRunner().withPropertyValues("sqlite.backup.s3.storage-class=GLACIER")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("sqlite.backup.s3.storage-class")
+				.hasMessageContaining("GLACIER_IR"));
+	}
+
+	@Test
 	void runWithNegativeKeepLocalShouldFailAtStartup() {
 		s3ContextRunner().withPropertyValues("sqlite.backup.s3.keep-local=-1")
 			.run((context) -> assertThat(context).hasFailed()

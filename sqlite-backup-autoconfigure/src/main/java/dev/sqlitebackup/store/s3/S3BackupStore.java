@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
@@ -83,6 +84,8 @@ public class S3BackupStore implements BackupStore {
 
 	private final long partSize;
 
+	private final @Nullable StorageClass storageClass;
+
 	/**
 	 * Manifests already read, by key. A manifest is written once and never changed (ids are
 	 * unique), so listing, which health checks and metrics do often, only downloads new ones.
@@ -98,6 +101,22 @@ public class S3BackupStore implements BackupStore {
 	 * @param partSize bytes per part of a multipart upload; smaller files go up in one request
 	 */
 	public S3BackupStore(S3Client client, String bucket, String prefix, Path stagingDirectory, long partSize) {
+		this(client, bucket, prefix, stagingDirectory, partSize, null);
+	}
+
+	/**
+	 * A store in a bucket that writes backups' data objects in a storage class of their own.
+	 * @param client client for the bucket's endpoint and credentials; not closed by this store
+	 * @param bucket bucket name
+	 * @param prefix key prefix ({@code backups/}, say), may be empty
+	 * @param stagingDirectory local directory for copies in progress and downloads
+	 * @param partSize bytes per part of a multipart upload; smaller files go up in one request
+	 * @param storageClass storage class of the data objects ({@code STANDARD_IA}, say), or
+	 * {@code null} for the bucket's default; manifests always use the default, since every listing
+	 * reads them. Archive classes are refused: their objects cannot be read without a restore.
+	 */
+	public S3BackupStore(S3Client client, String bucket, String prefix, Path stagingDirectory, long partSize,
+			@Nullable String storageClass) {
 		this.client = Objects.requireNonNull(client, "client");
 		this.bucket = Objects.requireNonNull(bucket, "bucket");
 		this.prefix = (prefix.isEmpty() || prefix.endsWith("/")) ? prefix : prefix + "/";
@@ -106,6 +125,28 @@ public class S3BackupStore implements BackupStore {
 			throw new IllegalArgumentException("partSize must be at least " + MIN_PART_SIZE + " bytes (S3's minimum)");
 		}
 		this.partSize = partSize;
+		this.storageClass = checkedStorageClass(storageClass);
+	}
+
+	/**
+	 * The storage class a name stands for, {@code null} for none.
+	 * @throws IllegalArgumentException for an unknown name or an archive class
+	 */
+	public static @Nullable StorageClass checkedStorageClass(@Nullable String name) {
+		if (name == null || name.isBlank()) {
+			return null;
+		}
+		StorageClass storageClass = StorageClass.fromValue(name.trim());
+		if (storageClass == StorageClass.UNKNOWN_TO_SDK_VERSION) {
+			throw new IllegalArgumentException("Unknown S3 storage class '" + name + "'; use one of "
+					+ StorageClass.knownValues());
+		}
+		if (storageClass == StorageClass.GLACIER || storageClass == StorageClass.DEEP_ARCHIVE) {
+			throw new IllegalArgumentException("S3 storage class " + storageClass + " archives objects so that a "
+					+ "restore cannot read them without first asking S3 to bring them back; use GLACIER_IR, "
+					+ "STANDARD_IA or ONEZONE_IA for backups that must be restorable at once");
+		}
+		return storageClass;
 	}
 
 	@Override
@@ -214,7 +255,11 @@ public class S3BackupStore implements BackupStore {
 		}
 		try {
 			if (size <= this.partSize) {
-				this.client.putObject((request) -> request.bucket(this.bucket).key(dataKey).contentLength(size),
+				this.client.putObject(
+						(request) -> request.bucket(this.bucket)
+							.key(dataKey)
+							.contentLength(size)
+							.storageClass(this.storageClass),
 						RequestBody.fromFile(stagingFile));
 			}
 			else {
@@ -248,7 +293,8 @@ public class S3BackupStore implements BackupStore {
 
 	/** Streams a large file up part by part; on any failure the upload is aborted so S3 keeps no parts. */
 	private void uploadInParts(Path file, long size, String key) {
-		String uploadId = this.client.createMultipartUpload((request) -> request.bucket(this.bucket).key(key))
+		String uploadId = this.client
+			.createMultipartUpload((request) -> request.bucket(this.bucket).key(key).storageClass(this.storageClass))
 			.uploadId();
 		try {
 			List<CompletedPart> parts = new ArrayList<>();
