@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -151,22 +152,28 @@ public class SqliteBackupTemplate {
 		return found(name, backupId).orElseThrow(() -> new BackupNotFoundException(name, backupId));
 	}
 
-	/** The store's listing; a store that cannot list (an unreachable bucket, say) fails with its reason. */
+	/**
+	 * Where each backup of a database is kept, by id: {@code local}, {@code s3}, or both when
+	 * recent backups are kept locally as well as in a bucket.
+	 * @throws BackupListingException when the store cannot list the backups
+	 */
+	public Map<String, List<String>> locations(String database) {
+		String name = getDatabase(database).name();
+		return fromStore(name, () -> this.store.locations(name));
+	}
+
 	private List<Backup> listed(String database) {
-		try {
-			return this.store.list(database);
-		}
-		catch (SqliteBackupException ex) {
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			throw new BackupListingException(database, describe(ex), ex);
-		}
+		return fromStore(database, () -> this.store.list(database));
 	}
 
 	private Optional<Backup> found(String database, String backupId) {
+		return fromStore(database, () -> this.store.find(database, backupId));
+	}
+
+	/** Asks the store; a store that cannot list (an unreachable bucket, say) fails with its reason. */
+	private <T> T fromStore(String database, Supplier<T> question) {
 		try {
-			return this.store.find(database, backupId);
+			return question.get();
 		}
 		catch (SqliteBackupException ex) {
 			throw ex;

@@ -28,6 +28,7 @@ import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
  * Newest backups kept locally and every backup copied to a real S3-compatible server (S3Proxy on
@@ -126,6 +127,16 @@ class OffsiteCopyTests {
 		assertThat(this.local.list("app")).containsExactly(fourth, third);
 		assertThat(bucketStore(client).list("app")).containsExactly(fourth, third, second, first);
 		assertThat(template.list("app")).containsExactly(fourth, third, second, first);
+	}
+
+	@Test
+	void locationsSayWhichBackupsAreKeptWhere() throws Exception {
+		SqliteBackupTemplate template = template(client, 1);
+		Backup older = template.backup("app");
+		Backup newer = template.backup("app");
+
+		assertThat(template.locations("app")).containsOnly(entry(newer.id(), List.of("local", "s3")),
+				entry(older.id(), List.of("s3")));
 	}
 
 	@Test

@@ -92,14 +92,26 @@ class OffsiteBackupHttpTests {
 		String newer = backup(http).get("id").asString();
 		assertThat(localFiles()).doesNotContain(older + ".manifest").contains(newer + ".manifest");
 
-		List<String> listed = SqliteBackupEndpointHttpTests.ids(http.get(DATABASE).json().get("backups"));
+		JsonNode backups = http.get(DATABASE).json().get("backups");
+		List<String> listed = SqliteBackupEndpointHttpTests.ids(backups);
 		assertThat(listed).containsSubsequence(newer, older).doesNotHaveDuplicates();
+		assertThat(locations(backups, newer)).isEqualTo("[\"local\",\"s3\"]");
+		assertThat(locations(backups, older)).isEqualTo("[\"s3\"]");
 
 		Response restored = http.post(DATABASE, "{\"action\":\"restore\",\"backupId\":\"" + older + "\"}");
 		assertThat(restored.status()).as(restored.toString()).isEqualTo(200);
 		assertThat(restored.json().get("restoredFrom").asString()).isEqualTo(older);
 		assertThat(SqliteBackupEndpointHttpTests.texts(http.get("/notes").json())).contains("in the older backup")
 			.doesNotContain("in the newer backup");
+	}
+
+	private static String locations(JsonNode backups, String id) {
+		for (JsonNode backup : backups) {
+			if (backup.get("id").asString().equals(id)) {
+				return backup.get("locations").toString();
+			}
+		}
+		throw new AssertionError("backup " + id + " is not listed");
 	}
 
 	private static JsonNode backup(HttpSession http) {

@@ -111,7 +111,10 @@ class SqliteBackupEndpointHttpTests {
 		assertThat(backup.get("encryptionKeyId").isNull()).isTrue();
 		assertThat(backup.get("pageCount").asLong()).isPositive();
 		assertThat(backup.get("durationMillis").isNumber()).isTrue();
-		assertThat(ids(this.http.get(DATABASE).json().get("backups"))).contains(backup.get("id").asString());
+		assertThat(backup.has("locations")).as("only listings say where backups are kept").isFalse();
+		JsonNode listed = find(this.http.get(DATABASE).json().get("backups"), backup.get("id").asString());
+		assertThat(listed).isNotNull();
+		assertThat(listed.get("locations").toString()).isEqualTo("[\"local\"]");
 	}
 
 	@Test

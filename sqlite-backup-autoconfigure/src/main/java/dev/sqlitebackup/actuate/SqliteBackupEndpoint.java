@@ -3,6 +3,7 @@ package dev.sqlitebackup.actuate;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -68,7 +69,11 @@ public class SqliteBackupEndpoint {
 		OperationDescriptor operation = this.template.currentOperation(database)
 			.map(OperationDescriptor::of)
 			.orElse(null);
-		List<BackupDescriptor> backups = this.template.list(database).stream().map(BackupDescriptor::of).toList();
+		List<Backup> listed = this.template.list(database);
+		Map<String, List<String>> locations = this.template.locations(database);
+		List<BackupDescriptor> backups = listed.stream()
+			.map((backup) -> BackupDescriptor.of(backup, locations.getOrDefault(backup.id(), List.of())))
+			.toList();
 		return new DatabaseDescriptor(database, backups, operation);
 	}
 
@@ -168,19 +173,26 @@ public class SqliteBackupEndpoint {
 	 * @param encrypted whether the stored bytes are encrypted
 	 * @param encryptionKeyId id of the key that encrypted it, which a restore needs configured, or
 	 * {@code null} when it is not encrypted
+	 * @param locations where its copies are kept ({@code local}, {@code s3}); only in listings
 	 */
 	public record BackupDescriptor(String id, String database, String createdAt, long sizeBytes, String sha256,
 			int pageSize, long pageCount, String journalMode, String sqliteVersion, String compression,
 			boolean verified, String verification, long durationMillis, String trigger, boolean safetyBackup,
 			boolean encrypted,
-			@JsonInclude(Include.ALWAYS) @Nullable String encryptionKeyId) implements OperationResponseBody {
+			@JsonInclude(Include.ALWAYS) @Nullable String encryptionKeyId,
+			@JsonInclude(Include.NON_NULL) @Nullable List<String> locations) implements OperationResponseBody {
 
+		/** A new backup: where it went is not listed again just to answer. */
 		static BackupDescriptor of(Backup backup) {
+			return of(backup, null);
+		}
+
+		static BackupDescriptor of(Backup backup, @Nullable List<String> locations) {
 			return new BackupDescriptor(backup.id(), backup.database(), iso(backup.createdAt()), backup.sizeBytes(),
 					backup.sha256(), backup.pageSize(), backup.pageCount(), backup.journalMode(),
 					backup.sqliteVersion(), backup.compression(), backup.verified(), lower(backup.verification()),
 					backup.duration().toMillis(), lower(backup.trigger()), backup.isSafetyBackup(),
-					backup.isEncrypted(), backup.encryptionKeyId());
+					backup.isEncrypted(), backup.encryptionKeyId(), locations);
 		}
 
 	}

@@ -67,6 +67,11 @@ final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Map<String, List<String>> locations(String database) {
+		return storeOf(database).locations(database);
+	}
+
+	@Override
 	public Optional<StoreLock> tryLock(String database) throws IOException {
 		return storeOf(database).tryLock(database);
 	}

@@ -2,7 +2,9 @@ package dev.sqlitebackup.store;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.sqlitebackup.Backup;
@@ -49,6 +51,21 @@ public interface BackupStore {
 
 	/** Where this store keeps backups, for log lines and messages. */
 	String describe();
+
+	/** Short name of the place this store keeps backups in, for listings: {@code local}, {@code s3}. */
+	default String locationName() {
+		return "store";
+	}
+
+	/**
+	 * Where each listed backup of the database is kept, by id: one short name per copy. A store
+	 * that keeps each backup in one place answers its {@link #locationName()} for every backup.
+	 */
+	default Map<String, List<String>> locations(String database) {
+		Map<String, List<String>> locations = new LinkedHashMap<>();
+		list(database).forEach((backup) -> locations.put(backup.id(), List.of(locationName())));
+		return locations;
+	}
 
 	/**
 	 * Holds the database's part of this store for one operation, against other processes that use

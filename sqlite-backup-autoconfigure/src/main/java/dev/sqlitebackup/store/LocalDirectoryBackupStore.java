@@ -207,6 +207,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		return this.directory.toString();
 	}
 
+	@Override
+	public String locationName() {
+		return "local";
+	}
+
 	/** Directory of one database's backups; names are reduced to safe characters. */
 	Path databaseDirectory(String database) {
 		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");

@@ -70,6 +70,17 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		return all;
 	}
 
+	/** Each backup with the local store's places first, then the off-site store's. */
+	@Override
+	public Map<String, List<String>> locations(String database) {
+		Map<String, List<String>> locations = new LinkedHashMap<>();
+		this.local.locations(database).forEach((id, places) -> locations.put(id, new ArrayList<>(places)));
+		this.offsite.locations(database)
+			.forEach((id, places) -> locations.computeIfAbsent(id, (key) -> new ArrayList<>()).addAll(places));
+		locations.replaceAll((id, places) -> List.copyOf(places));
+		return locations;
+	}
+
 	/** Looks locally first, so that finding a recent backup does not need the off-site store. */
 	@Override
 	public Optional<Backup> find(String database, String backupId) {

@@ -457,6 +457,11 @@ public class S3BackupStore implements BackupStore {
 		return "s3://" + this.bucket + "/" + this.prefix;
 	}
 
+	@Override
+	public String locationName() {
+		return "s3";
+	}
+
 	/** Key prefix of one database's backups; names are reduced to safe characters. */
 	String folder(String database) {
 		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");
