@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,22 +98,29 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
 		Backup published = this.local.publish(stagingFile, backup);
 		if (!backup.isSafetyBackup()) {
-			copyMissingOffsite(backup.database(), backup);
-			removeLocalCopiesBeyondKeepLocal(backup.database());
+			List<Backup> localBackups = this.local.list(backup.database());
+			Set<String> offsiteIds = copyMissingOffsite(localBackups, published);
+			removeLocalCopiesBeyondKeepLocal(localBackups, offsiteIds);
 		}
 		return published;
 	}
 
-	/** Copies, oldest first, every local backup of the database that the off-site store lacks. */
-	private void copyMissingOffsite(String database, Backup published) throws OffsiteCopyException {
+	/**
+	 * Copies, oldest first, every local backup that the off-site store lacks.
+	 * @return the ids the off-site store holds now
+	 */
+	private Set<String> copyMissingOffsite(List<Backup> localBackups, Backup published) throws OffsiteCopyException {
 		Set<String> offsiteIds;
 		try {
-			offsiteIds = this.offsite.list(database).stream().map(Backup::id).collect(Collectors.toSet());
+			offsiteIds = this.offsite.list(published.database())
+				.stream()
+				.map(Backup::id)
+				.collect(Collectors.toCollection(HashSet::new));
 		}
 		catch (RuntimeException ex) {
 			throw copyFailed(published, ex);
 		}
-		List<Backup> missing = new ArrayList<>(this.local.list(database));
+		List<Backup> missing = new ArrayList<>(localBackups);
 		missing.removeIf((backup) -> offsiteIds.contains(backup.id()));
 		missing.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id));
 		for (Backup backup : missing) {
@@ -122,11 +130,13 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 			catch (IOException | RuntimeException ex) {
 				throw copyFailed(published, ex);
 			}
+			offsiteIds.add(backup.id());
 			if (!backup.id().equals(published.id())) {
 				logger.info("Copied backup {} of database '{}' to {}, which an earlier backup could not do",
-						backup.id(), database, this.offsite.describe());
+						backup.id(), backup.database(), this.offsite.describe());
 			}
 		}
+		return offsiteIds;
 	}
 
 	private void copyOffsite(Backup backup) throws IOException {
@@ -157,29 +167,15 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	}
 
 	/** Removes local copies beyond the newest {@code keepLocal}, but only those the off-site store has. */
-	private void removeLocalCopiesBeyondKeepLocal(String database) {
-		List<Backup> localBackups = this.local.list(database);
-		if (localBackups.size() <= this.keepLocal) {
-			return;
-		}
-		Set<String> offsiteIds;
-		try {
-			offsiteIds = this.offsite.list(database).stream().map(Backup::id).collect(Collectors.toSet());
-		}
-		catch (RuntimeException ex) {
-			// Both copies of the new backup exist: that is success. The next backup trims instead.
-			logger.warn("Could not list {} to remove older local copies of database '{}': {}",
-					this.offsite.describe(), database, ex.getMessage());
-			return;
-		}
-		for (Backup backup : localBackups.subList(this.keepLocal, localBackups.size())) {
+	private void removeLocalCopiesBeyondKeepLocal(List<Backup> localBackups, Set<String> offsiteIds) {
+		for (Backup backup : localBackups.subList(Math.min(this.keepLocal, localBackups.size()), localBackups.size())) {
 			if (offsiteIds.contains(backup.id())) {
 				try {
 					this.local.delete(backup);
 				}
 				catch (IOException ex) {
 					logger.warn("Could not remove the local copy of backup {} of database '{}': {}", backup.id(),
-							database, ex.getMessage());
+							backup.database(), ex.getMessage());
 				}
 			}
 		}
