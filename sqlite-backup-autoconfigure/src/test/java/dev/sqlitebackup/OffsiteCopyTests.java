@@ -13,9 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 import dev.sqlitebackup.TestDatabases.Mode;
 import dev.sqlitebackup.codec.BackupCodec;
@@ -24,6 +24,7 @@ import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyExtension;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,12 +37,8 @@ import static org.assertj.core.api.Assertions.entry;
  */
 class OffsiteCopyTests {
 
-	@TempDir
-	static Path serverDirectory;
-
-	private static S3ProxyServer server;
-
-	private static S3Client client;
+	@RegisterExtension
+	static final S3ProxyExtension s3proxy = new S3ProxyExtension();
 
 	private static S3Client wrongSecretClient;
 
@@ -57,29 +54,21 @@ class OffsiteCopyTests {
 	private LocalDirectoryBackupStore local;
 
 	@BeforeAll
-	static void startServer() throws Exception {
-		server = S3ProxyServer.start(serverDirectory);
-		client = server.client();
-		wrongSecretClient = server.client(S3ProxyServer.ACCESS_KEY, "not-the-secret");
+	static void connectWithAWrongSecret() {
+		wrongSecretClient = s3proxy.server().client(S3ProxyServer.ACCESS_KEY, "not-the-secret");
 	}
 
 	@AfterAll
-	static void stopServer() {
+	static void closeWrongSecretClient() {
 		if (wrongSecretClient != null) {
 			wrongSecretClient.close();
-		}
-		if (client != null) {
-			client.close();
-		}
-		if (server != null) {
-			server.close();
 		}
 	}
 
 	@BeforeEach
 	void createBucketAndDatabase() throws Exception {
 		this.bucket = "offsite-" + buckets.incrementAndGet();
-		client.createBucket((request) -> request.bucket(this.bucket));
+		s3proxy.client().createBucket((request) -> request.bucket(this.bucket));
 		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
 		TestDatabases.createNotes(this.dataSource, "first");
 		this.local = new LocalDirectoryBackupStore(this.temp.resolve("backups"));
@@ -92,11 +81,11 @@ class OffsiteCopyTests {
 
 	@Test
 	void backupIsKeptLocallyAndCopiedToTheBucket() throws Exception {
-		SqliteBackupTemplate template = template(client, 3);
+		SqliteBackupTemplate template = template(s3proxy.client(), 3);
 		Backup backup = template.backup("app");
 
 		assertThat(this.local.list("app")).containsExactly(backup);
-		assertThat(bucketStore(client).list("app")).containsExactly(backup);
+		assertThat(bucketStore(s3proxy.client()).list("app")).containsExactly(backup);
 		assertThat(template.list("app")).containsExactly(backup);
 		assertThat(keys()).containsExactly("prod/app/" + backup.id() + ".manifest",
 				"prod/app/" + backup.id() + ".sqlite");
@@ -105,10 +94,10 @@ class OffsiteCopyTests {
 
 	@Test
 	void copyInTheBucketHasTheSameBytesAsTheLocalCopy() throws Exception {
-		SqliteBackupTemplate template = template(client, 3, new StoredForm(BackupCodec.ZSTD, null));
+		SqliteBackupTemplate template = template(s3proxy.client(), 3, new StoredForm(BackupCodec.ZSTD, null));
 		Backup backup = template.backup("app");
 
-		byte[] uploaded = client
+		byte[] uploaded = s3proxy.client()
 			.getObjectAsBytes((request) -> request.bucket(this.bucket).key("prod/app/" + backup.id() + ".sqlite.zst"))
 			.asByteArray();
 		try (BackupStore.StoredBackupFile file = this.local.open(backup)) {
@@ -118,20 +107,20 @@ class OffsiteCopyTests {
 
 	@Test
 	void onlyTheNewestBackupsStayLocalWhileTheBucketKeepsEveryOne() throws Exception {
-		SqliteBackupTemplate template = template(client, 2);
+		SqliteBackupTemplate template = template(s3proxy.client(), 2);
 		Backup first = template.backup("app");
 		Backup second = template.backup("app");
 		Backup third = template.backup("app");
 		Backup fourth = template.backup("app");
 
 		assertThat(this.local.list("app")).containsExactly(fourth, third);
-		assertThat(bucketStore(client).list("app")).containsExactly(fourth, third, second, first);
+		assertThat(bucketStore(s3proxy.client()).list("app")).containsExactly(fourth, third, second, first);
 		assertThat(template.list("app")).containsExactly(fourth, third, second, first);
 	}
 
 	@Test
 	void locationsSayWhichBackupsAreKeptWhere() throws Exception {
-		SqliteBackupTemplate template = template(client, 1);
+		SqliteBackupTemplate template = template(s3proxy.client(), 1);
 		Backup older = template.backup("app");
 		Backup newer = template.backup("app");
 
@@ -141,7 +130,7 @@ class OffsiteCopyTests {
 
 	@Test
 	void backupNoLongerKeptLocallyIsRestoredFromTheBucket() throws Exception {
-		SqliteBackupTemplate template = template(client, 1);
+		SqliteBackupTemplate template = template(s3proxy.client(), 1);
 		Backup old = template.backup("app");
 		TestDatabases.addNote(this.dataSource, "second");
 		template.backup("app");
@@ -171,9 +160,9 @@ class OffsiteCopyTests {
 		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> unreachable.backup("app"));
 		Backup missed = this.local.list("app").get(0);
 
-		Backup next = template(client, 3).backup("app");
+		Backup next = template(s3proxy.client(), 3).backup("app");
 
-		assertThat(bucketStore(client).list("app")).containsExactly(next, missed);
+		assertThat(bucketStore(s3proxy.client()).list("app")).containsExactly(next, missed);
 	}
 
 	@Test
@@ -184,15 +173,15 @@ class OffsiteCopyTests {
 		}
 		assertThat(this.local.list("app")).hasSize(3);
 
-		Backup next = template(client, 1).backup("app");
+		Backup next = template(s3proxy.client(), 1).backup("app");
 
 		assertThat(this.local.list("app")).containsExactly(next);
-		assertThat(bucketStore(client).list("app")).hasSize(4);
+		assertThat(bucketStore(s3proxy.client()).list("app")).hasSize(4);
 	}
 
 	@Test
 	void recentBackupIsRestoredWhileTheBucketIsUnreachable() throws Exception {
-		Backup backup = template(client, 3).backup("app");
+		Backup backup = template(s3proxy.client(), 3).backup("app");
 		TestDatabases.addNote(this.dataSource, "after the backup");
 		SqliteBackupTemplate unreachable = template(wrongSecretClient, 3);
 
@@ -200,14 +189,14 @@ class OffsiteCopyTests {
 
 		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first");
 		assertThat(this.local.find("app", result.safetyBackupId())).as("the safety backup, kept locally").isPresent();
-		Backup next = template(client, 3).backup("app");
-		assertThat(bucketStore(client).list("app")).extracting(Backup::id)
+		Backup next = template(s3proxy.client(), 3).backup("app");
+		assertThat(bucketStore(s3proxy.client()).list("app")).extracting(Backup::id)
 			.containsExactly(next.id(), result.safetyBackupId(), backup.id());
 	}
 
 	@Test
 	void listingNeedsTheBucketRatherThanShowAHistoryWithHoles() throws Exception {
-		template(client, 3).backup("app");
+		template(s3proxy.client(), 3).backup("app");
 		SqliteBackupTemplate unreachable = template(wrongSecretClient, 3);
 
 		assertThatExceptionOfType(BackupListingException.class).isThrownBy(() -> unreachable.list("app"))
@@ -216,7 +205,7 @@ class OffsiteCopyTests {
 
 	@Test
 	void retentionDeletesBackupsFromBothPlaces() throws Exception {
-		SqliteBackupTemplate template = template(client, 3);
+		SqliteBackupTemplate template = template(s3proxy.client(), 3);
 		Backup first = template.backup("app");
 		Backup second = template.backup("app");
 		Backup third = template.backup("app");
@@ -225,14 +214,14 @@ class OffsiteCopyTests {
 
 		assertThat(deleted).containsExactlyInAnyOrder(first, second);
 		assertThat(this.local.list("app")).containsExactly(third);
-		assertThat(bucketStore(client).list("app")).containsExactly(third);
+		assertThat(bucketStore(s3proxy.client()).list("app")).containsExactly(third);
 		assertThat(keys()).containsExactly("prod/app/" + third.id() + ".manifest",
 				"prod/app/" + third.id() + ".sqlite");
 	}
 
 	@Test
 	void prunedBackupIsNotUploadedAgainByTheNextBackup() throws Exception {
-		SqliteBackupTemplate template = template(client, 3);
+		SqliteBackupTemplate template = template(s3proxy.client(), 3);
 		Backup first = template.backup("app");
 		template.backup("app");
 		template.delete("app", first.id());
@@ -258,12 +247,7 @@ class OffsiteCopyTests {
 	}
 
 	private List<String> keys() {
-		return client.listObjectsV2Paginator((request) -> request.bucket(this.bucket))
-			.contents()
-			.stream()
-			.map(S3Object::key)
-			.sorted()
-			.toList();
+		return s3proxy.keys(this.bucket);
 	}
 
 	private List<Path> stagingFiles() throws IOException {

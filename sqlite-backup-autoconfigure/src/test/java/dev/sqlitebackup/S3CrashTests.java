@@ -8,9 +8,8 @@ import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,7 +21,7 @@ import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
-import dev.sqlitebackup.store.s3.S3ProxyServer;
+import dev.sqlitebackup.store.s3.S3ProxyExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,12 +37,8 @@ class S3CrashTests {
 	/** About 16 MB: four parts of S3's minimum size. */
 	private static final int PADDING = 80_000;
 
-	@TempDir
-	static Path serverDirectory;
-
-	private static S3ProxyServer server;
-
-	private static S3Client client;
+	@RegisterExtension
+	static final S3ProxyExtension s3proxy = new S3ProxyExtension();
 
 	private static int buckets;
 
@@ -51,22 +46,6 @@ class S3CrashTests {
 	Path temp;
 
 	private String bucket;
-
-	@BeforeAll
-	static void startServer() throws Exception {
-		server = S3ProxyServer.start(serverDirectory);
-		client = server.client();
-	}
-
-	@AfterAll
-	static void stopServer() {
-		if (client != null) {
-			client.close();
-		}
-		if (server != null) {
-			server.close();
-		}
-	}
 
 	static Stream<KillPoint> killPoints() {
 		List<KillPoint> points = new ArrayList<>();
@@ -89,8 +68,8 @@ class S3CrashTests {
 	@AfterEach
 	void emptyBucket() {
 		// The server keeps objects in its memory.
-		for (S3Object object : client.listObjectsV2Paginator((request) -> request.bucket(this.bucket)).contents()) {
-			client.deleteObject((request) -> request.bucket(this.bucket).key(object.key()));
+		for (S3Object object : s3proxy.client().listObjectsV2Paginator((request) -> request.bucket(this.bucket)).contents()) {
+			s3proxy.client().deleteObject((request) -> request.bucket(this.bucket).key(object.key()));
 		}
 	}
 
@@ -99,26 +78,26 @@ class S3CrashTests {
 	void backupKilledAtAnyPointLeavesOnlyWholeBackupsAndTheNextBackupSucceeds(KillPoint point) throws Exception {
 		this.bucket = "crash-" + (++buckets);
 		String bucket = this.bucket;
-		client.createBucket((request) -> request.bucket(bucket));
+		s3proxy.client().createBucket((request) -> request.bucket(bucket));
 		Path database = this.temp.resolve("app.db");
 		Path backups = this.temp.resolve("backups");
 		DataSource dataSource = TestDatabases.plain(database, Mode.WAL);
 		TestDatabases.createAccounts(dataSource, PADDING);
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
-				store(client, bucket, backups, point.keepLocal()), BackupOptions.defaults());
+				store(s3proxy.client(), bucket, backups, point.keepLocal()), BackupOptions.defaults());
 		Backup earlier = template.backup("app");
 
 		killChildAt(point, database, backups, bucket);
 
 		template.cleanUp();
-		assertThat(client.listMultipartUploads((request) -> request.bucket(bucket)).uploads()).isEmpty();
+		assertThat(s3proxy.client().listMultipartUploads((request) -> request.bucket(bucket)).uploads()).isEmpty();
 		List<Backup> listed = template.list("app");
 		assertThat(listed).contains(earlier);
 		for (Backup backup : listed) {
 			assertThat(template.verify("app", backup.id()).problems()).as("problems of " + backup.id()).isEmpty();
 		}
-		S3BackupStore bucketStore = new S3BackupStore(client, bucket, "crash", backups, S3BackupStore.MIN_PART_SIZE);
-		assertThat(keys(bucket)).containsExactlyInAnyOrderElementsOf(objectsOf(bucketStore.list("app")));
+		S3BackupStore bucketStore = new S3BackupStore(s3proxy.client(), bucket, "crash", backups, S3BackupStore.MIN_PART_SIZE);
+		assertThat(s3proxy.keys(bucket)).containsExactlyInAnyOrderElementsOf(objectsOf(bucketStore.list("app")));
 		Backup next = template.backup("app");
 		assertThat(template.verify("app", next.id()).valid()).isTrue();
 		assertThat(bucketStore.list("app")).as("everything is in the bucket after the next backup")
@@ -128,18 +107,11 @@ class S3CrashTests {
 
 	private void killChildAt(KillPoint point, Path database, Path backups, String bucket) throws Exception {
 		CrashTests.killChild(S3CrashChild.class,
-				List.of(database.toString(), backups.toString(), server.endpoint().toString(), bucket,
+				List.of(database.toString(), backups.toString(), s3proxy.server().endpoint().toString(), bucket,
 						String.valueOf(point.keepLocal()), point.paused() ? point.marker() : "-"),
 				point.marker(), point.paused(), point.delayMillis());
 	}
 
-	private static List<String> keys(String bucket) {
-		return client.listObjectsV2Paginator((request) -> request.bucket(bucket))
-			.contents()
-			.stream()
-			.map(S3Object::key)
-			.toList();
-	}
 
 	private static List<String> objectsOf(List<Backup> backups) {
 		List<String> keys = new ArrayList<>();

@@ -14,11 +14,10 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -31,6 +30,7 @@ import dev.sqlitebackup.codec.BackupCodec;
 import dev.sqlitebackup.codec.BackupEncryption;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyExtension;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,12 +41,8 @@ class S3StoreTests {
 
 	private static final long PART_SIZE = S3BackupStore.MIN_PART_SIZE;
 
-	@TempDir
-	static Path serverDirectory;
-
-	private static S3ProxyServer server;
-
-	private static S3Client client;
+	@RegisterExtension
+	static final S3ProxyExtension s3proxy = new S3ProxyExtension();
 
 	private static final AtomicInteger buckets = new AtomicInteger();
 
@@ -57,26 +53,10 @@ class S3StoreTests {
 
 	private DataSource dataSource;
 
-	@BeforeAll
-	static void startServer() throws Exception {
-		server = S3ProxyServer.start(serverDirectory);
-		client = server.client();
-	}
-
-	@AfterAll
-	static void stopServer() {
-		if (client != null) {
-			client.close();
-		}
-		if (server != null) {
-			server.close();
-		}
-	}
-
 	@BeforeEach
 	void createBucketAndDatabase() throws Exception {
 		this.bucket = "backups-" + buckets.incrementAndGet();
-		client.createBucket((request) -> request.bucket(this.bucket));
+		s3proxy.client().createBucket((request) -> request.bucket(this.bucket));
 		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
 		TestDatabases.createNotes(this.dataSource, "first", "second");
 	}
@@ -88,7 +68,7 @@ class S3StoreTests {
 
 	@Test
 	void backupIsUploadedListedVerifiedAndRestored() throws Exception {
-		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup backup = template.backup("app");
 		TestDatabases.addNote(this.dataSource, "after the backup");
 
@@ -105,13 +85,13 @@ class S3StoreTests {
 
 	@Test
 	void objectChangedInTheBucketIsRefusedBeforeTheLiveDatabaseIsTouched() throws Exception {
-		SqliteBackupTemplate template = template(client, new StoredForm(BackupCodec.ZSTD, null));
+		SqliteBackupTemplate template = template(s3proxy.client(), new StoredForm(BackupCodec.ZSTD, null));
 		Backup backup = template.backup("app");
 		TestDatabases.addNote(this.dataSource, "live");
 		String key = "prod/app/" + backup.id() + ".sqlite.zst";
-		byte[] bytes = client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key)).asByteArray();
+		byte[] bytes = s3proxy.client().getObjectAsBytes((request) -> request.bucket(this.bucket).key(key)).asByteArray();
 		bytes[bytes.length / 2] ^= 0x01;
-		client.putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
+		s3proxy.client().putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
 
 		assertThat(template.verify("app", backup.id()).problems()).anyMatch((problem) -> problem.contains("SHA-256"));
 		assertThatExceptionOfType(BackupVerificationException.class)
@@ -128,10 +108,10 @@ class S3StoreTests {
 		addRandomData(14);
 		StoredForm form = new StoredForm(BackupCodec.ZSTD,
 				BackupEncryption.of("k1", EncryptionTests.key(7), Map.of()));
-		SqliteBackupTemplate template = template(client, form);
+		SqliteBackupTemplate template = template(s3proxy.client(), form);
 		Backup backup = template.backup("app");
 		assertThat(backup.sizeBytes()).as("needs several parts").isGreaterThan(2 * PART_SIZE);
-		S3Object data = client.listObjectsV2((request) -> request.bucket(this.bucket).prefix("prod/app/"))
+		S3Object data = s3proxy.client().listObjectsV2((request) -> request.bucket(this.bucket).prefix("prod/app/"))
 			.contents()
 			.stream()
 			.filter((object) -> object.key().endsWith(".sqlite.zst.enc"))
@@ -147,7 +127,7 @@ class S3StoreTests {
 
 	@Test
 	void retentionDeletesOldBackupsFromTheBucket() throws Exception {
-		SqliteBackupTemplate template = template(client, new StoredForm(BackupCodec.GZIP, null));
+		SqliteBackupTemplate template = template(s3proxy.client(), new StoredForm(BackupCodec.GZIP, null));
 		Backup first = template.backup("app");
 		Backup second = template.backup("app");
 		Backup third = template.backup("app");
@@ -161,16 +141,16 @@ class S3StoreTests {
 	@Test
 	void uploadInterruptedMidwayLeavesNothingListedAndNoParts() throws Exception {
 		addRandomData(14);
-		SqliteBackupTemplate good = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate good = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup earlier = good.backup("app");
 		// The connection drops on the second part: the server has received one part by then.
-		S3Client failing = failingOnCall(client, "uploadPart", 2);
+		S3Client failing = failingOnCall(s3proxy.client(), "uploadPart", 2);
 		SqliteBackupTemplate template = template(failing, StoredForm.PLAIN);
 		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
 			.withMessageContaining("Could not upload backup")
 			.withMessageContaining("connection reset");
 		assertThat(template.list("app")).containsExactly(earlier);
-		assertThat(client.listMultipartUploads((request) -> request.bucket(this.bucket)).uploads())
+		assertThat(s3proxy.client().listMultipartUploads((request) -> request.bucket(this.bucket)).uploads())
 			.as("the partial upload was aborted")
 			.isEmpty();
 		assertThat(localStagingFiles()).isEmpty();
@@ -178,30 +158,30 @@ class S3StoreTests {
 
 	@Test
 	void leftoversOfACrashAreNotListedAndCleanUpAbortsTheirUploads() throws Exception {
-		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup backup = template.backup("app");
 		// What a process killed mid-publish leaves: an unfinished multipart upload, and a data
 		// object whose manifest was never written.
 		String orphanId = BackupIds.next(java.time.Instant.now());
-		String uploadId = client
+		String uploadId = s3proxy.client()
 			.createMultipartUpload((request) -> request.bucket(this.bucket).key("prod/app/" + orphanId + ".sqlite"))
 			.uploadId();
-		client.uploadPart((request) -> request.bucket(this.bucket)
+		s3proxy.client().uploadPart((request) -> request.bucket(this.bucket)
 			.key("prod/app/" + orphanId + ".sqlite")
 			.uploadId(uploadId)
 			.partNumber(1), RequestBody.fromBytes(new byte[(int) PART_SIZE]));
-		client.putObject((request) -> request.bucket(this.bucket).key("prod/app/" + BackupIds.next(java.time.Instant.now()) + ".sqlite"),
+		s3proxy.client().putObject((request) -> request.bucket(this.bucket).key("prod/app/" + BackupIds.next(java.time.Instant.now()) + ".sqlite"),
 				RequestBody.fromBytes(new byte[4096]));
 
 		assertThat(template.list("app")).containsExactly(backup);
 		template.cleanUp();
-		assertThat(client.listMultipartUploads((request) -> request.bucket(this.bucket)).uploads()).isEmpty();
+		assertThat(s3proxy.client().listMultipartUploads((request) -> request.bucket(this.bucket)).uploads()).isEmpty();
 		assertThat(template.list("app")).containsExactly(backup);
 	}
 
 	@Test
 	void cleanUpDeletesTheDataObjectOfAPublishCutShortBeforeItsManifest() throws Exception {
-		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup backup = template.backup("app");
 		// What a process killed between the data upload and the manifest leaves behind.
 		String cutShort = BackupIds.next(java.time.Instant.now());
@@ -220,7 +200,7 @@ class S3StoreTests {
 
 	@Test
 	void cleanUpKeepsABackupWhoseUploadMarkerOutlivedItsManifest() throws Exception {
-		SqliteBackupTemplate template = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup backup = template.backup("app");
 		put("prod/app/" + backup.id() + ".uploading", new byte[0]);
 
@@ -232,10 +212,10 @@ class S3StoreTests {
 
 	@Test
 	void manifestUploadThatFailsLeavesNoDataObjectBehind() throws Exception {
-		SqliteBackupTemplate good = template(client, StoredForm.PLAIN);
+		SqliteBackupTemplate good = template(s3proxy.client(), StoredForm.PLAIN);
 		Backup earlier = good.backup("app");
 		// putObject calls: the upload marker, the data object, then the manifest.
-		SqliteBackupTemplate template = template(failingOnCall(client, "putObject", 3), StoredForm.PLAIN);
+		SqliteBackupTemplate template = template(failingOnCall(s3proxy.client(), "putObject", 3), StoredForm.PLAIN);
 
 		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
 			.withMessageContaining("Could not upload backup");
@@ -248,7 +228,7 @@ class S3StoreTests {
 	@Test
 	void dataObjectsGoInTheConfiguredStorageClassAndManifestsInTheDefault() throws Exception {
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
-				new S3BackupStore(client, this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE, "STANDARD_IA"),
+				new S3BackupStore(s3proxy.client(), this.bucket, "prod", this.temp.resolve("staging"), PART_SIZE, "STANDARD_IA"),
 				BackupOptions.defaults());
 		Backup backup = template.backup("app");
 
@@ -259,7 +239,7 @@ class S3StoreTests {
 	@Test
 	void multipartUploadsAskForTheConfiguredStorageClass() throws Exception {
 		// S3Proxy stores a completed multipart upload in its default class whatever was asked, so
-		// this checks the request the store sends, on its way to the real server.
+		// this checks the request the store sends, on its way to the real s3proxy.server().
 		List<CreateMultipartUploadRequest> requests = new CopyOnWriteArrayList<>();
 		S3Client recording = (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(),
 				new Class<?>[] { S3Client.class }, (proxy, invoked, args) -> {
@@ -267,7 +247,7 @@ class S3StoreTests {
 						requests.add((args[0] instanceof CreateMultipartUploadRequest request) ? request : built(args[0]));
 					}
 					try {
-						return invoked.invoke(client, args);
+						return invoked.invoke(s3proxy.client(), args);
 					}
 					catch (InvocationTargetException ex) {
 						throw ex.getCause();
@@ -297,10 +277,10 @@ class S3StoreTests {
 	@Test
 	void archiveStorageClassesAreRefused() {
 		assertThatExceptionOfType(IllegalArgumentException.class)
-			.isThrownBy(() -> new S3BackupStore(client, this.bucket, "prod", this.temp, PART_SIZE, "DEEP_ARCHIVE"))
+			.isThrownBy(() -> new S3BackupStore(s3proxy.client(), this.bucket, "prod", this.temp, PART_SIZE, "DEEP_ARCHIVE"))
 			.withMessageContaining("GLACIER_IR");
 		assertThatExceptionOfType(IllegalArgumentException.class)
-			.isThrownBy(() -> new S3BackupStore(client, this.bucket, "prod", this.temp, PART_SIZE, "CHEAP"))
+			.isThrownBy(() -> new S3BackupStore(s3proxy.client(), this.bucket, "prod", this.temp, PART_SIZE, "CHEAP"))
 			.withMessageContaining("Unknown S3 storage class 'CHEAP'");
 	}
 
@@ -311,7 +291,7 @@ class S3StoreTests {
 				new Class<?>[] { S3Client.class }, (proxy, invoked, args) -> {
 					calls.computeIfAbsent(invoked.getName(), (name) -> new AtomicInteger()).incrementAndGet();
 					try {
-						return invoked.invoke(client, args);
+						return invoked.invoke(s3proxy.client(), args);
 					}
 					catch (InvocationTargetException ex) {
 						throw ex.getCause();
@@ -330,7 +310,7 @@ class S3StoreTests {
 
 	@Test
 	void wrongCredentialsFailWithAClearMessage() throws Exception {
-		try (S3Client wrong = server.client(S3ProxyServer.ACCESS_KEY, "not-the-secret")) {
+		try (S3Client wrong = s3proxy.server().client(S3ProxyServer.ACCESS_KEY, "not-the-secret")) {
 			SqliteBackupTemplate template = template(wrong, StoredForm.PLAIN);
 			assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
 				.withMessageContaining("HTTP 403")
@@ -345,7 +325,7 @@ class S3StoreTests {
 	@Test
 	void missingBucketFailsWithAClearMessage() {
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
-				new S3BackupStore(client, "no-such-bucket", "prod", this.temp.resolve("staging"), PART_SIZE),
+				new S3BackupStore(s3proxy.client(), "no-such-bucket", "prod", this.temp.resolve("staging"), PART_SIZE),
 				BackupOptions.defaults());
 		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
 			.withMessageContaining("NoSuchBucket");
@@ -358,20 +338,15 @@ class S3StoreTests {
 	}
 
 	private String storageClassOf(String key) {
-		return client.headObject((request) -> request.bucket(this.bucket).key(key)).storageClassAsString();
+		return s3proxy.client().headObject((request) -> request.bucket(this.bucket).key(key)).storageClassAsString();
 	}
 
 	private void put(String key, byte[] bytes) {
-		client.putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
+		s3proxy.client().putObject((request) -> request.bucket(this.bucket).key(key), RequestBody.fromBytes(bytes));
 	}
 
 	private List<String> keys() {
-		return client.listObjectsV2Paginator((request) -> request.bucket(this.bucket))
-			.contents()
-			.stream()
-			.map(S3Object::key)
-			.sorted()
-			.toList();
+		return s3proxy.keys(this.bucket);
 	}
 
 	private List<Path> localStagingFiles() throws IOException {
@@ -390,7 +365,7 @@ class S3StoreTests {
 				+ (mebibytes * 16) + ") INSERT INTO filler SELECT randomblob(65536) FROM n");
 	}
 
-	/** The real client, except that the n-th call of one method fails as a dropped connection would. */
+	/** The real s3proxy.client(), except that the n-th call of one method fails as a dropped connection would. */
 	private static S3Client failingOnCall(S3Client real, String method, int n) {
 		AtomicInteger calls = new AtomicInteger();
 		InvocationHandler handler = (proxy, invoked, args) -> {

@@ -3,9 +3,9 @@ package dev.sqlitebackup.autoconfigure;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -21,6 +21,7 @@ import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyExtension;
 import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,27 +30,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** {@code sqlite.backup.s3.*} against a real S3-compatible server (S3Proxy) on loopback. */
 class SqliteBackupS3ConfigurationTests {
 
-	@TempDir
-	static Path serverDirectory;
-
-	private static S3ProxyServer server;
+	@RegisterExtension
+	static final S3ProxyExtension s3proxy = new S3ProxyExtension();
 
 	@TempDir
 	Path dir;
 
 	@BeforeAll
-	static void startServer() throws Exception {
-		server = S3ProxyServer.start(serverDirectory);
-		try (S3Client client = server.client()) {
-			client.createBucket((request) -> request.bucket("app-backups"));
-		}
-	}
-
-	@AfterAll
-	static void stopServer() {
-		if (server != null) {
-			server.close();
-		}
+	static void createBucket() {
+		s3proxy.client().createBucket((request) -> request.bucket("app-backups"));
 	}
 
 	private ApplicationContextRunner contextRunner() {
@@ -62,7 +51,7 @@ class SqliteBackupS3ConfigurationTests {
 
 	private ApplicationContextRunner s3ContextRunner() {
 		return contextRunner().withPropertyValues("sqlite.backup.s3.bucket=app-backups",
-				"sqlite.backup.s3.prefix=" + this.dir.getFileName(), "sqlite.backup.s3.endpoint=" + server.endpoint(),
+				"sqlite.backup.s3.prefix=" + this.dir.getFileName(), "sqlite.backup.s3.endpoint=" + s3proxy.server().endpoint(),
 				"sqlite.backup.s3.path-style-access=true", "sqlite.backup.s3.access-key=" + S3ProxyServer.ACCESS_KEY,
 				"sqlite.backup.s3.secret-key=" + S3ProxyServer.SECRET_KEY);
 	}
@@ -82,7 +71,7 @@ class SqliteBackupS3ConfigurationTests {
 			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
 			Backup backup = template.backup("dataSource");
 			assertThat(template.list("dataSource")).containsExactly(backup);
-			try (S3Client client = server.client()) {
+			try (S3Client client = s3proxy.server().client()) {
 				assertThat(client.listObjectsV2((request) -> request.bucket("app-backups").prefix(this.dir.getFileName() + "/"))
 					.contents()).extracting(S3Object::key)
 					.containsExactlyInAnyOrder(this.dir.getFileName() + "/dataSource/" + backup.id() + ".manifest",
@@ -102,7 +91,7 @@ class SqliteBackupS3ConfigurationTests {
 			assertThat(template.list("dataSource")).containsExactly(second, first);
 			assertThat(new LocalDirectoryBackupStore(this.dir.resolve("backups")).list("dataSource"))
 				.containsExactly(second);
-			try (S3Client client = server.client()) {
+			try (S3Client client = s3proxy.server().client()) {
 				assertThat(client.listObjectsV2((request) -> request.bucket("app-backups").prefix(this.dir.getFileName() + "/"))
 					.contents()).extracting(S3Object::key)
 					.containsExactlyInAnyOrder(this.dir.getFileName() + "/dataSource/" + first.id() + ".manifest",
@@ -129,7 +118,7 @@ class SqliteBackupS3ConfigurationTests {
 	void runWithStorageClassShouldWriteDataObjectsInIt() {
 		s3ContextRunner().withPropertyValues("sqlite.backup.s3.storage-class=ONEZONE_IA").run((context) -> {
 			Backup backup = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
-			try (S3Client client = server.client()) {
+			try (S3Client client = s3proxy.server().client()) {
 				assertThat(client
 					.headObject((request) -> request.bucket("app-backups")
 						.key(this.dir.getFileName() + "/dataSource/" + backup.id() + ".sqlite"))
