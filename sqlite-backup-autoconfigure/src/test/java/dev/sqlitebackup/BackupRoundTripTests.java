@@ -1,5 +1,6 @@
 package dev.sqlitebackup;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -89,6 +91,32 @@ class BackupRoundTripTests {
 		template.restore("app", backup.id());
 		try (Connection connection = this.dataSource.getConnection()) {
 			assertThat(TestDatabases.queryLong(connection, "SELECT count(*) FROM sqlite_schema")).isZero();
+		}
+	}
+
+	// The backup API commits a restore into the WAL without the automatic checkpoint; with the
+	// application's pool open nobody else would checkpoint it before its next commit.
+	@Test
+	void restoreIntoAWalDatabaseLeavesItsPagesInTheDatabaseFile() throws Exception {
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		TestDatabases.createAccounts(this.dataSource, 20_000);
+		SqliteBackupTemplate template = template(this.dataSource);
+		Backup backup = template.backup("app");
+		String backedUp = digest();
+		TestDatabases.execute(this.dataSource, "UPDATE account SET balance = balance + 1");
+		TestDatabases.execute(this.dataSource, "PRAGMA wal_checkpoint(TRUNCATE)");
+		Path wal = this.temp.resolve("app.db-wal");
+		assertThat(Files.size(wal)).as("WAL before the restore").isZero();
+
+		template.restore("app", backup.id(), false);
+
+		assertThat(Files.size(wal)).as("WAL after the restore").isZero();
+		assertThat(digest()).isEqualTo(backedUp);
+	}
+
+	private String digest() throws Exception {
+		try (Connection connection = this.dataSource.getConnection()) {
+			return ContentDigest.of(connection);
 		}
 	}
 
