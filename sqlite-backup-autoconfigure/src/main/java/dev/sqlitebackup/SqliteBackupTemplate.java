@@ -201,7 +201,7 @@ public class SqliteBackupTemplate {
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
-			return backupLocked(db, trigger, operation);
+			return backupLocked(db, BackupRun.requested(trigger), operation);
 		}
 	}
 
@@ -229,34 +229,37 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	private Backup backupLocked(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
+	private Backup backupLocked(SqliteDatabase db, BackupRun run, RunningOperation operation) {
+		BackupTrigger trigger = run.trigger();
 		long started = System.nanoTime();
 		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		Path staging = null;
 		Path encoded = null;
 		try {
-			if (trigger != BackupTrigger.SAFETY) {
-				// A safety backup runs inside a restore, whose downloaded or decoded backup waits in
-				// staging: cleaning up would delete it.
+			if (run.cleanUpFirst()) {
 				cleanUpLocked(db);
 			}
 			staging = stage(db, id);
-			Snapshot snapshot = copyToStaging(db, staging, operation);
+			Snapshot snapshot = copyToStaging(db, staging, operation, run.source());
+			if (run.refuseUnexpectedlyEmpty()) {
+				refuseUnexpectedlyEmpty(db, id, snapshot);
+			}
 			long copied = System.nanoTime();
 			makeSelfContained(db, id, staging);
 			long selfContained = System.nanoTime();
 			Facts facts;
 			String plainSha256 = null;
+			boolean verifiedCopy = this.options.verifyMode() != VerifyMode.NONE;
 			if (this.options.maxBytesPerSecond() > 0 || !this.options.storedForm().isPlain()) {
 				// A capped backup leaves the application a core: the hash runs after the check. A
 				// compressed or encrypted one hashes the stored bytes while it writes them instead.
-				facts = verifyStaging(db, id, staging, snapshot);
+				facts = verifyStaging(db, id, staging, snapshot, run);
 			}
 			else {
 				PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(staging);
 				try {
-					facts = verifyStaging(db, id, staging, snapshot);
+					facts = verifyStaging(db, id, staging, snapshot, run);
 				}
 				catch (RuntimeException ex) {
 					pendingSha256.cancel();
@@ -264,14 +267,18 @@ public class SqliteBackupTemplate {
 				}
 				plainSha256 = pendingSha256.get();
 			}
+			if (facts == null) {
+				verifiedCopy = false;
+				facts = new Facts(snapshot.pageSize(), snapshot.copiedPageCount());
+			}
 			StoredBytes stored = encodeForStore(db, id, staging, plainSha256);
 			encoded = stored.path();
 			long verified = System.nanoTime();
 			StoredForm form = this.options.storedForm();
 			Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
 					facts.pageSize(), facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(),
-					form.compression().codecName(), this.options.verifyMode() != VerifyMode.NONE,
-					this.options.verifyMode(), elapsedSince(started), trigger, form.encryptionKeyId());
+					form.compression().codecName(), verifiedCopy, this.options.verifyMode(), elapsedSince(started),
+					trigger, form.encryptionKeyId());
 			Backup published = this.store.publish(stored.path(), backup);
 			if (!stored.path().equals(staging)) {
 				deleteStaging(staging);
@@ -282,7 +289,7 @@ public class SqliteBackupTemplate {
 					(System.nanoTime() - verified) / 1_000_000);
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
 					formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
-			this.listeners.forEach((listener) -> listener.backupCompleted(published));
+			tellListeners((listener) -> listener.backupCompleted(published));
 			return published;
 		}
 		catch (RuntimeException | IOException | SQLException ex) {
@@ -291,7 +298,7 @@ public class SqliteBackupTemplate {
 			deleteStaging(encoded);
 			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
-			this.listeners.forEach((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
+			tellListeners((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
 			throw failure;
 		}
 	}
@@ -332,34 +339,23 @@ public class SqliteBackupTemplate {
 	 * connection is borrowed and the copy runs in a single step, which in memory is fast.</li>
 	 * </ul>
 	 * The destination is a new file that no one else opens; the source connection is never written.
+	 * A restore that already holds the live database exclusively passes its own connection as
+	 * {@code heldSource}, the only one that can read it then.
 	 */
-	private Snapshot copyToStaging(SqliteDatabase db, Path staging, RunningOperation operation)
-			throws SQLException, IOException {
+	private Snapshot copyToStaging(SqliteDatabase db, Path staging, RunningOperation operation,
+			@Nullable SQLiteConnection heldSource) throws SQLException, IOException {
 		Optional<Path> file = db.file();
+		if (heldSource != null) {
+			return copyFileToStaging(db, heldSource, staging, operation);
+		}
 		if (file.isPresent()) {
-			try (SQLiteConnection source = SqliteConnections.open(file.get(), this.options.busyTimeout())) {
+			requireLiveFile(db, file.get(), "backed up");
+			try (SQLiteConnection source = SqliteConnections.openLive(file.get(), this.options.busyTimeout())) {
 				if (!readSnapshot(source).isWal()) {
 					// Writers wait for this copy, so it reads through mmap (see SqliteConnections).
 					SqliteConnections.mapForReading(source);
 				}
-				source.setAutoCommit(false);
-				Snapshot snapshot = readSnapshot(source);
-				if (stagesInMemory(snapshot)) {
-					copyViaMemory(db, source, staging, snapshot, operation);
-					return snapshot;
-				}
-				int rc;
-				// A rollback-journal copy holds writers off: it runs unpaced and unflushed, as fast as it can.
-				try (CopyPacer pacer = snapshot.isWal()
-						? CopyPacer.forFile(staging, this.options.maxBytesPerSecond(), snapshot.pageSize())
-						: CopyPacer.unpaced()) {
-					rc = source.getDatabase()
-						.backup("main", staging.toString(), progressObserver(db, operation, pacer, 0, 1),
-								BUSY_RETRY_MILLIS, busyRetries(), pacer.pagesPerStep(this.options.pagesPerStep()));
-				}
-				source.rollback();
-				checkCopied(db, staging, rc);
-				return snapshot;
+				return copyFileToStaging(db, source, staging, operation);
 			}
 		}
 		try (Connection pooled = db.dataSource().getConnection()) {
@@ -369,6 +365,67 @@ public class SqliteBackupTemplate {
 						BUSY_RETRY_MILLIS, busyRetries(), -1);
 			checkCopied(db, staging, rc);
 			return snapshot;
+		}
+	}
+
+	private Snapshot copyFileToStaging(SqliteDatabase db, SQLiteConnection source, Path staging,
+			RunningOperation operation) throws SQLException, IOException {
+		boolean autoCommit = source.getAutoCommit();
+		source.setAutoCommit(false);
+		try {
+			Snapshot snapshot = readSnapshot(source);
+			if (stagesInMemory(snapshot)) {
+				copyViaMemory(db, source, staging, snapshot, operation);
+				return snapshot;
+			}
+			int rc;
+			// A rollback-journal copy holds writers off: it runs unpaced and unflushed, as fast as it can.
+			try (CopyPacer pacer = snapshot.isWal()
+					? CopyPacer.forFile(staging, this.options.maxBytesPerSecond(), snapshot.pageSize())
+					: CopyPacer.unpaced()) {
+				rc = source.getDatabase()
+					.backup("main", staging.toString(), progressObserver(db, operation, pacer, 0, 1),
+							BUSY_RETRY_MILLIS, busyRetries(), pacer.pagesPerStep(this.options.pagesPerStep()));
+			}
+			source.rollback();
+			checkCopied(db, staging, rc);
+			return snapshot;
+		}
+		finally {
+			source.setAutoCommit(autoCommit);
+		}
+	}
+
+	/**
+	 * The engine never creates a live database: a file that was deleted or moved (or a symlink
+	 * pointed elsewhere) fails the operation instead of being replaced by an empty database whose
+	 * backups would pass every check and rotate the real ones out.
+	 */
+	private void requireLiveFile(SqliteDatabase db, Path file, String operation) {
+		if (!Files.isRegularFile(file)) {
+			throw new BackupFailedException(db.name(), null, "Database '" + db.name() + "' cannot be " + operation
+					+ ": its file " + file + " does not exist (was it deleted, moved, or a symlink re-pointed?); "
+					+ "nothing was changed and no file was created", null);
+		}
+	}
+
+	/**
+	 * A file database with no tables whose previous backup had some was most likely replaced (a
+	 * deleted file recreated empty by the application's pool, say). Publishing its snapshot would
+	 * let retention rotate the real backups out, so it is refused; the previous backups stay.
+	 */
+	private void refuseUnexpectedlyEmpty(SqliteDatabase db, String id, Snapshot snapshot) {
+		if (snapshot.tableCount() > 0 || db.isInMemory()) {
+			return;
+		}
+		Optional<Backup> previous = listed(db.name()).stream()
+			.filter((backup) -> !backup.isSafetyBackup() && backup.pageCount() > 1)
+			.findFirst();
+		if (previous.isPresent()) {
+			throw new BackupVerificationException(db.name(), id, "Backup of database '" + db.name()
+					+ "' refused: the database has no tables, but its backup " + previous.get().id() + " has "
+					+ previous.get().pageCount() + " pages. Was the file deleted or replaced? Restore a backup, or "
+					+ "delete the old backups if the database is meant to be empty");
 		}
 	}
 
@@ -433,11 +490,11 @@ public class SqliteBackupTemplate {
 
 	/** Reads what the manifest records; on a connection in a transaction this also pins the snapshot. */
 	private Snapshot readSnapshot(Connection connection) throws SQLException {
-		SqliteConnections.number(connection, "SELECT count(*) FROM sqlite_schema");
+		long tableCount = SqliteConnections.number(connection, "SELECT count(*) FROM sqlite_schema");
 		long pageCount = SqliteConnections.number(connection, "PRAGMA page_count");
 		int pageSize = (int) SqliteConnections.number(connection, "PRAGMA page_size");
 		return new Snapshot(SqliteConnections.text(connection, "PRAGMA journal_mode"),
-				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount, pageSize);
+				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount, pageSize, tableCount);
 	}
 
 	private void checkCopied(SqliteDatabase db, Path staging, int rc) {
@@ -466,12 +523,22 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	private Facts verifyStaging(SqliteDatabase db, String id, Path staging, Snapshot snapshot) {
+	/**
+	 * Checks the copy; {@code null} when it fails and the run keeps unverified copies (a restore's
+	 * safety backup of a damaged database, which is still the only copy of that state).
+	 */
+	private @Nullable Facts verifyStaging(SqliteDatabase db, String id, Path staging, Snapshot snapshot,
+			BackupRun run) {
 		Facts facts;
 		try {
 			facts = BackupFileCheck.verify(staging, this.options.verifyMode());
 		}
 		catch (CheckFailedException ex) {
+			if (run.keepIfUnverified()) {
+				logger.warn("Safety backup {} of database '{}' failed verification ({}); it is kept, marked "
+						+ "unverified, and the restore goes on", id, db.name(), ex.getMessage());
+				return null;
+			}
 			throw new BackupVerificationException(db.name(), id,
 					"Backup of database '" + db.name() + "' failed verification: " + ex.getMessage()
 							+ " (the live database may be damaged; run PRAGMA integrity_check on it)");
@@ -496,8 +563,14 @@ public class SqliteBackupTemplate {
 					(plainSha256 != null) ? plainSha256 : BackupFileCheck.sha256(staging));
 		}
 		Path target = this.store.newStagingFile(db.name(), id + "-stored");
-		StoredForm.Encoded encoded = form.encode(staging, target);
-		return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
+		try {
+			StoredForm.Encoded encoded = form.encode(staging, target);
+			return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
+		}
+		catch (IOException | RuntimeException ex) {
+			deleteStaging(target);
+			throw ex;
+		}
 	}
 
 	private SqliteBackupException asBackupFailure(SqliteDatabase db, String id, Exception ex) {
@@ -564,9 +637,11 @@ public class SqliteBackupTemplate {
 				facts = checkDecoded(db, backup, decoded);
 			}
 			long checked = System.nanoTime();
-			String safetyBackupId = null;
-			if (safetyBackup) {
-				safetyBackupId = takeSafetyBackup(db, backup, operation);
+			Optional<Path> liveFile = db.file();
+			if (liveFile.isPresent() && !Files.isRegularFile(liveFile.get())) {
+				throw new RestoreFailedException(db.name(), backup.id(), "Database '" + db.name()
+						+ "' cannot be restored: its file " + liveFile.get() + " does not exist (was it deleted, "
+						+ "moved, or a symlink re-pointed?); nothing was changed and no file was created", null);
 			}
 			LiveFacts live = readLive(db);
 			Path source = (decoded != null) ? decoded : stored.path();
@@ -575,7 +650,9 @@ public class SqliteBackupTemplate {
 				source = converted;
 			}
 			long copyStarted = System.nanoTime();
-			long pageCount = copyIntoLive(db, backup, source, operation);
+			SafetyBackup safety = new SafetyBackup(db, backup, operation, safetyBackup);
+			long pageCount = copyIntoLive(db, backup, source, live, safety, operation);
+			String safetyBackupId = safety.id();
 			logger.debug("Restore of database '{}' from {}: checks {} ms, copy and confirmation {} ms", db.name(),
 					backup.id(), (checked - started) / 1_000_000, (System.nanoTime() - copyStarted) / 1_000_000);
 			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
@@ -583,7 +660,7 @@ public class SqliteBackupTemplate {
 			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
 					pageCount, result.duration().toMillis(),
 					(safetyBackupId != null) ? "; the previous state is backup " + safetyBackupId : "");
-			this.listeners.forEach((listener) -> listener.restoreCompleted(result));
+			tellListeners((listener) -> listener.restoreCompleted(result));
 			return result;
 		}
 		catch (RuntimeException | IOException | SQLException ex) {
@@ -592,23 +669,12 @@ public class SqliteBackupTemplate {
 							+ "' from backup " + backup.id() + " failed: " + describe(ex), ex);
 			logger.warn(failure.getMessage());
 			Duration elapsed = elapsedSince(started);
-			this.listeners.forEach((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
+			tellListeners((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
 			throw failure;
 		}
 		finally {
 			deleteStaging(converted);
 			deleteStaging(decoded);
-		}
-	}
-
-	private String takeSafetyBackup(SqliteDatabase db, Backup backup, RunningOperation operation) {
-		try {
-			return backupLocked(db, BackupTrigger.SAFETY, operation).id();
-		}
-		catch (SqliteBackupException ex) {
-			throw new RestoreFailedException(db.name(), backup.id(), "Restore of database '" + db.name()
-					+ "' from backup " + backup.id() + " was not started because its safety backup failed ("
-					+ ex.getMessage() + "); the live database was not changed", ex);
 		}
 	}
 
@@ -733,39 +799,157 @@ public class SqliteBackupTemplate {
 	}
 
 	/**
-	 * Copies the checked backup file into the live database and confirms that it arrived.
-	 * <p>
-	 * For a file database the backup file is the source and the live file the destination of
-	 * SQLite's backup API. sqlite-jdbc's own {@code restore()} is not used for files: it reports
-	 * the error code of the backup file's handle, and was measured returning 0 when nothing was
-	 * restored (live database locked, or not a database). In this direction the code comes from
-	 * the destination, where SQLite records the error. The copy runs as one write transaction on
-	 * the live database: on any failure SQLite rolls it back.
-	 * <p>
-	 * An in-memory database is reachable only through its pool, so {@code restore()} is the only
-	 * way in; its return code is therefore not trusted and the content is compared instead.
+	 * Copies the checked backup file into the live database, taking the safety backup at the one
+	 * moment when it loses nothing: after the restore holds the database's write lock, so that no
+	 * transaction can commit between the safety snapshot and the restored state. A writer that
+	 * commits before that moment is in the safety backup; one that commits after it waits (up to
+	 * its own busy timeout) and lands on the restored database. How that lock is held depends on
+	 * the journal mode; see the three methods below.
 	 */
-	private long copyIntoLive(SqliteDatabase db, Backup backup, Path source, RunningOperation operation)
-			throws SQLException {
+	private long copyIntoLive(SqliteDatabase db, Backup backup, Path source, LiveFacts live, SafetyBackup safety,
+			RunningOperation operation) throws SQLException {
 		Optional<Path> liveFile = db.file();
-		if (liveFile.isPresent()) {
-			try (SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
-				int rc = backupFile.getDatabase()
-					.backup("main", liveFile.get().toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS,
-							busyRetries(), this.options.pagesPerStep());
-				if (rc != SQLITE_OK) {
-					throw new RestoreFailedException(db.name(), backup.id(), "Could not write backup " + backup.id()
-							+ " into database '" + db.name() + "': " + SqliteConnections.describe(rc)
-							+ ((rc == 5 || rc == 6) ? ", the database stayed locked by another connection" : "")
-							+ "; the live database was not changed", null);
+		if (liveFile.isEmpty()) {
+			safety.takeNow(null);
+			return copyIntoMemory(db, backup, source, operation);
+		}
+		if (live.isWal()) {
+			return copyIntoWal(db, backup, source, liveFile.get(), safety, operation);
+		}
+		return copyIntoRollbackJournal(db, backup, source, liveFile.get(), safety, operation);
+	}
+
+	/**
+	 * WAL mode: the backup file is the source and the live file the destination of SQLite's backup
+	 * API. sqlite-jdbc's own {@code restore()} is not used here: it reports the error code of the
+	 * backup file's handle, and was measured returning 0 when nothing was restored (live database
+	 * locked, or not a database). In this direction the code comes from the destination, where
+	 * SQLite records the error. The live file is opened with {@code mode=rw}, so a vanished file is
+	 * an error rather than a new empty database. The copy runs as one write transaction on the live
+	 * database: on any failure SQLite rolls it back.
+	 * <p>
+	 * The copy is made in at least two steps and the safety backup is taken after the first one:
+	 * the copy then holds the WAL write lock, so writers wait, while readers (the safety backup's
+	 * own among them) still see the last committed state. Should the safety backup fail, the copy
+	 * must not go on: a second connection locks the backup file exclusively, the copy's next step
+	 * cannot read its source, and SQLite rolls the live database back. That lock is tried before the
+	 * copy starts; a backup file that cannot be locked (a read-only store) gets its safety backup
+	 * before the copy instead, as a database too small for two steps does.
+	 */
+	private long copyIntoWal(SqliteDatabase db, Backup backup, Path source, Path liveFile, SafetyBackup safety,
+			RunningOperation operation) throws SQLException {
+		try (SQLiteConnection backupFile = SqliteConnections.openReadOnly(source);
+				SQLiteConnection sourceLock = SqliteConnections.open(source, Duration.ZERO)) {
+			long sourcePages = SqliteConnections.number(backupFile, "PRAGMA page_count");
+			if (sourcePages < 2 || !canLockExclusively(sourceLock)) {
+				safety.takeNow(null);
+			}
+			DB.ProgressObserver progress = progressObserver(db, operation);
+			DB.ProgressObserver observer = (remaining, pageCount) -> {
+				if (safety.isPending() && !safety.tryTakeNow(null)) {
+					lockExclusively(sourceLock);
 				}
-				try (Connection live = connectToLive(db)) {
-					long pageCount = confirm(db, backup, live, backupFile, false);
-					checkpointRestoredWal(db, live);
-					return pageCount;
-				}
+				progress.progress(remaining, pageCount);
+			};
+			int rc = backupFile.getDatabase()
+				.backup("main", SqliteConnections.liveUri(liveFile), observer, BUSY_RETRY_MILLIS, busyRetries(),
+						pagesPerStepOfAtLeastTwo(sourcePages));
+			safety.throwIfFailed();
+			if (rc != SQLITE_OK) {
+				throw new RestoreFailedException(db.name(), backup.id(), "Could not write backup " + backup.id()
+						+ " into database '" + db.name() + "': " + SqliteConnections.describe(rc)
+						+ ((rc == 5 || rc == 6) ? ", the database stayed locked by another connection" : "")
+						+ "; the live database was not changed", null);
+			}
+			try (Connection live = SqliteConnections.openLive(liveFile, this.options.busyTimeout())) {
+				long pageCount = confirm(db, backup, live, backupFile, false);
+				checkpointRestoredWal(db, live);
+				return pageCount;
 			}
 		}
+	}
+
+	/**
+	 * Rollback-journal mode: SQLite's backup API takes an exclusive lock on its destination from its
+	 * first step, so no reader could take the safety backup then. Instead one connection takes the
+	 * live database exclusively ({@code locking_mode=EXCLUSIVE} keeps the lock after its empty write
+	 * transaction), takes the safety backup through itself, and receives the copy, so no other
+	 * writer commits in between. Readers and writers wait for the whole restore, up to their busy
+	 * timeout. sqlite-jdbc's {@code restore()} reports the error code of the wrong handle (see
+	 * {@link #copyIntoWal}), so success is read from the database: the backup API bumps the
+	 * destination's schema version by exactly one when it commits.
+	 */
+	private long copyIntoRollbackJournal(SqliteDatabase db, Backup backup, Path source, Path liveFile,
+			SafetyBackup safety, RunningOperation operation) throws SQLException {
+		try (SQLiteConnection holder = SqliteConnections.openLive(liveFile, this.options.busyTimeout());
+				SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
+			try {
+				takeExclusively(holder);
+			}
+			catch (SQLException ex) {
+				throw new RestoreFailedException(db.name(), backup.id(), "Could not write backup " + backup.id()
+						+ " into database '" + db.name() + "': " + SqliteConnections.describe(ex.getErrorCode())
+						+ ", it stayed locked by another connection for " + this.options.busyTimeout().toMillis()
+						+ " ms; the live database was not changed", ex);
+			}
+			safety.takeNow(holder);
+			long schemaVersion = SqliteConnections.number(holder, "PRAGMA schema_version");
+			holder.getDatabase()
+				.restore("main", source.toString(), progressObserver(db, operation), BUSY_RETRY_MILLIS, busyRetries(),
+						this.options.pagesPerStep());
+			if (SqliteConnections.number(holder, "PRAGMA schema_version") != schemaVersion + 1) {
+				throw new RestoreFailedException(db.name(), backup.id(), "SQLite did not commit backup "
+						+ backup.id() + " into database '" + db.name() + "' (disk full or an I/O error?); "
+						+ "the live database was not changed", null);
+			}
+			return confirm(db, backup, holder, backupFile, false);
+		}
+	}
+
+	/**
+	 * Takes the database exclusively for as long as the connection stays open. SQLite's own busy
+	 * handler sleeps up to 100 ms between attempts and loses every race to writers that commit
+	 * back to back; polling every millisecond until the busy timeout wins one of the gaps.
+	 */
+	private void takeExclusively(SQLiteConnection holder) throws SQLException {
+		long deadline = System.nanoTime() + this.options.busyTimeout().toNanos();
+		try (Statement statement = holder.createStatement()) {
+			statement.execute("PRAGMA busy_timeout=0");
+			statement.execute("PRAGMA locking_mode=EXCLUSIVE");
+			while (true) {
+				try {
+					statement.execute("BEGIN EXCLUSIVE");
+					statement.execute("COMMIT");
+					break;
+				}
+				catch (SQLException ex) {
+					if (ex.getErrorCode() != 5 || System.nanoTime() > deadline) {
+						throw ex;
+					}
+					sleepBriefly();
+				}
+			}
+			statement.execute("PRAGMA busy_timeout=" + this.options.busyTimeout().toMillis());
+		}
+	}
+
+	private static void sleepBriefly() throws SQLException {
+		try {
+			Thread.sleep(1);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new SQLException("Interrupted while waiting for the database lock", ex);
+		}
+	}
+
+	/**
+	 * An in-memory database is reachable only through its pool, so {@code restore()} is the only
+	 * way in; its return code is therefore not trusted and the content is compared instead. Its
+	 * safety backup is taken just before.
+	 */
+	private long copyIntoMemory(SqliteDatabase db, Backup backup, Path source, RunningOperation operation)
+			throws SQLException {
 		try (Connection pooled = db.dataSource().getConnection();
 				SQLiteConnection backupFile = SqliteConnections.openReadOnly(source)) {
 			SqliteConnections.nativeDb(pooled)
@@ -773,6 +957,35 @@ public class SqliteBackupTemplate {
 						busyRetries(), -1);
 			// Same pooled connection: a single-connection pool has no second one to confirm with.
 			return confirm(db, backup, pooled, backupFile, true);
+		}
+	}
+
+	/** A step size that copies the source in at least two steps, so that the copy is seen holding its lock. */
+	private int pagesPerStepOfAtLeastTwo(long sourcePages) {
+		long half = Math.max(1, sourcePages / 2);
+		int configured = this.options.pagesPerStep();
+		return (int) Math.min(half, (configured < 0) ? half : configured);
+	}
+
+	/** Whether this connection can take its file exclusively (not when the file is read-only). */
+	private static boolean canLockExclusively(SQLiteConnection connection) {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("BEGIN EXCLUSIVE");
+			statement.execute("ROLLBACK");
+			return true;
+		}
+		catch (SQLException ex) {
+			logger.debug("Cannot lock a backup file exclusively: {}", ex.getMessage());
+			return false;
+		}
+	}
+
+	private static void lockExclusively(SQLiteConnection connection) {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("BEGIN EXCLUSIVE");
+		}
+		catch (SQLException ex) {
+			logger.error("Could not stop a restore whose safety backup failed: {}", ex.getMessage());
 		}
 	}
 
@@ -818,7 +1031,7 @@ public class SqliteBackupTemplate {
 
 	private Connection connectToLive(SqliteDatabase db) throws SQLException {
 		Optional<Path> file = db.file();
-		return file.isPresent() ? SqliteConnections.open(file.get(), this.options.busyTimeout())
+		return file.isPresent() ? SqliteConnections.openLive(file.get(), this.options.busyTimeout())
 				: db.dataSource().getConnection();
 	}
 
@@ -912,7 +1125,7 @@ public class SqliteBackupTemplate {
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
-			Backup backup = backupLocked(db, trigger, operation);
+			Backup backup = backupLocked(db, BackupRun.requested(trigger), operation);
 			pruneLocked(db, policy);
 			return backup;
 		}
@@ -1003,6 +1216,22 @@ public class SqliteBackupTemplate {
 		};
 	}
 
+	/**
+	 * Tells every listener, each on its own: a listener that throws is logged and the others are
+	 * still told. The operation's outcome stands whatever a listener does; a restore that replaced
+	 * the live database must not be reported as failed because a metrics callback broke.
+	 */
+	private void tellListeners(java.util.function.Consumer<BackupListener> call) {
+		for (BackupListener listener : this.listeners) {
+			try {
+				call.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Backup listener {} failed; the operation's outcome stands", listener, ex);
+			}
+		}
+	}
+
 	/** sqlite-jdbc counts busy retries over the whole copy; this many cover the busy timeout. */
 	private int busyRetries() {
 		return (int) Math.max(1, this.options.busyTimeout().toMillis() / BUSY_RETRY_MILLIS);
@@ -1046,6 +1275,98 @@ public class SqliteBackupTemplate {
 		return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
 	}
 
+	/**
+	 * What one backup run is asked for, so that the flow itself has no special cases by caller.
+	 *
+	 * @param trigger why the backup is taken, recorded in its manifest
+	 * @param cleanUpFirst whether to remove leftovers of crashed operations first; a restore's safety
+	 * backup must not, since the restore's own staging files wait there
+	 * @param refuseUnexpectedlyEmpty whether a file database that lost all its tables since its last
+	 * backup is refused instead of published
+	 * @param keepIfUnverified whether a copy that fails its check is still published, marked
+	 * unverified, instead of failing the run
+	 * @param source connection to copy from when the caller already holds the database exclusively
+	 */
+	private record BackupRun(BackupTrigger trigger, boolean cleanUpFirst, boolean refuseUnexpectedlyEmpty,
+			boolean keepIfUnverified, @Nullable SQLiteConnection source) {
+
+		static BackupRun requested(BackupTrigger trigger) {
+			return new BackupRun(trigger, true, true, false, null);
+		}
+
+		/**
+		 * A safety backup is the only copy of the state a restore replaces: a damaged database's is
+		 * kept unverified rather than block the restore that is meant to repair it.
+		 */
+		static BackupRun safety(@Nullable SQLiteConnection heldSource) {
+			return new BackupRun(BackupTrigger.SAFETY, false, false, true, heldSource);
+		}
+
+	}
+
+	/** The safety backup of one restore: taken at most once, when the restore's copy says so. */
+	private final class SafetyBackup {
+
+		private final SqliteDatabase db;
+
+		private final Backup restoring;
+
+		private final RunningOperation operation;
+
+		private boolean pending;
+
+		private @Nullable String id;
+
+		private @Nullable RestoreFailedException failure;
+
+		SafetyBackup(SqliteDatabase db, Backup restoring, RunningOperation operation, boolean wanted) {
+			this.db = db;
+			this.restoring = restoring;
+			this.operation = operation;
+			this.pending = wanted;
+		}
+
+		boolean isPending() {
+			return this.pending;
+		}
+
+		/** Takes it now if still pending; a failure means the restore must not change anything. */
+		void takeNow(@Nullable SQLiteConnection heldSource) {
+			tryTakeNow(heldSource);
+			throwIfFailed();
+		}
+
+		/** Takes it now if still pending, without throwing: it may run inside SQLite's copy. */
+		boolean tryTakeNow(@Nullable SQLiteConnection heldSource) {
+			if (!this.pending) {
+				return this.failure == null;
+			}
+			this.pending = false;
+			try {
+				this.id = backupLocked(this.db, BackupRun.safety(heldSource), this.operation).id();
+				return true;
+			}
+			catch (RuntimeException ex) {
+				this.failure = new RestoreFailedException(this.db.name(), this.restoring.id(), "Restore of database '"
+						+ this.db.name() + "' from backup " + this.restoring.id()
+						+ " was not done because its safety backup failed (" + describe(ex)
+						+ "); the live database was not changed", ex);
+				return false;
+			}
+		}
+
+		void throwIfFailed() {
+			if (this.failure != null) {
+				throw this.failure;
+			}
+		}
+
+		@Nullable String id() {
+			return this.id;
+		}
+
+	}
+
 	/** The bytes a new backup is stored as, with what its manifest records about them. */
 	private record StoredBytes(Path path, long sizeBytes, String sha256) {
 	}
@@ -1060,7 +1381,8 @@ public class SqliteBackupTemplate {
 	}
 
 	/** What the source looked like in the snapshot that was copied. */
-	private record Snapshot(String journalMode, String sqliteVersion, long pageCount, int pageSize) {
+	private record Snapshot(String journalMode, String sqliteVersion, long pageCount, int pageSize,
+			long tableCount) {
 
 		boolean isWal() {
 			return "wal".equalsIgnoreCase(this.journalMode);
@@ -1083,8 +1405,12 @@ public class SqliteBackupTemplate {
 	/** What the live database looks like right before a restore. */
 	private record LiveFacts(String journalMode, int pageSize, boolean inMemory) {
 
+		boolean isWal() {
+			return "wal".equalsIgnoreCase(this.journalMode);
+		}
+
 		boolean needsPageSize(int backupPageSize) {
-			return backupPageSize != this.pageSize && (this.inMemory || "wal".equalsIgnoreCase(this.journalMode));
+			return backupPageSize != this.pageSize && (this.inMemory || isWal());
 		}
 
 	}

@@ -12,6 +12,7 @@ import java.util.List;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteOpenMode;
 import org.sqlite.core.DB;
 
 /** Opening connections the engine owns, and the few SQL probes it runs on them. */
@@ -28,6 +29,36 @@ final class SqliteConnections {
 	/** A read-only connection to a file the engine checks or restores from. */
 	static SQLiteConnection openReadOnly(Path file) throws SQLException {
 		return open(file, Duration.ZERO, true);
+	}
+
+	/**
+	 * A dedicated read-write connection to the application's live database file, which must exist:
+	 * the engine never creates a live database. Opening a missing file with SQLite's default flags
+	 * would create an empty database there, and every backup of it would pass its checks.
+	 */
+	static SQLiteConnection openLive(Path file, Duration busyTimeout) throws SQLException {
+		SQLiteConfig config = new SQLiteConfig();
+		config.resetOpenMode(SQLiteOpenMode.CREATE);
+		config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+		return config.createConnection("jdbc:sqlite:" + file).unwrap(SQLiteConnection.class);
+	}
+
+	/**
+	 * The name under which SQLite's backup API opens the live database as its destination: a
+	 * {@code file:} URI with {@code mode=rw}, so that a missing file fails with SQLITE_CANTOPEN
+	 * instead of being created. Characters that SQLite's URI syntax reserves are escaped.
+	 */
+	static String liveUri(Path file) {
+		StringBuilder uri = new StringBuilder("file:");
+		for (char c : file.toAbsolutePath().toString().toCharArray()) {
+			switch (c) {
+				case '%' -> uri.append("%25");
+				case '?' -> uri.append("%3F");
+				case '#' -> uri.append("%23");
+				default -> uri.append(c);
+			}
+		}
+		return uri.append("?mode=rw").toString();
 	}
 
 	/**
