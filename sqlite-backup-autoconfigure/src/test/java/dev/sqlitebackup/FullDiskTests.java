@@ -19,6 +19,8 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.codec.BackupCodec;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +102,19 @@ class FullDiskTests {
 		RestoreResult result = this.template.restore("app", backup.id());
 		assertThat(result.safetyBackupId()).isNotNull();
 		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("before");
+	}
+
+	@Test
+	void compressedBackupWhoseEncodingDoesNotFitLeavesNoStagingFiles() throws Exception {
+		SqliteBackupTemplate gzip = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(mountPoint.resolve("backups")),
+				BackupOptions.defaults().withStoredForm(new StoredForm(BackupCodec.GZIP, null)));
+		// Room for the plain copy (random padding, about 3 MB) but not for its encoded copy beside it.
+		Path filler = fillLeaving(4 * 1024 * 1024);
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> gzip.backup("app"));
+		assertThat(NoPartialBackupTests.filesUnder(mountPoint.resolve("backups"))).isEmpty();
+		Files.delete(filler);
+		assertThat(gzip.verify("app", gzip.backup("app").id()).valid()).isTrue();
 	}
 
 	/** Fills the file system until only about the given number of bytes are free. */

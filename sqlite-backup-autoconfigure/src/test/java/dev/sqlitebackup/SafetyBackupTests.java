@@ -68,4 +68,21 @@ class SafetyBackupTests {
 		assertThat(this.template.list("app")).hasSize(1);
 	}
 
+	@Test
+	void restoreOfADamagedDatabaseKeepsItsSafetyBackupUnverifiedAndGoesOn() throws Exception {
+		TestDatabases.createAccounts(this.dataSource, 2_000);
+		Backup backup = this.template.backup("app");
+		TestDatabases.close(this.dataSource);
+		NoPartialBackupTests.corruptPage(this.temp.resolve("app.db"), 3);
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults());
+		RestoreResult result = this.template.restore("app", backup.id());
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("old");
+		Backup safety = this.template.get("app", result.safetyBackupId());
+		assertThat(safety.isSafetyBackup()).isTrue();
+		assertThat(safety.verified()).isFalse();
+		assertThat(this.template.list("app")).extracting(Backup::id).containsExactly(safety.id(), backup.id());
+	}
+
 }
