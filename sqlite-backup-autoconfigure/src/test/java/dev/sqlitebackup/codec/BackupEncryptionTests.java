@@ -24,6 +24,8 @@ class BackupEncryptionTests {
 
 	private static final int CHUNK = 1000;
 
+	private static final String ID = "20260101T000000000Z-000000";
+
 	private static final int HEADER = 8 + 1 + 4 + 1 + "k1".length() + 32;
 
 	private static final int SEALED_CHUNK = CHUNK + 16;
@@ -46,10 +48,10 @@ class BackupEncryptionTests {
 	void defaultChunkSizeRoundTripsThroughThePublicApi() throws IOException {
 		byte[] plain = plain(700_000);
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (OutputStream encrypting = this.encryption.encrypt(out)) {
+		try (OutputStream encrypting = this.encryption.encrypt(out, "db", ID)) {
 			encrypting.write(plain);
 		}
-		try (InputStream in = this.encryption.decrypt(new ByteArrayInputStream(out.toByteArray()))) {
+		try (InputStream in = this.encryption.decrypt(new ByteArrayInputStream(out.toByteArray()), "db", ID, false)) {
 			assertThat(in.readAllBytes()).isEqualTo(plain);
 		}
 	}
@@ -158,7 +160,7 @@ class BackupEncryptionTests {
 
 	private byte[] encrypt(byte[] plain) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (OutputStream encrypting = this.encryption.encrypt(out, CHUNK)) {
+		try (OutputStream encrypting = this.encryption.encrypt(out, "db", ID, CHUNK)) {
 			// Odd-sized writes, so that chunk boundaries fall inside them.
 			for (int i = 0; i < plain.length; i += 333) {
 				encrypting.write(plain, i, Math.min(333, plain.length - i));
@@ -168,7 +170,7 @@ class BackupEncryptionTests {
 	}
 
 	private static byte[] decrypt(BackupEncryption encryption, byte[] sealed) throws IOException {
-		try (InputStream in = encryption.decrypt(new ByteArrayInputStream(sealed))) {
+		try (InputStream in = encryption.decrypt(new ByteArrayInputStream(sealed), "db", ID, false)) {
 			return in.readAllBytes();
 		}
 	}
