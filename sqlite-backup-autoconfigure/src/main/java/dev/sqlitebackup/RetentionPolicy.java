@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
@@ -70,18 +71,52 @@ public record RetentionPolicy(@Nullable Integer keepLast, @Nullable Integer keep
 		Set<String> kept = keptByCounts(newestFirst);
 		List<Backup> deleted = new ArrayList<>();
 		for (Backup backup : newestFirst) {
-			boolean tooOld = this.maxAge != null
-					&& Duration.between(backup.createdAt(), now).compareTo(this.maxAge) > 0;
-			if (tooOld || (kept != null && !kept.contains(backup.id()))) {
+			if (isTooOld(backup, now) || (kept != null && !kept.contains(backup.id()))) {
 				deleted.add(backup);
 			}
 		}
 		return deleted;
 	}
 
+	/**
+	 * The backups this policy deletes when only some backups count: the rules rank and keep counted
+	 * backups alone, so that backups that do not count (ones that cannot be authenticated, say)
+	 * never take a counted backup's place. A backup that does not count is deleted when it is
+	 * older than {@code maxAge}, or, under a count rule, when it is listed after the oldest counted
+	 * backup that is kept; with no counted backup kept, only the age limit deletes it.
+	 * @param newestFirst every backup of one database, newest first
+	 * @param counts which backups count
+	 * @param now the current time, for the age limit
+	 */
+	public List<Backup> toDelete(List<Backup> newestFirst, Predicate<Backup> counts, Instant now) {
+		List<Backup> counted = newestFirst.stream().filter(counts).toList();
+		List<Backup> deleted = new ArrayList<>(toDelete(counted, now));
+		int oldestKept = -1;
+		for (int i = 0; i < newestFirst.size(); i++) {
+			if (counts.test(newestFirst.get(i)) && !deleted.contains(newestFirst.get(i))) {
+				oldestKept = i;
+			}
+		}
+		for (int i = 0; i < newestFirst.size(); i++) {
+			Backup backup = newestFirst.get(i);
+			if (!counts.test(backup) && (isTooOld(backup, now) || (hasCountRule() && oldestKept >= 0 && i > oldestKept))) {
+				deleted.add(backup);
+			}
+		}
+		return deleted;
+	}
+
+	private boolean hasCountRule() {
+		return this.keepLast != null || this.keepDaily != null || this.keepWeekly != null || this.keepMonthly != null;
+	}
+
+	private boolean isTooOld(Backup backup, Instant now) {
+		return this.maxAge != null && Duration.between(backup.createdAt(), now).compareTo(this.maxAge) > 0;
+	}
+
 	/** Ids that some count rule keeps, or {@code null} when there is no count rule. */
 	private @Nullable Set<String> keptByCounts(List<Backup> newestFirst) {
-		if (this.keepLast == null && this.keepDaily == null && this.keepWeekly == null && this.keepMonthly == null) {
+		if (!hasCountRule()) {
 			return null;
 		}
 		Set<String> kept = new HashSet<>();

@@ -75,6 +75,8 @@ public class SqliteBackupTemplate {
 
 	private final Clock clock;
 
+	private final BackupAuthenticity authenticity;
+
 	private final OperationLocks locks = new OperationLocks();
 
 	private final List<BackupListener> listeners = new CopyOnWriteArrayList<>();
@@ -95,6 +97,7 @@ public class SqliteBackupTemplate {
 		this.store = Objects.requireNonNull(store, "store");
 		this.options = Objects.requireNonNull(options, "options");
 		this.clock = Objects.requireNonNull(clock, "clock");
+		this.authenticity = new BackupAuthenticity(options.storedForm().encryption());
 	}
 
 	/** Registers a listener for completed and failed operations and progress. */
@@ -127,6 +130,11 @@ public class SqliteBackupTemplate {
 	/** Options the template copies and checks with. */
 	public BackupOptions getOptions() {
 		return this.options;
+	}
+
+	/** Which backups can be trusted under the configured encryption. */
+	public BackupAuthenticity getAuthenticity() {
+		return this.authenticity;
 	}
 
 	/** The operation running on a database right now, with its progress, if any. */
@@ -279,7 +287,7 @@ public class SqliteBackupTemplate {
 					facts.pageSize(), facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(),
 					form.compression().codecName(), verifiedCopy, this.options.verifyMode(), elapsedSince(started),
 					trigger, form.encryptionKeyId());
-			Backup published = this.store.publish(stored.path(), backup);
+			Backup published = this.store.publish(stored.path(), this.authenticity.sign(backup));
 			if (!stored.path().equals(staging)) {
 				deleteStaging(staging);
 			}
@@ -419,7 +427,7 @@ public class SqliteBackupTemplate {
 			return;
 		}
 		Optional<Backup> previous = listed(db.name()).stream()
-			.filter((backup) -> !backup.isSafetyBackup() && backup.pageCount() > 1)
+			.filter((backup) -> !backup.isSafetyBackup() && backup.pageCount() > 1 && this.authenticity.counts(backup))
 			.findFirst();
 		if (previous.isPresent()) {
 			throw new BackupVerificationException(db.name(), id, "Backup of database '" + db.name()
@@ -564,7 +572,7 @@ public class SqliteBackupTemplate {
 		}
 		Path target = this.store.newStagingFile(db.name(), id + "-stored");
 		try {
-			StoredForm.Encoded encoded = form.encode(staging, target);
+			StoredForm.Encoded encoded = form.encode(staging, target, db.name(), id);
 			return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
 		}
 		catch (IOException | RuntimeException ex) {
@@ -612,8 +620,35 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
+			refuseUntrusted(db, backup);
 			return restoreLocked(db, backup, safetyBackup, operation);
 		}
+	}
+
+	/**
+	 * Refuses a backup that cannot be trusted under the configured encryption, before anything is
+	 * read from the store or changed; reported to the listeners like any other failed restore.
+	 */
+	private void refuseUntrusted(SqliteDatabase db, Backup backup) {
+		String refusal = this.authenticity.refusal(backup);
+		if (refusal == null) {
+			switch (this.authenticity.trustOf(backup)) {
+				case PRE_MAC -> logger.info("Backup {} of database '{}' was taken before manifests were authenticated; "
+						+ "it is restored only if its bytes decrypt with key '{}'", backup.id(), db.name(),
+						backup.encryptionKeyId());
+				case UNENCRYPTED -> logger.warn("Backup {} of database '{}' is not encrypted and cannot be "
+						+ "authenticated; it is restored because unencrypted restores are allowed", backup.id(),
+						db.name());
+				default -> {
+				}
+			}
+			return;
+		}
+		UntrustedBackupException failure = new UntrustedBackupException(db.name(), backup.id(), "Backup " + backup.id()
+				+ " of database '" + db.name() + "' is refused: " + refusal + "; the live database was not changed");
+		logger.warn(failure.getMessage());
+		tellListeners((listener) -> listener.restoreFailed(db.name(), backup.id(), Duration.ZERO, failure));
+		throw failure;
 	}
 
 	private RestoreResult restoreLocked(SqliteDatabase db, Backup backup, boolean safetyBackup,
@@ -1055,12 +1090,17 @@ public class SqliteBackupTemplate {
 		List<String> problems = new ArrayList<>();
 		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
 		Path decoded = null;
+		String refusal = this.authenticity.refusal(backup);
+		if (refusal != null) {
+			problems.add(refusal);
+		}
 		try (StoredBackupFile stored = this.store.open(backup)) {
 			long size = Files.size(stored.path());
 			if (size != backup.sizeBytes()) {
+				// Not hashed: a file larger than its manifest says may be any size at all.
 				problems.add("size is " + size + " bytes, manifest says " + backup.sizeBytes());
 			}
-			if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
+			else if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
 				problems.add("SHA-256 does not match the manifest");
 			}
 			int problemsBefore = problems.size();
@@ -1133,9 +1173,12 @@ public class SqliteBackupTemplate {
 
 	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy) {
 		List<Backup> backups = listed(db.name());
-		Backup newestVerified = backups.stream().filter(Backup::verified).findFirst().orElse(null);
+		Backup newestVerified = backups.stream()
+			.filter((backup) -> backup.verified() && this.authenticity.counts(backup))
+			.findFirst()
+			.orElse(null);
 		List<Backup> deleted = new ArrayList<>();
-		for (Backup backup : policy.toDelete(backups, this.clock.instant())) {
+		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, this.clock.instant())) {
 			if (backup != newestVerified) {
 				try {
 					this.store.delete(backup);

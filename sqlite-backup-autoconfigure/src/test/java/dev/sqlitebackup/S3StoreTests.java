@@ -84,6 +84,18 @@ class S3StoreTests {
 	}
 
 	@Test
+	void downloadOfAnObjectLargerThanItsManifestSaysIsStopped() throws Exception {
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
+		Backup backup = template.backup("app");
+		// Replaced after it was listed: the listing no longer shows it, but a restore already holds it.
+		put("prod/app/" + backup.id() + ".sqlite", new byte[(int) backup.sizeBytes() + 4 * 1024 * 1024]);
+		assertThatExceptionOfType(IOException.class).isThrownBy(() -> template.getStore().open(backup))
+			.withMessageContaining("its manifest says " + backup.sizeBytes())
+			.withMessageContaining("the download was stopped");
+		assertThat(localStagingFiles()).isEmpty();
+	}
+
+	@Test
 	void objectChangedInTheBucketIsRefusedBeforeTheLiveDatabaseIsTouched() throws Exception {
 		SqliteBackupTemplate template = template(s3proxy.client(), new StoredForm(BackupCodec.ZSTD, null));
 		Backup backup = template.backup("app");

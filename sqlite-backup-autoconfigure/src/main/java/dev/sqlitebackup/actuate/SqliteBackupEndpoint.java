@@ -72,7 +72,8 @@ public class SqliteBackupEndpoint {
 		List<Backup> listed = this.template.list(database);
 		Map<String, List<String>> locations = this.template.locations(database);
 		List<BackupDescriptor> backups = listed.stream()
-			.map((backup) -> BackupDescriptor.of(backup, locations.getOrDefault(backup.id(), List.of())))
+			.map((backup) -> BackupDescriptor.of(backup, locations.getOrDefault(backup.id(), List.of()),
+					this.template.getAuthenticity().isAuthenticated(backup)))
 			.toList();
 		return new DatabaseDescriptor(database, backups, operation);
 	}
@@ -92,7 +93,8 @@ public class SqliteBackupEndpoint {
 			@Nullable String backupId) {
 		Action requested = Action.from(action);
 		if (requested == Action.BACKUP) {
-			return BackupDescriptor.of(this.template.backup(database));
+			Backup backup = this.template.backup(database);
+			return BackupDescriptor.of(backup, null, this.template.getAuthenticity().isAuthenticated(backup));
 		}
 		// Checked before anything else so that a refused restore touches nothing, not even the store.
 		if (!this.restoreEnabled) {
@@ -174,25 +176,28 @@ public class SqliteBackupEndpoint {
 	 * @param encryptionKeyId id of the key that encrypted it, which a restore needs configured, or
 	 * {@code null} when it is not encrypted
 	 * @param locations where its copies are kept ({@code local}, {@code s3}); only in listings
+	 * @param authenticated whether its manifest carries a MAC that verifies under a configured
+	 * encryption key; always {@code false} without encryption, where nothing can be authenticated
 	 */
 	public record BackupDescriptor(String id, String database, String createdAt, long sizeBytes, String sha256,
 			int pageSize, long pageCount, String journalMode, String sqliteVersion, String compression,
 			boolean verified, String verification, long durationMillis, String trigger, boolean safetyBackup,
 			boolean encrypted,
 			@JsonInclude(Include.ALWAYS) @Nullable String encryptionKeyId,
-			@JsonInclude(Include.NON_NULL) @Nullable List<String> locations) implements OperationResponseBody {
+			@JsonInclude(Include.NON_NULL) @Nullable List<String> locations,
+			boolean authenticated) implements OperationResponseBody {
 
-		/** A new backup: where it went is not listed again just to answer. */
+		/** A backup described without asking whether it is authenticated. */
 		static BackupDescriptor of(Backup backup) {
-			return of(backup, null);
+			return of(backup, null, false);
 		}
 
-		static BackupDescriptor of(Backup backup, @Nullable List<String> locations) {
+		static BackupDescriptor of(Backup backup, @Nullable List<String> locations, boolean authenticated) {
 			return new BackupDescriptor(backup.id(), backup.database(), iso(backup.createdAt()), backup.sizeBytes(),
 					backup.sha256(), backup.pageSize(), backup.pageCount(), backup.journalMode(),
 					backup.sqliteVersion(), backup.compression(), backup.verified(), lower(backup.verification()),
 					backup.duration().toMillis(), lower(backup.trigger()), backup.isSafetyBackup(),
-					backup.isEncrypted(), backup.encryptionKeyId(), locations);
+					backup.isEncrypted(), backup.encryptionKeyId(), locations, authenticated);
 		}
 
 	}

@@ -90,7 +90,8 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		Instant now = this.clock.instant();
 		Optional<Backup> newest;
 		try {
-			newest = this.template.list(database).stream().findFirst();
+			// A backup that cannot be authenticated (planted in the store, say) never counts as the newest.
+			newest = this.template.list(database).stream().filter(this.template.getAuthenticity()::counts).findFirst();
 		}
 		catch (SqliteBackupException ex) {
 			// An unreachable bucket, say: this database is down for its own reason, the others still report.

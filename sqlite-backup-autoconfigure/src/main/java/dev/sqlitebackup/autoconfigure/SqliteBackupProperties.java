@@ -577,6 +577,14 @@ public class SqliteBackupProperties {
 		 */
 		private final Map<String, String> oldKeys = new LinkedHashMap<>();
 
+		/**
+		 * Whether backups stored without encryption may be restored while encryption is
+		 * configured. They cannot be authenticated, so anyone who can write to the backup store
+		 * could have planted one; turn this on only to restore backups taken before encryption
+		 * was turned on.
+		 */
+		private boolean allowUnencryptedRestore;
+
 		public @Nullable Boolean getEnabled() {
 			return this.enabled;
 		}
@@ -605,11 +613,19 @@ public class SqliteBackupProperties {
 			return this.oldKeys;
 		}
 
+		public boolean isAllowUnencryptedRestore() {
+			return this.allowUnencryptedRestore;
+		}
+
+		public void setAllowUnencryptedRestore(boolean allowUnencryptedRestore) {
+			this.allowUnencryptedRestore = allowUnencryptedRestore;
+		}
+
 		@Override
 		public String toString() {
 			// Properties objects end up in logs and actuator output; the keys must not.
 			return "Encryption[enabled=" + this.enabled + ", keyId=" + this.keyId + ", oldKeyIds="
-					+ this.oldKeys.keySet() + "]";
+					+ this.oldKeys.keySet() + ", allowUnencryptedRestore=" + this.allowUnencryptedRestore + "]";
 		}
 
 	}

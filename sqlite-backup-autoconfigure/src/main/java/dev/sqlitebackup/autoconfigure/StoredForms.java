@@ -50,7 +50,8 @@ final class StoredForms {
 		properties.getOldKeys()
 			.forEach((id, oldKey) -> oldKeys.put(id, decode(PREFIX + "old-keys." + id, id, oldKey)));
 		try {
-			return BackupEncryption.of(keyId, key, oldKeys);
+			return BackupEncryption.of(keyId, key, oldKeys)
+				.withUnencryptedRestoreAllowed(properties.isAllowUnencryptedRestore());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidConfigurationPropertyValueException(PREFIX + "key-id", keyId, ex.getMessage());

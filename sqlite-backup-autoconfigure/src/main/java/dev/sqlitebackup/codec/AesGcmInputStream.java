@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads what {@link AesGcmOutputStream} wrote. Every chunk is authenticated before any of its
- * bytes are returned, and the stream only ends after a chunk sealed as the last one.
+ * bytes are returned, and the stream only ends after a chunk sealed as the last one. A version 2
+ * stream is authenticated as the backup the reader expects; a version 1 stream only when the
+ * reader accepts unbound streams.
  */
 final class AesGcmInputStream extends InputStream {
 
@@ -28,7 +30,11 @@ final class AesGcmInputStream extends InputStream {
 
 	private final BackupEncryption.FileKeys keys;
 
-	private byte @Nullable [] header;
+	private final StreamBinding expected;
+
+	private final boolean acceptUnbound;
+
+	private byte @Nullable [] associatedData;
 
 	private String keyId = "";
 
@@ -50,9 +56,12 @@ final class AesGcmInputStream extends InputStream {
 
 	private int lookahead = -1;
 
-	AesGcmInputStream(InputStream source, BackupEncryption.FileKeys keys) {
+	AesGcmInputStream(InputStream source, BackupEncryption.FileKeys keys, StreamBinding expected,
+			boolean acceptUnbound) {
 		this.source = new DataInputStream(source);
 		this.keys = keys;
+		this.expected = expected;
+		this.acceptUnbound = acceptUnbound;
 	}
 
 	private void readHeader() throws IOException {
@@ -62,7 +71,12 @@ final class AesGcmInputStream extends InputStream {
 			throw new BackupDecryptionException("it is not an encrypted backup (no SQLBKAES header)");
 		}
 		int version = readFully(1, header)[0];
-		if (version != AesGcmOutputStream.VERSION) {
+		if (version == AesGcmOutputStream.VERSION_UNBOUND && !this.acceptUnbound) {
+			throw new BackupDecryptionException("its bytes use encryption format 1, which names no backup, but its "
+					+ "manifest is authenticated, and authenticated backups are always written in format 2: the "
+					+ "bytes were put there from another backup");
+		}
+		if (version != AesGcmOutputStream.VERSION_UNBOUND && version != AesGcmOutputStream.VERSION_BOUND) {
 			throw new BackupDecryptionException("it uses encryption format version " + version
 					+ ", which this version cannot read");
 		}
@@ -74,7 +88,8 @@ final class AesGcmInputStream extends InputStream {
 		int idLength = readFully(1, header)[0] & 0xff;
 		this.keyId = new String(readFully(idLength, header), StandardCharsets.UTF_8);
 		byte[] salt = readFully(AesGcmOutputStream.SALT_BYTES, header);
-		this.header = header.toByteArray();
+		this.associatedData = AesGcmOutputStream.associatedData(header.toByteArray(),
+				(version == AesGcmOutputStream.VERSION_BOUND) ? this.expected : null);
 		this.key = this.keys.fileKey(this.keyId, salt);
 		this.sealed = new byte[chunkSize + AesGcmOutputStream.TAG_BYTES];
 		this.plain = new byte[chunkSize];
@@ -100,7 +115,7 @@ final class AesGcmInputStream extends InputStream {
 
 	/** Reads, authenticates and decrypts the next chunk; false at the end. */
 	private boolean nextChunk() throws IOException {
-		if (this.header == null) {
+		if (this.associatedData == null) {
 			readHeader();
 		}
 		if (this.lastRead) {
@@ -119,12 +134,13 @@ final class AesGcmInputStream extends InputStream {
 		}
 		try {
 			this.cipher.init(Cipher.DECRYPT_MODE, this.key, AesGcmOutputStream.nonce(this.chunkIndex, last));
-			this.cipher.updateAAD(this.header);
+			this.cipher.updateAAD(this.associatedData);
 			this.plainLength = this.cipher.doFinal(this.sealed, 0, filled, this.plain, 0);
 		}
 		catch (AEADBadTagException ex) {
 			throw new BackupDecryptionException("it fails authentication at chunk " + this.chunkIndex
-					+ ": it was changed, cut short or reordered, or key '" + this.keyId
+					+ ": it was changed, cut short or reordered, it belongs to another backup than " + this.expected.backupId()
+					+ " of database '" + this.expected.database() + "', or key '" + this.keyId
 					+ "' is not the key it was encrypted with", ex);
 		}
 		catch (GeneralSecurityException ex) {

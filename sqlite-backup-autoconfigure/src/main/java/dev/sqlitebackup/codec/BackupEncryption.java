@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +20,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * AES-256-GCM encryption of stored backups with named keys: new backups are encrypted with the
  * current key, and backups encrypted with an older key are read as long as that key is still
- * configured. See {@link AesGcmOutputStream} for the stream format.
+ * configured. The same keys authenticate manifests ({@link #manifestMac}), and the encryption says
+ * whether backups stored without it may still be restored. See {@link AesGcmOutputStream} for the
+ * stream format.
  */
 public final class BackupEncryption {
 
@@ -31,13 +34,20 @@ public final class BackupEncryption {
 
 	static final int KEY_BYTES = 32;
 
+	/** HKDF {@code info} of the manifest MAC key: no other key is derived with it. */
+	private static final byte[] MANIFEST_MAC_KEY_INFO = "sqlite-backup manifest hmac-sha256 key"
+		.getBytes(StandardCharsets.US_ASCII);
+
 	private final String currentKeyId;
 
 	private final Map<String, byte[]> keys;
 
-	private BackupEncryption(String currentKeyId, Map<String, byte[]> keys) {
+	private final boolean unencryptedRestoreAllowed;
+
+	private BackupEncryption(String currentKeyId, Map<String, byte[]> keys, boolean unencryptedRestoreAllowed) {
 		this.currentKeyId = currentKeyId;
 		this.keys = keys;
+		this.unencryptedRestoreAllowed = unencryptedRestoreAllowed;
 	}
 
 	/**
@@ -58,7 +68,7 @@ public final class BackupEncryption {
 				throw new IllegalArgumentException("Encryption key id '" + id + "' names two different keys");
 			}
 		});
-		return new BackupEncryption(currentKeyId, Map.copyOf(keys));
+		return new BackupEncryption(currentKeyId, Map.copyOf(keys), false);
 	}
 
 	/**
@@ -110,23 +120,109 @@ public final class BackupEncryption {
 		return this.keys.keySet();
 	}
 
-	/** Wraps a stream so that what is written to the result arrives encrypted with the current key. */
-	public OutputStream encrypt(OutputStream target) throws IOException {
-		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey);
+	/**
+	 * This encryption, restoring backups that are stored without encryption only when
+	 * {@code allowed}: such a backup cannot be authenticated, so by default it is refused. Meant
+	 * for migrating backups taken before encryption was turned on.
+	 */
+	public BackupEncryption withUnencryptedRestoreAllowed(boolean allowed) {
+		return new BackupEncryption(this.currentKeyId, this.keys, allowed);
 	}
 
-	/** Same with another chunk size; tests use small chunks to cross many chunk boundaries. */
-	OutputStream encrypt(OutputStream target, int chunkSize) throws IOException {
-		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey, chunkSize);
+	/** Whether backups stored without encryption may be restored although they cannot be authenticated. */
+	public boolean isUnencryptedRestoreAllowed() {
+		return this.unencryptedRestoreAllowed;
+	}
+
+	/** Whether the key with this id is configured. */
+	public boolean hasKey(String keyId) {
+		return this.keys.containsKey(keyId);
 	}
 
 	/**
-	 * Wraps a stream of encrypted bytes so that reading gives the plain ones. Reading fails with
-	 * {@link BackupDecryptionException} when the key is not configured, or the bytes were
-	 * changed, cut short, extended or reordered.
+	 * Wraps a stream so that what is written to the result arrives encrypted with the current key,
+	 * bound to one backup: its bytes decrypt only for that database name and backup id.
 	 */
-	public InputStream decrypt(InputStream source) {
-		return new AesGcmInputStream(source, this::fileKey);
+	public OutputStream encrypt(OutputStream target, String database, String backupId) throws IOException {
+		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey, AesGcmOutputStream.DEFAULT_CHUNK_SIZE,
+				new StreamBinding(database, backupId));
+	}
+
+	/** Same with another chunk size; tests use small chunks to cross many chunk boundaries. */
+	OutputStream encrypt(OutputStream target, String database, String backupId, int chunkSize) throws IOException {
+		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey, chunkSize,
+				new StreamBinding(database, backupId));
+	}
+
+	/**
+	 * A format 1 stream, bound to no backup, as every backup was encrypted before manifests were
+	 * authenticated; only tests write one now, to show that such backups still restore.
+	 */
+	OutputStream encryptUnbound(OutputStream target, int chunkSize) throws IOException {
+		return new AesGcmOutputStream(target, this.currentKeyId, this::fileKey, chunkSize, null);
+	}
+
+	/**
+	 * Wraps a stream of encrypted bytes of one backup so that reading gives the plain ones. Reading
+	 * fails with {@link BackupDecryptionException} when the key is not configured, the bytes were
+	 * changed, cut short, extended or reordered, or they were encrypted for another database or
+	 * backup id.
+	 * @param acceptUnbound whether a format 1 stream, which names no backup, is read: only for a
+	 * backup whose manifest has no MAC, that is one taken before manifests were authenticated
+	 */
+	public InputStream decrypt(InputStream source, String database, String backupId, boolean acceptUnbound) {
+		return new AesGcmInputStream(source, this::fileKey, new StreamBinding(database, backupId), acceptUnbound);
+	}
+
+	/**
+	 * Hex HMAC-SHA256 of a manifest's authenticated content under the manifest key derived from the
+	 * key with this id.
+	 * @throws BackupDecryptionException when that key is not configured
+	 */
+	public String manifestMac(String keyId, byte[] content) throws BackupDecryptionException {
+		try {
+			Mac mac = Mac.getInstance("HmacSHA256");
+			mac.init(new SecretKeySpec(manifestMacKey(masterKey(keyId)), "HmacSHA256"));
+			return HexFormat.of().formatHex(mac.doFinal(content));
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException("HmacSHA256 is not available", ex);
+		}
+	}
+
+	/**
+	 * Whether a manifest MAC is the right one for this content, compared in constant time.
+	 * @throws BackupDecryptionException when the key with this id is not configured
+	 */
+	public boolean isManifestMacValid(String keyId, byte[] content, String manifestMac)
+			throws BackupDecryptionException {
+		byte[] expected = manifestMac(keyId, content).getBytes(StandardCharsets.US_ASCII);
+		return java.security.MessageDigest.isEqual(expected,
+				manifestMac.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+	}
+
+	/**
+	 * HKDF (RFC 5869) with SHA-256: extract with the default all-zero salt, expand to one block
+	 * with the manifest label as {@code info}. The data keys are derived under another label, so
+	 * the two keys are independent although both come from the same master key.
+	 */
+	private static byte[] manifestMacKey(byte[] master) throws GeneralSecurityException {
+		Mac hmac = Mac.getInstance("HmacSHA256");
+		hmac.init(new SecretKeySpec(new byte[hmac.getMacLength()], "HmacSHA256"));
+		byte[] pseudoRandomKey = hmac.doFinal(master);
+		hmac.init(new SecretKeySpec(pseudoRandomKey, "HmacSHA256"));
+		hmac.update(MANIFEST_MAC_KEY_INFO);
+		hmac.update((byte) 1);
+		return hmac.doFinal();
+	}
+
+	private byte[] masterKey(String keyId) throws BackupDecryptionException {
+		byte[] master = this.keys.get(keyId);
+		if (master == null) {
+			throw new BackupDecryptionException("it is encrypted with key '" + keyId
+					+ "', which is not configured (configured: " + this.keys.keySet() + ")");
+		}
+		return master;
 	}
 
 	/**
@@ -134,11 +230,7 @@ public final class BackupEncryption {
 	 * files share a key and chunk counters can serve as nonces.
 	 */
 	private SecretKeySpec fileKey(String keyId, byte[] salt) throws BackupDecryptionException {
-		byte[] master = this.keys.get(keyId);
-		if (master == null) {
-			throw new BackupDecryptionException("it is encrypted with key '" + keyId
-					+ "', which is not configured (configured: " + this.keys.keySet() + ")");
-		}
+		byte[] master = masterKey(keyId);
 		try {
 			Mac mac = Mac.getInstance("HmacSHA256");
 			mac.init(new SecretKeySpec(master, "HmacSHA256"));

@@ -62,10 +62,13 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	}
 
 	/**
-	 * Writes the stored form of a plain file to a new file and fsyncs it.
+	 * Writes the stored form of a plain file to a new file and fsyncs it. Encrypted bytes are bound
+	 * to the backup: they decrypt only as that backup of that database.
+	 * @param database name of the database the backup was taken from
+	 * @param backupId id the backup is published under
 	 * @return size and SHA-256 of the stored bytes, computed while writing them
 	 */
-	public Encoded encode(Path plain, Path target) throws IOException {
+	public Encoded encode(Path plain, Path target, String database, String backupId) throws IOException {
 		MessageDigest digest = sha256();
 		CountingOutputStream counted;
 		try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
@@ -73,7 +76,8 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 				InputStream input = Files.newInputStream(plain)) {
 			counted = new CountingOutputStream(new DigestOutputStream(file, digest));
 			// Compress, then encrypt: encrypted bytes do not compress.
-			OutputStream stored = (this.encryption != null) ? this.encryption.encrypt(counted) : counted;
+			OutputStream stored = (this.encryption != null) ? this.encryption.encrypt(counted, database, backupId)
+					: counted;
 			try (OutputStream compressed = this.compression.compress(stored)) {
 				input.transferTo(compressed);
 			}
@@ -86,8 +90,13 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 
 	/**
 	 * Decodes a stored backup into a new plain file, whatever codec and key it was stored with, as
-	 * long as its key is configured here.
+	 * long as its key is configured here. Encrypted bytes must belong to this backup (its database
+	 * and id); bytes encrypted before streams named their backup are read only for a manifest
+	 * without a MAC. Decoding stops as soon as the output grows past the size the manifest implies
+	 * (page size times page count), so that a small hostile file cannot fill the disk; on any
+	 * failure the partial output is deleted.
 	 * @throws BackupDecryptionException when it is encrypted and cannot be decrypted
+	 * @throws OversizedBackupException when it decodes to more than its manifest implies
 	 * @throws IOException when it cannot be read or decompressed (damaged)
 	 */
 	public void decode(Backup backup, Path stored, Path target) throws IOException {
@@ -97,11 +106,12 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 			throw new BackupDecryptionException("it is encrypted with key '" + backup.encryptionKeyId()
 					+ "', but no encryption key is configured");
 		}
+		boolean complete = false;
 		try (InputStream file = new BufferedInputStream(Files.newInputStream(stored), BUFFER_SIZE);
-				OutputStream output = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-						StandardOpenOption.WRITE)) {
-			InputStream decrypted = (backup.isEncrypted()) ? Objects.requireNonNull(this.encryption).decrypt(file)
-					: file;
+				OutputStream output = new BoundedOutputStream(Files.newOutputStream(target,
+						StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), backup.plainSizeBytes())) {
+			InputStream decrypted = (backup.isEncrypted()) ? Objects.requireNonNull(this.encryption)
+				.decrypt(file, backup.database(), backup.id(), backup.manifestMac() == null) : file;
 			try (InputStream plain = codec.decompress(decrypted)) {
 				plain.transferTo(output);
 				// A decompressor stops at the end of its data; reading on authenticates every
@@ -109,6 +119,12 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 				if (decrypted != file && decrypted.read() >= 0) {
 					throw new BackupDecryptionException("it holds data after the end of the compressed backup");
 				}
+			}
+			complete = true;
+		}
+		finally {
+			if (!complete) {
+				Files.deleteIfExists(target);
 			}
 		}
 	}
@@ -129,6 +145,35 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	 * @param sha256 hex SHA-256 of those bytes
 	 */
 	public record Encoded(long sizeBytes, String sha256) {
+	}
+
+	/** Refuses to write past a limit, before the bytes that would cross it reach the file. */
+	private static final class BoundedOutputStream extends java.io.FilterOutputStream {
+
+		private final long limit;
+
+		private long written;
+
+		BoundedOutputStream(OutputStream target, long limit) {
+			super(target);
+			this.limit = limit;
+		}
+
+		@Override
+		public void write(int b) throws IOException {
+			write(new byte[] { (byte) b }, 0, 1);
+		}
+
+		@Override
+		public void write(byte[] bytes, int offset, int length) throws IOException {
+			if (length > this.limit - this.written) {
+				throw new OversizedBackupException("it decodes to more than the " + this.limit
+						+ " bytes its manifest implies (page size x page count); decoding was stopped there");
+			}
+			this.out.write(bytes, offset, length);
+			this.written += length;
+		}
+
 	}
 
 	/** Counts what passes through, so that the size needs no second look at the file. */

@@ -1,8 +1,11 @@
 package dev.sqlitebackup.actuate;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -17,13 +20,17 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.VerifyMode;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.ManifestFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -85,6 +92,33 @@ class SqliteBackupHealthContributorAutoConfigurationTests {
 			assertThat(databaseDetails(indicator.health())).containsEntry("reason",
 					"newest backup is older than PT0.3S");
 		});
+	}
+
+	@Test
+	void runWhenAPlantedUnencryptedBackupIsNewestShouldNotCountItWhileEncryptionIsConfigured() {
+		contextRunner()
+			.withPropertyValues("sqlite.backup.health.max-age=500ms",
+					"sqlite.backup.encryption.key=" + Base64.getEncoder().encodeToString(new byte[32]))
+			.run((context) -> {
+				Backup real = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
+				SqliteBackupHealthIndicator indicator = context.getBean(SqliteBackupHealthIndicator.class);
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN));
+				Instant now = Instant.now();
+				String id = BackupIds.next(now);
+				Path folder = this.dir.resolve("backups/dataSource");
+				Files.writeString(folder.resolve(id + ".sqlite"), "planted");
+				Files.writeString(folder.resolve(id + ".manifest"),
+						ManifestFormat.write(new Backup(id, "dataSource", now, 7, "0".repeat(64), 4096, 1, "delete",
+								"3.54.1", Backup.NO_COMPRESSION, true, VerifyMode.QUICK, Duration.ZERO,
+								BackupTrigger.SCHEDULED)),
+						StandardCharsets.ISO_8859_1);
+				assertThat(context.getBean(SqliteBackupTemplate.class).list("dataSource").get(0).id()).isEqualTo(id);
+
+				Health health = indicator.health();
+				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+				assertThat(databaseDetails(health)).containsEntry("newestBackup", real.id());
+			});
 	}
 
 	@Test

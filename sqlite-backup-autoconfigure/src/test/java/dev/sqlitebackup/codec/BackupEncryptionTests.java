@@ -24,6 +24,8 @@ class BackupEncryptionTests {
 
 	private static final int CHUNK = 1000;
 
+	private static final String ID = "20260101T000000000Z-000000";
+
 	private static final int HEADER = 8 + 1 + 4 + 1 + "k1".length() + 32;
 
 	private static final int SEALED_CHUNK = CHUNK + 16;
@@ -46,10 +48,10 @@ class BackupEncryptionTests {
 	void defaultChunkSizeRoundTripsThroughThePublicApi() throws IOException {
 		byte[] plain = plain(700_000);
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (OutputStream encrypting = this.encryption.encrypt(out)) {
+		try (OutputStream encrypting = this.encryption.encrypt(out, "db", ID)) {
 			encrypting.write(plain);
 		}
-		try (InputStream in = this.encryption.decrypt(new ByteArrayInputStream(out.toByteArray()))) {
+		try (InputStream in = this.encryption.decrypt(new ByteArrayInputStream(out.toByteArray()), "db", ID, false)) {
 			assertThat(in.readAllBytes()).isEqualTo(plain);
 		}
 	}
@@ -129,6 +131,47 @@ class BackupEncryptionTests {
 	}
 
 	@Test
+	void streamDoesNotDecryptAsAnotherBackupOrDatabase() throws IOException {
+		byte[] sealed = encrypt(plain(2 * CHUNK));
+		for (String[] other : new String[][] { { "db", "20260101T000000001Z-000000" }, { "other", ID } }) {
+			assertThatExceptionOfType(BackupDecryptionException.class)
+				.isThrownBy(() -> decrypt(this.encryption, sealed, other[0], other[1], true))
+				.withMessageContaining("chunk 0")
+				.withMessageContaining("belongs to another backup");
+		}
+	}
+
+	@Test
+	void unboundStreamOfAnOlderVersionIsReadOnlyWhenAccepted() throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (OutputStream encrypting = this.encryption.encryptUnbound(out, CHUNK)) {
+			encrypting.write(plain(2 * CHUNK));
+		}
+		byte[] sealed = out.toByteArray();
+		assertThat(sealed[8]).as("format version").isEqualTo((byte) 1);
+		assertThat(decrypt(this.encryption, sealed, "any", "20260101T000000001Z-000000", true))
+			.isEqualTo(plain(2 * CHUNK));
+		assertThatExceptionOfType(BackupDecryptionException.class)
+			.isThrownBy(() -> decrypt(this.encryption, sealed, "db", ID, false))
+			.withMessageContaining("format 1");
+	}
+
+	@Test
+	void manifestMacUsesItsOwnKeyAndDependsOnEveryByte() throws IOException {
+		byte[] content = "some manifest content".getBytes(StandardCharsets.US_ASCII);
+		String mac = this.encryption.manifestMac("k1", content);
+		assertThat(mac).matches("[0-9a-f]{64}");
+		assertThat(this.encryption.isManifestMacValid("k1", content, mac)).isTrue();
+		content[3] ^= 1;
+		assertThat(this.encryption.isManifestMacValid("k1", content, mac)).isFalse();
+		content[3] ^= 1;
+		assertThat(BackupEncryption.of("k1", key(2), Map.of()).isManifestMacValid("k1", content, mac)).isFalse();
+		assertThatExceptionOfType(BackupDecryptionException.class)
+			.isThrownBy(() -> this.encryption.manifestMac("k9", content))
+			.withMessageContaining("key 'k9', which is not configured");
+	}
+
+	@Test
 	void notAnEncryptedStreamIsRefused() {
 		assertRefused("SQLite format 3\0 and more bytes after it".getBytes(StandardCharsets.US_ASCII),
 				"not an encrypted backup");
@@ -158,7 +201,7 @@ class BackupEncryptionTests {
 
 	private byte[] encrypt(byte[] plain) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try (OutputStream encrypting = this.encryption.encrypt(out, CHUNK)) {
+		try (OutputStream encrypting = this.encryption.encrypt(out, "db", ID, CHUNK)) {
 			// Odd-sized writes, so that chunk boundaries fall inside them.
 			for (int i = 0; i < plain.length; i += 333) {
 				encrypting.write(plain, i, Math.min(333, plain.length - i));
@@ -168,7 +211,12 @@ class BackupEncryptionTests {
 	}
 
 	private static byte[] decrypt(BackupEncryption encryption, byte[] sealed) throws IOException {
-		try (InputStream in = encryption.decrypt(new ByteArrayInputStream(sealed))) {
+		return decrypt(encryption, sealed, "db", ID, false);
+	}
+
+	private static byte[] decrypt(BackupEncryption encryption, byte[] sealed, String database, String backupId,
+			boolean acceptUnbound) throws IOException {
+		try (InputStream in = encryption.decrypt(new ByteArrayInputStream(sealed), database, backupId, acceptUnbound)) {
 			return in.readAllBytes();
 		}
 	}

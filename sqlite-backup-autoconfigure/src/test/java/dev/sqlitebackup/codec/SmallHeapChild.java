@@ -31,7 +31,7 @@ public final class SmallHeapChild {
 		String plainSha = write(plain, size);
 		StoredForm form = new StoredForm(BackupCodec.ZSTD, BackupEncryption.of("k", new byte[32], Map.of()));
 		Path stored = dir.resolve("stored");
-		StoredForm.Encoded encoded = form.encode(plain, stored);
+		StoredForm.Encoded encoded = form.encode(plain, stored, "db", "20260101T000000000Z-000000");
 		Backup backup = new Backup("20260101T000000000Z-000000", "db", Instant.EPOCH, encoded.sizeBytes(),
 				encoded.sha256(), 4096, size / 4096, "wal", "3", "zstd", true, VerifyMode.QUICK, Duration.ZERO,
 				BackupTrigger.MANUAL, "k");

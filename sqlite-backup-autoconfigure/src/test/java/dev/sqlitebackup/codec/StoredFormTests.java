@@ -24,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /** Encoding and decoding files: compress, then encrypt, and back. */
 class StoredFormTests {
 
+	private static final String ID = "20260101T000000000Z-000000";
+
 	@TempDir
 	Path temp;
 
@@ -35,9 +37,9 @@ class StoredFormTests {
 		byte[] plain = "row of data ".repeat(50_000).getBytes(StandardCharsets.US_ASCII);
 		Files.write(this.temp.resolve("plain"), plain);
 		StoredForm form = new StoredForm(codec, this.encryption);
-		StoredForm.Encoded encoded = form.encode(this.temp.resolve("plain"), this.temp.resolve("stored"));
+		StoredForm.Encoded encoded = form.encode(this.temp.resolve("plain"), this.temp.resolve("stored"), "db", ID);
 		assertThat(this.temp.resolve("stored")).hasSize(encoded.sizeBytes());
-		form.decode(backup(codec, encoded.sizeBytes()), this.temp.resolve("stored"), this.temp.resolve("decoded"));
+		form.decode(backup(codec, encoded.sizeBytes(), plain.length), this.temp.resolve("stored"), this.temp.resolve("decoded"));
 		assertThat(this.temp.resolve("decoded")).hasBinaryContent(plain);
 	}
 
@@ -49,7 +51,7 @@ class StoredFormTests {
 			out.write("the real backup".getBytes(StandardCharsets.US_ASCII));
 		}
 		ByteArrayOutputStream sealed = new ByteArrayOutputStream();
-		try (OutputStream out = this.encryption.encrypt(sealed)) {
+		try (OutputStream out = this.encryption.encrypt(sealed, "db", ID)) {
 			out.write(compressed.toByteArray());
 			// Several chunks that a decompressor, done with its data, would never read.
 			out.write(new byte[600 * 1024]);
@@ -60,12 +62,13 @@ class StoredFormTests {
 		// gzip stops reading at the end of its member, so the check after it is what notices; zstd
 		// reads on by itself.
 		assertThatExceptionOfType(java.io.IOException.class)
-			.isThrownBy(() -> new StoredForm(codec, this.encryption).decode(backup(codec, bytes.length),
+			.isThrownBy(() -> new StoredForm(codec, this.encryption).decode(backup(codec, bytes.length, 4096),
 					this.temp.resolve("stored"), this.temp.resolve("decoded")));
 	}
 
-	private static Backup backup(BackupCodec codec, long size) {
-		return new Backup("20260101T000000000Z-000000", "db", Instant.EPOCH, size, "0".repeat(64), 4096, 1, "wal",
+	/** A manifest of a backup whose plain file has at least {@code plainBytes} bytes. */
+	private static Backup backup(BackupCodec codec, long size, long plainBytes) {
+		return new Backup(ID, "db", Instant.EPOCH, size, "0".repeat(64), 4096, Math.max(1, (plainBytes + 4095) / 4096), "wal",
 				"3", codec.codecName(), true, VerifyMode.QUICK, Duration.ZERO, BackupTrigger.MANUAL, "k");
 	}
 

@@ -2,6 +2,7 @@ package dev.sqlitebackup.store.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.channels.Channels;
@@ -28,10 +29,12 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -347,10 +350,13 @@ public class S3BackupStore implements BackupStore {
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
 		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID());
-		try {
-			this.client.getObject(
-					(request) -> request.bucket(this.bucket).key(folder(backup.database()) + dataName(backup)),
-					download);
+		try (ResponseInputStream<GetObjectResponse> object = this.client.getObject(
+				(request) -> request.bucket(this.bucket).key(folder(backup.database()) + dataName(backup)))) {
+			downloadAtMost(object, download, backup);
+		}
+		catch (IOException ex) {
+			Files.deleteIfExists(download);
+			throw ex;
 		}
 		catch (NoSuchKeyException ex) {
 			Files.deleteIfExists(download);
@@ -362,6 +368,32 @@ public class S3BackupStore implements BackupStore {
 					+ explain(ex), ex);
 		}
 		return new Download(download);
+	}
+
+	/**
+	 * Downloads no more than the manifest's size: an object that turns out larger (replaced since
+	 * it was listed, say) is cut off there rather than allowed to fill the staging disk.
+	 */
+	private void downloadAtMost(ResponseInputStream<GetObjectResponse> object, Path download, Backup backup)
+			throws IOException {
+		Long announced = object.response().contentLength();
+		if (announced != null && announced > backup.sizeBytes()) {
+			object.abort();
+			throw tooLarge(backup, announced + " bytes");
+		}
+		try (OutputStream out = Files.newOutputStream(download, StandardOpenOption.CREATE_NEW,
+				StandardOpenOption.WRITE)) {
+			long copied = new BoundedInputStream(object, backup.sizeBytes()).transferTo(out);
+			if (copied == backup.sizeBytes() && object.read() >= 0) {
+				object.abort();
+				throw tooLarge(backup, "more than " + backup.sizeBytes() + " bytes");
+			}
+		}
+	}
+
+	private IOException tooLarge(Backup backup, String size) {
+		return new IOException("Backup " + backup.id() + " in " + describe() + " holds " + size
+				+ " but its manifest says " + backup.sizeBytes() + "; the download was stopped");
 	}
 
 	@Override
