@@ -122,7 +122,7 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		if (maxAge != null && newest != null) {
 			details.put("maxAge", maxAge.toString());
 			if (!futureDated.isEmpty() && newest.isEmpty()) {
-				// Not counted from the start as for a fresh deployment: there are backups, and none is known to be recent.
+				// Not counted from the start as for a fresh deployment: there are backups, none known to be recent.
 				healthy = false;
 				details.put("reason", clockSetBack(futureDated, now) + ", and there is no backup dated before it");
 			}
