@@ -25,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * backup that no rule keeps is deleted (with no count rule at all, none is). A backup older than
  * {@code maxAge} is deleted whatever keeps it. The newest verified backup and backups being read by
  * a restore are always kept.
+ * <p>
+ * A backup dated after the current time (see {@link FutureDatedBackups}) is kept and takes none of
+ * the counts' places: after the clock was set back, the rules apply to the backups taken since as
+ * if the future-dated ones were not there, and those are left for someone to look at.
  *
  * @param keepLast how many of the newest backups to keep, or {@code null} for no such rule
  * @param keepDaily for how many days with backups to keep each day's newest, or {@code null}
@@ -65,12 +69,13 @@ public record RetentionPolicy(@Nullable Integer keepLast, @Nullable Integer keep
 	 * The backups this policy deletes, before the engine's own exceptions (the newest verified
 	 * backup, backups in use).
 	 * @param newestFirst every backup of one database, newest first
-	 * @param now the current time, for the age limit
+	 * @param now the current time, for the age limit and to recognise future-dated backups
 	 */
 	public List<Backup> toDelete(List<Backup> newestFirst, Instant now) {
-		Set<String> kept = keptByCounts(newestFirst);
+		List<Backup> datedBefore = FutureDatedBackups.datedBefore(newestFirst, now);
+		Set<String> kept = keptByCounts(datedBefore);
 		List<Backup> deleted = new ArrayList<>();
-		for (Backup backup : newestFirst) {
+		for (Backup backup : datedBefore) {
 			if (isTooOld(backup, now) || (kept != null && !kept.contains(backup.id()))) {
 				deleted.add(backup);
 			}

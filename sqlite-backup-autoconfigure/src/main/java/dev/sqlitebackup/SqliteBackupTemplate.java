@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -1151,35 +1152,49 @@ public class SqliteBackupTemplate {
 
 	/**
 	 * Deletes the backups a retention policy does not keep, and returns them. The newest verified
-	 * backup is always kept. Holding the database's lock means no restore can be reading a backup
-	 * while it is deleted.
+	 * backup is always kept, and so are backups dated after the current time (the clock was set
+	 * back; see {@link FutureDatedBackups}), which are logged. Holding the database's lock means no
+	 * restore can be reading a backup while it is deleted.
 	 */
 	public List<Backup> prune(String database, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
-			return pruneLocked(db, policy);
+			return pruneLocked(db, policy, null);
 		}
 	}
 
-	/** Takes a backup and, when it succeeds, prunes by the policy, all under one hold of the database. */
+	/**
+	 * Takes a backup and, when it succeeds, prunes by the policy, all under one hold of the
+	 * database. The backup just taken is kept whatever the policy says, even when older-looking
+	 * than others because the clock was set back.
+	 */
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
 			Backup backup = backupLocked(db, BackupRun.requested(trigger), operation);
-			pruneLocked(db, policy);
+			pruneLocked(db, policy, backup);
 			return backup;
 		}
 	}
 
-	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy) {
+	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy, @Nullable Backup justTaken) {
 		List<Backup> backups = listed(db.name());
-		Backup newestVerified = backups.stream()
+		Instant now = this.clock.instant();
+		FutureDatedBackups.warnAbout(backups, now);
+		Set<String> alwaysKept = new HashSet<>();
+		// The policy keeps future-dated backups itself. The exemption belongs to the newest verified
+		// trusted backup before now, which the age limit would delete once backups stopped for a while.
+		FutureDatedBackups.datedBefore(backups, now)
+			.stream()
 			.filter((backup) -> backup.verified() && this.authenticity.counts(backup))
 			.findFirst()
-			.orElse(null);
+			.ifPresent((newestVerified) -> alwaysKept.add(newestVerified.id()));
+		if (justTaken != null) {
+			alwaysKept.add(justTaken.id());
+		}
 		List<Backup> deleted = new ArrayList<>();
-		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, this.clock.instant())) {
-			if (backup != newestVerified) {
+		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
+			if (!alwaysKept.contains(backup.id())) {
 				try {
 					this.store.delete(backup);
 					deleted.add(backup);

@@ -81,6 +81,21 @@ class RetentionPolicyTests {
 	}
 
 	@Test
+	void futureDatedBackupsAreKeptAndTakeNoPlaceInTheCounts() {
+		List<Backup> backups = backups("2026-12-20T10:00:00Z", "2026-12-19T10:00:00Z", "2026-11-24T11:00:00Z",
+				"2026-11-23T11:00:00Z", "2026-11-22T11:00:00Z");
+		assertThat(ids(policy(1, 2, null, null, null).toDelete(backups, NOW))).containsExactly("2026-11-22T11:00:00Z");
+	}
+
+	@Test
+	void aBackupDatedWithinTheToleranceCountsLikeAnyOther() {
+		Instant slightlyLater = NOW.plus(FutureDatedBackups.TOLERANCE).minusSeconds(1);
+		List<Backup> backups = backups(slightlyLater.toString(), "2026-11-24T11:00:00Z");
+		assertThat(ids(policy(1, null, null, null, null).toDelete(backups, NOW)))
+			.containsExactly("2026-11-24T11:00:00Z");
+	}
+
+	@Test
 	void countsBelowOneAreRefused() {
 		assertThatIllegalArgumentException().isThrownBy(() -> policy(null, 0, null, null, null))
 			.withMessageContaining("keepDaily");

@@ -21,7 +21,10 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-/** Pruning by count and age, which never deletes the newest verified backup. */
+/**
+ * Pruning by count and age, which never deletes the newest verified backup nor the one a run just
+ * took, and which backups dated after the current time (the clock was set back) cannot mislead.
+ */
 class RetentionTests {
 
 	@TempDir
@@ -100,6 +103,50 @@ class RetentionTests {
 		Backup newest = this.template.backupAndPrune("app", BackupTrigger.SCHEDULED, new RetentionPolicy(1, null));
 		assertThat(this.template.list("app")).extracting(Backup::id).containsExactly(newest.id());
 		assertThat(newest.trigger()).isEqualTo(BackupTrigger.SCHEDULED);
+	}
+
+	@Test
+	void backupAndPruneKeepsTheBackupItJustTookWhenOthersAreDatedSlightlyLater() {
+		// Within the tolerance: not future-dated, so only the guard for the new backup keeps it.
+		this.clock.advance(Duration.ofSeconds(30));
+		Backup datedLater = this.template.backup("app");
+		this.clock.advance(Duration.ofSeconds(-30));
+		Backup taken = this.template.backupAndPrune("app", BackupTrigger.SCHEDULED, new RetentionPolicy(1, null));
+		assertThat(this.template.list("app")).extracting(Backup::id).contains(taken.id(), datedLater.id());
+	}
+
+	@Test
+	void backupAndPruneAfterTheClockWasSetBackKeepsTheNewBackup() {
+		this.clock.advance(Duration.ofDays(10));
+		List<Backup> futureDated = takeDailyBackups(2);
+		this.clock.advance(Duration.ofDays(-20));
+		Backup taken = this.template.backupAndPrune("app", BackupTrigger.SCHEDULED, new RetentionPolicy(1, null));
+		assertThat(this.template.list("app")).extracting(Backup::id)
+			.containsExactly(futureDated.get(1).id(), futureDated.get(0).id(), taken.id());
+	}
+
+	@Test
+	void futureDatedBackupsTakeNoKeepLastPlace() {
+		this.clock.advance(Duration.ofDays(30));
+		List<Backup> futureDated = takeDailyBackups(2);
+		this.clock.advance(Duration.ofDays(-60));
+		List<Backup> taken = takeDailyBackups(3);
+		List<Backup> deleted = this.template.prune("app", new RetentionPolicy(2, null));
+		assertThat(deleted).extracting(Backup::id).containsExactly(taken.get(0).id());
+		assertThat(this.template.list("app")).extracting(Backup::id)
+			.containsExactly(futureDated.get(1).id(), futureDated.get(0).id(), taken.get(2).id(), taken.get(1).id());
+	}
+
+	@Test
+	void newestVerifiedBackupIsKeptByTheAgeLimitWhenOnlyFutureDatedOnesAreNewer() {
+		this.clock.advance(Duration.ofDays(30));
+		Backup futureDated = this.template.backup("app");
+		this.clock.advance(Duration.ofDays(-60));
+		List<Backup> taken = takeDailyBackups(2);
+		this.clock.advance(Duration.ofDays(10));
+		this.template.prune("app", new RetentionPolicy(null, Duration.ofDays(1)));
+		assertThat(this.template.list("app")).extracting(Backup::id)
+			.containsExactly(futureDated.id(), taken.get(1).id());
 	}
 
 	@Test

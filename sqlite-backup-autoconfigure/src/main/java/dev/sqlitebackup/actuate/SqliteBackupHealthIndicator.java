@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.springframework.boot.health.contributor.Status;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.FutureDatedBackups;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -26,6 +28,11 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * its maximum age, or when the last backup attempt failed; details per database. A database that
  * has no backup yet counts its age from the application's start, so that a fresh deployment is not
  * down before its first scheduled run, yet one that never gets a backup goes down.
+ *
+ * <p>
+ * Backups dated after the current time (see {@link FutureDatedBackups}) are listed in the details
+ * with a warning but never count as the newest: the age is that of the newest backup dated before
+ * now, and a database with a maximum age whose every backup is future-dated is down.
  *
  * <p>
  * It learns about failed attempts as a {@link BackupListener} of the template, so only attempts
@@ -89,9 +96,15 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		boolean healthy = true;
 		Instant now = this.clock.instant();
 		Optional<Backup> newest;
+		List<Backup> futureDated = List.of();
 		try {
 			// A backup that cannot be authenticated (planted in the store, say) never counts as the newest.
-			newest = this.template.list(database).stream().filter(this.template.getAuthenticity()::counts).findFirst();
+			List<Backup> backups = this.template.list(database)
+				.stream()
+				.filter(this.template.getAuthenticity()::counts)
+				.toList();
+			futureDated = FutureDatedBackups.warnAbout(backups, now);
+			newest = FutureDatedBackups.datedBefore(backups, now).stream().findFirst();
 		}
 		catch (SqliteBackupException ex) {
 			// An unreachable bucket, say: this database is down for its own reason, the others still report.
@@ -105,15 +118,28 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 				details.put("newestBackupAt", backup.createdAt().toString());
 			});
 		}
+		if (!futureDated.isEmpty()) {
+			details.put("futureDatedBackups", futureDated.stream().map(Backup::id).toList());
+			details.put("warning", clockSetBack(futureDated, now) + "; they do not count as fresh");
+		}
 		Duration maxAge = this.maxAges.apply(database);
 		if (maxAge != null && newest != null) {
 			details.put("maxAge", maxAge.toString());
-			Instant since = newest.map(Backup::createdAt).orElse(this.startedAt);
-			if (Duration.between(since, now).compareTo(maxAge) > 0) {
+			if (!futureDated.isEmpty() && newest.isEmpty()) {
+				// Not counted from the start as for a fresh deployment: there are backups, none known to be recent.
 				healthy = false;
-				details.put("reason", newest.isPresent() ? "newest backup is older than " + maxAge
-						: "no backup since the application started " + Duration.between(since, now).toSeconds()
-								+ " s ago");
+				details.put("reason", clockSetBack(futureDated, now) + ", and there is no backup dated before it");
+			}
+			else {
+				Instant since = newest.map(Backup::createdAt).orElse(this.startedAt);
+				if (Duration.between(since, now).compareTo(maxAge) > 0) {
+					healthy = false;
+					String tooOld = newest.isPresent() ? "newest backup is older than " + maxAge
+							: "no backup since the application started " + Duration.between(since, now).toSeconds()
+									+ " s ago";
+					details.put("reason", futureDated.isEmpty() ? tooOld : clockSetBack(futureDated, now) + "; "
+							+ "the newest backup dated before it is older than " + maxAge);
+				}
 			}
 		}
 		Failure failure = this.lastFailures.get(database);
@@ -124,6 +150,11 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			details.putIfAbsent("reason", "last backup attempt failed");
 		}
 		return healthy;
+	}
+
+	private static String clockSetBack(List<Backup> futureDated, Instant now) {
+		return "the clock looks set back: " + futureDated.size() + " backup(s) are dated after the current time "
+				+ now + ", the newest at " + futureDated.get(0).createdAt();
 	}
 
 	private record Failure(Instant at, BackupTrigger trigger, String message) {

@@ -1,6 +1,7 @@
 package dev.sqlitebackup.actuate;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.FutureDatedBackups;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -26,8 +28,9 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * <li>{@code sqlite.backup.failures} and {@code sqlite.restore.failures}: counters of failed
  * attempts.</li>
  * <li>{@code sqlite.backup.last.success.size} (bytes) and {@code sqlite.backup.last.success.time}
- * (seconds since the epoch): the newest successful backup, read from the store at startup and
- * updated after every backup; {@code NaN} while a database has none.</li>
+ * (seconds since the epoch): the newest successful backup, read from the store at startup (ignoring
+ * backups dated after the current time) and updated after every backup; {@code NaN} while a
+ * database has none.</li>
  * </ul>
  */
 public class SqliteBackupMetrics implements BackupListener {
@@ -45,7 +48,11 @@ public class SqliteBackupMetrics implements BackupListener {
 		for (String database : template.getDatabaseNames()) {
 			LastBackup last = new LastBackup();
 			try {
-				template.list(database).stream().findFirst().ifPresent(last::update);
+				// A backup dated after now (the clock was set back) would read as taken in the future.
+				FutureDatedBackups.datedBefore(template.list(database), Instant.now())
+					.stream()
+					.findFirst()
+					.ifPresent(last::update);
 			}
 			catch (RuntimeException ex) {
 				// An unreadable store must not stop the application; the gauges fill in with the

@@ -2,6 +2,11 @@ package dev.sqlitebackup.actuate;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,10 +20,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
+import dev.sqlitebackup.store.BackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -118,6 +126,19 @@ class SqliteBackupMetricsAutoConfigurationTests {
 			.tag("database", "dataSource")
 			.gauge()
 			.value()).isPositive());
+	}
+
+	@Test
+	void runWhenOnlyAFutureDatedBackupExistsAtStartupShouldReportNoNewest() {
+		contextRunner().run((first) -> new SqliteBackupTemplate(
+				List.of(SqliteDatabase.of("dataSource", first.getBean(DataSource.class))), first.getBean(BackupStore.class),
+				BackupOptions.defaults(), Clock.offset(Clock.systemUTC(), Duration.ofDays(10)))
+			.backup("dataSource"));
+		contextRunner().run((context) -> assertThat(context.getBean(MeterRegistry.class)
+			.get("sqlite.backup.last.success.time")
+			.tag("database", "dataSource")
+			.gauge()
+			.value()).isNaN());
 	}
 
 	@Configuration(proxyBeanMethods = false)

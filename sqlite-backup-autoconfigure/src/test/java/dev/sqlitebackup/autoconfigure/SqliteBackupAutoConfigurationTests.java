@@ -72,7 +72,8 @@ class SqliteBackupAutoConfigurationTests {
 		assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader())).contains(
 				SqliteBackupAutoConfiguration.class.getName(),
 				"dev.sqlitebackup.actuate.SqliteBackupHealthContributorAutoConfiguration",
-				"dev.sqlitebackup.actuate.SqliteBackupMetricsAutoConfiguration");
+				"dev.sqlitebackup.actuate.SqliteBackupMetricsAutoConfiguration",
+				"dev.sqlitebackup.actuate.SqliteBackupSanitizingAutoConfiguration");
 	}
 
 	@Test
