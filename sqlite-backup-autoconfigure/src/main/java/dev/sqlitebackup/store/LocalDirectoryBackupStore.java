@@ -147,9 +147,10 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
 		Path databaseDirectory = ownDatabaseDirectory(backup.database());
+		// Someone may have put a link in place of the staging folder or file since it was handed out.
 		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
-		Path stagedManifest = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
 		StoreFiles.checkRegularFile(stagingFile);
+		Path stagedManifest = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
 		StoreFiles.restrictToOwner(stagingFile);
 		force(stagingFile);
 		Files.deleteIfExists(stagedManifest);
@@ -168,6 +169,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
+		// Throws for a database folder that is a link; a missing one fails on the file below.
 		StoreFiles.existsAsRealDirectory(databaseDirectory(backup.database()));
 		Path data = dataFile(backup);
 		StoreFiles.checkRegularFile(data);
