@@ -42,6 +42,7 @@ import dev.sqlitebackup.store.BackupStore.StoreLock;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore.OffsiteCopyException;
+import dev.sqlitebackup.store.StoreFolderUnusableException;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
@@ -224,6 +225,11 @@ public class SqliteBackupTemplate {
 			return operation;
 		}
 		catch (IOException | UnsupportedOperationException ex) {
+			if (ex instanceof StoreFolderUnusableException) {
+				// The operation meets the same problem and reports it in its own words (to listeners too).
+				logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), describe(ex));
+				return operation;
+			}
 			if (hasNoLocks(ex)) {
 				// Running unlocked is what such a file system allows; the WARN says what that risks.
 				if (this.storesWarnedWithoutLocks.add(this.store.describe())) {

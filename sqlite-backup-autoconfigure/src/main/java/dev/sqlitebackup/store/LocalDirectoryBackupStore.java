@@ -227,7 +227,14 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public Optional<StoreLock> tryLock(String database) throws IOException {
-		return FileLocks.tryLock(ownDatabaseDirectory(database).resolve(LOCK_FILE));
+		Path databaseDirectory;
+		try {
+			databaseDirectory = ownDatabaseDirectory(database);
+		}
+		catch (IOException ex) {
+			throw new StoreFolderUnusableException(reason(ex), ex);
+		}
+		return FileLocks.tryLock(databaseDirectory.resolve(LOCK_FILE));
 	}
 
 	@Override

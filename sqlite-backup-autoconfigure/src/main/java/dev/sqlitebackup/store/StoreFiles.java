@@ -103,6 +103,18 @@ public final class StoreFiles {
 		catch (NoSuchFileException ex) {
 			return false;
 		}
+		catch (FileSystemException ex) {
+			// Under a file instead of a folder it cannot exist; making it fails with a message of its own.
+			for (Path ancestor = directory.getParent(); ancestor != null; ancestor = ancestor.getParent()) {
+				if (Files.exists(ancestor)) {
+					if (!Files.isDirectory(ancestor)) {
+						return false;
+					}
+					break;
+				}
+			}
+			throw ex;
+		}
 		if (attributes.isSymbolicLink()) {
 			throw new UnsafeStorePathException(directory, "is a symbolic link, which the store does not follow: "
 					+ "replace it with a real directory (or point the store's directory elsewhere)");

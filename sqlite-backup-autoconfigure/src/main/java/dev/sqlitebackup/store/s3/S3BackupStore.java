@@ -44,6 +44,7 @@ import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.FileLocks;
 import dev.sqlitebackup.store.ManifestFormat;
 import dev.sqlitebackup.store.StoreFiles;
+import dev.sqlitebackup.store.StoreFolderUnusableException;
 import dev.sqlitebackup.store.UnsafeStorePathException;
 
 /**
@@ -465,7 +466,14 @@ public class S3BackupStore implements BackupStore {
 	 */
 	@Override
 	public Optional<StoreLock> tryLock(String database) throws IOException {
-		return FileLocks.tryLock(ownDatabaseDirectory(database).resolve(".lock"));
+		Path directory;
+		try {
+			directory = ownDatabaseDirectory(database);
+		}
+		catch (IOException ex) {
+			throw new StoreFolderUnusableException(ex.getMessage(), ex);
+		}
+		return FileLocks.tryLock(directory.resolve(".lock"));
 	}
 
 	/** The database's local folder, made (owner-only) when missing; refused when it is a link. */
