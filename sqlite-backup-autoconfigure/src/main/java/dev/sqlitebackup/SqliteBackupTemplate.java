@@ -17,11 +17,13 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
@@ -41,6 +43,7 @@ import dev.sqlitebackup.store.BackupStore.StoreLock;
 import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore.OffsiteCopyException;
+import dev.sqlitebackup.store.StoreFolderUnusableException;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
@@ -81,6 +84,9 @@ public class SqliteBackupTemplate {
 	private final OperationLocks locks = new OperationLocks();
 
 	private final List<BackupListener> listeners = new CopyOnWriteArrayList<>();
+
+	/** Stores whose lack of file locks was already WARNed about, so that it is said once. */
+	private final Set<String> storesWarnedWithoutLocks = ConcurrentHashMap.newKeySet();
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
 		this(databases, store, options, Clock.systemUTC());
@@ -227,15 +233,39 @@ public class SqliteBackupTemplate {
 			operation.releaseOnClose(storeLock);
 			return operation;
 		}
-		catch (IOException ex) {
-			// The operation meets the same storage problem and reports it in its own words.
-			logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), describe(ex));
-			return operation;
+		catch (IOException | UnsupportedOperationException ex) {
+			if (ex instanceof StoreFolderUnusableException) {
+				// The operation meets the same problem and reports it in its own words (to listeners too).
+				logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), describe(ex));
+				return operation;
+			}
+			if (hasNoLocks(ex)) {
+				// Running unlocked is what such a file system allows; the WARN says what that risks.
+				if (this.storesWarnedWithoutLocks.add(this.store.describe())) {
+					logger.warn("The file system of {} does not support file locks ({}): operations on database "
+							+ "'{}' run without the lock that keeps other processes sharing this store from "
+							+ "cleaning up or pruning under them; do not let two processes use it at once",
+							this.store.describe(), describe(ex), db.name());
+				}
+				return operation;
+			}
+			operation.close();
+			throw new SqliteBackupException(db.name(), null, "Cannot lock " + this.store.describe()
+					+ " for an operation on database '" + db.name() + "', so nothing was done: " + describe(ex), ex);
 		}
 		catch (RuntimeException ex) {
 			operation.close();
 			throw ex;
 		}
+	}
+
+	/** Whether a locking failure says that the file system has no locks at all (NFS without a lock daemon, say). */
+	private static boolean hasNoLocks(Exception ex) {
+		if (ex instanceof UnsupportedOperationException) {
+			return true;
+		}
+		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
+		return message.contains("no locks available") || message.contains("enolck");
 	}
 
 	private Backup backupLocked(SqliteDatabase db, BackupRun run, RunningOperation operation) {

@@ -321,6 +321,20 @@ class S3StoreTests {
 	}
 
 	@Test
+	void manifestObjectLargerThanAnyManifestIsSkippedAndTheRestListed() throws Exception {
+		SqliteBackupTemplate template = template(s3proxy.client(), StoredForm.PLAIN);
+		Backup kept = template.backup("app");
+		Backup padded = template.backup("app");
+		String key = "prod/app/" + padded.id() + ".manifest";
+		String manifest = s3proxy.client()
+			.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key))
+			.asUtf8String();
+		put(key, (manifest + "#" + "x".repeat(100 * 1024) + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+		assertThat(template(s3proxy.client(), StoredForm.PLAIN).list("app")).containsExactly(kept);
+	}
+
+	@Test
 	void wrongCredentialsFailWithAClearMessage() throws Exception {
 		try (S3Client wrong = s3proxy.server().client(S3ProxyServer.ACCESS_KEY, "not-the-secret")) {
 			SqliteBackupTemplate template = template(wrong, StoredForm.PLAIN);

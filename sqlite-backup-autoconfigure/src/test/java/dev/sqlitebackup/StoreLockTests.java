@@ -1,8 +1,10 @@
 package dev.sqlitebackup;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +14,14 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.store.BackupStore.StoreLock;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * backup directory: while one runs an operation on a database, the other's operations on it fail
  * fast and its clean-up leaves the running operation's files alone.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class StoreLockTests {
 
 	@TempDir
@@ -123,6 +131,56 @@ class StoreLockTests {
 		}
 		Backup backup = running.get(30, TimeUnit.SECONDS);
 		assertThat(second.backup("app")).isNotEqualTo(backup);
+	}
+
+	@Test
+	void aSecondAttemptInThisProcessLeavesTheLockHeldAgainstOtherProcesses() throws Exception {
+		try (StoreLock held = new LocalDirectoryBackupStore(this.backups).tryLock("app").orElseThrow()) {
+			assertThat(new LocalDirectoryBackupStore(this.backups).tryLock("app")).isEmpty();
+
+			this.child = CrashTests.startChild(StoreLockProbe.class, List.of(this.backups.toString(), "app"), "HELD");
+		}
+	}
+
+	@Test
+	void theLockIsFreeAgainOnceItsHolderReleasesIt() throws Exception {
+		LocalDirectoryBackupStore store = new LocalDirectoryBackupStore(this.backups);
+		store.tryLock("app").orElseThrow().close();
+
+		this.child = CrashTests.startChild(StoreLockProbe.class, List.of(this.backups.toString(), "app"), "TAKEN");
+		this.child.waitFor();
+		assertThat(store.tryLock("app")).isPresent();
+	}
+
+	@Test
+	void lockFileThatCannotBeOpenedFailsTheOperationInsteadOfRunningUnlocked() throws Exception {
+		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
+		Files.createDirectories(this.backups.resolve("app/.lock"));
+
+		assertThatExceptionOfType(SqliteBackupException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("Cannot lock " + this.backups)
+			.withMessageContaining("nothing was done")
+			.withMessageContaining(".lock");
+		assertThat(template.list("app")).isEmpty();
+	}
+
+	@Test
+	void fileSystemWithoutLocksIsWarnedAboutOnceAndOperationsGoOn(CapturedOutput output) throws Exception {
+		LocalDirectoryBackupStore withoutLocks = new LocalDirectoryBackupStore(this.backups) {
+
+			@Override
+			public Optional<StoreLock> tryLock(String database) throws IOException {
+				throw new IOException("No locks available");
+			}
+
+		};
+		SqliteBackupTemplate template = template(withoutLocks);
+
+		Backup first = template.backup("app");
+		Backup second = template.backup("app");
+
+		assertThat(template.list("app")).containsExactly(second, first);
+		assertThat(output.getOut().split("does not support file locks", -1)).hasSize(2);
 	}
 
 	private SqliteBackupTemplate template(LocalDirectoryBackupStore store) {

@@ -73,6 +73,10 @@ public interface BackupStore {
 	 * that one never cleans up or prunes under another's feet. Empty when another holder has it.
 	 * Released by closing it, or by the operating system when the process dies. Stores that cannot
 	 * be shared need no lock.
+	 * @throws StoreFolderUnusableException when the store's folder for the database cannot be made
+	 * or used, so that the operation reports that problem itself
+	 * @throws IOException when the lock cannot be taken for another reason; the operation does not
+	 * run, except where the file system has no locks at all
 	 */
 	default Optional<StoreLock> tryLock(String database) throws IOException {
 		return Optional.of(StoreLock.NONE);

@@ -2,13 +2,16 @@ package dev.sqlitebackup.store;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +35,11 @@ import dev.sqlitebackup.codec.StoredForm;
  * system as the published files so that publishing is an atomic rename. A data file is listed
  * only with a readable manifest that describes it; bytes without a manifest are never
  * listed and never deleted by this store (they may be a backup whose manifest someone removed).
+ * <p>
+ * Whoever else can write to the directory cannot make the store work outside it: a database or
+ * staging folder that is a link is refused, clean-up deletes only regular files with the names
+ * staging files get, and manifests are read only from regular files of bounded size (see
+ * {@link StoreFiles}). The folders the store makes are owner-only, and so are its files.
  */
 public class LocalDirectoryBackupStore implements BackupStore {
 
@@ -63,10 +71,15 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public List<Backup> list(String database) {
 		Path databaseDirectory = databaseDirectory(database);
-		if (!Files.isDirectory(databaseDirectory)) {
-			return List.of();
-		}
 		List<Backup> backups = new ArrayList<>();
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory)) {
+				return List.of();
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list backups in " + databaseDirectory + ": " + reason(ex), ex);
+		}
 		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(databaseDirectory, "*" + MANIFEST_SUFFIX)) {
 			for (Path manifest : manifests) {
 				Backup backup = readManifest(database, manifest);
@@ -93,22 +106,28 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	/** The manifest's backup if it is readable and describes backup {@code id}, whose data file exists. */
 	private @Nullable Backup readManifest(String database, Path manifest, String id, boolean warnIfNoData) {
-		try (Reader reader = Files.newBufferedReader(manifest, StandardCharsets.ISO_8859_1)) {
+		try (Reader reader = new StringReader(
+				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
 			Backup backup = ManifestFormat.read(reader);
 			if (!backup.id().equals(id) || !backup.database().equals(database)) {
 				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", manifest, backup.id(),
 						backup.database());
 				return null;
 			}
-			if (!Files.isRegularFile(dataFile(backup))) {
+			if (!StoreFiles.isRegularFile(dataFile(backup))) {
 				if (warnIfNoData) {
-					logger.warn("Skipping backup {} of database '{}': its data file is missing", backup.id(), database);
+					logger.warn("Skipping backup {} of database '{}': its data file is missing or not a regular file",
+							backup.id(), database);
 				}
 				return null;
 			}
 			return backup;
 		}
 		catch (NoSuchFileException ex) {
+			return null;
+		}
+		catch (UnsafeStorePathException ex) {
+			logger.warn("Skipping manifest {}: it {}", manifest, ex.getReason());
 			return null;
 		}
 		catch (IOException | RuntimeException ex) {
@@ -119,8 +138,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public Path newStagingFile(String database, String backupId) throws IOException {
-		Path staging = databaseDirectory(database).resolve(STAGING_DIRECTORY);
-		Files.createDirectories(staging);
+		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(STAGING_DIRECTORY));
 		Path file = staging.resolve(backupId + DATA_SUFFIX);
 		Files.deleteIfExists(file);
 		return file;
@@ -128,10 +146,17 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
-		Path databaseDirectory = databaseDirectory(backup.database());
+		Path databaseDirectory = ownDatabaseDirectory(backup.database());
+		// Someone may have put a link in place of the staging folder or file since it was handed out.
+		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
+		StoreFiles.checkRegularFile(stagingFile);
 		Path stagedManifest = stagingFile.resolveSibling(backup.id() + MANIFEST_SUFFIX);
+		StoreFiles.restrictToOwner(stagingFile);
 		force(stagingFile);
-		Files.writeString(stagedManifest, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1);
+		Files.deleteIfExists(stagedManifest);
+		Files.writeString(stagedManifest, ManifestFormat.write(backup), StandardCharsets.ISO_8859_1,
+				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		StoreFiles.restrictToOwner(stagedManifest);
 		force(stagedManifest);
 		Files.move(stagingFile, dataFile(backup), StandardCopyOption.ATOMIC_MOVE);
 		force(databaseDirectory);
@@ -144,23 +169,33 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
+		// Throws for a database folder that is a link; a missing one fails on the file below.
+		StoreFiles.existsAsRealDirectory(databaseDirectory(backup.database()));
 		Path data = dataFile(backup);
-		if (!Files.isRegularFile(data)) {
-			throw new NoSuchFileException(data.toString());
-		}
+		StoreFiles.checkRegularFile(data);
 		return new LocalFile(data);
 	}
 
 	@Override
 	public void delete(Backup backup) throws IOException {
+		if (!StoreFiles.existsAsRealDirectory(databaseDirectory(backup.database()))) {
+			return;
+		}
 		Files.deleteIfExists(manifestFile(backup.database(), backup.id()));
 		Files.deleteIfExists(dataFile(backup));
 	}
 
 	@Override
 	public void cleanUp(String database) throws IOException {
-		Path staging = databaseDirectory(database).resolve(STAGING_DIRECTORY);
-		if (!Files.isDirectory(staging)) {
+		Path databaseDirectory = databaseDirectory(database);
+		Path staging = databaseDirectory.resolve(STAGING_DIRECTORY);
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory) || !StoreFiles.existsAsRealDirectory(staging)) {
+				return;
+			}
+		}
+		catch (UnsafeStorePathException ex) {
+			logger.warn("Not cleaning up the backups of database '{}': {} {}", database, ex.getFile(), ex.getReason());
 			return;
 		}
 		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + MANIFEST_SUFFIX)) {
@@ -168,12 +203,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 				finishInterruptedPublish(database, manifest);
 			}
 		}
-		try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
-			for (Path leftover : leftovers) {
-				logger.info("Removing leftover of an interrupted backup: {}", leftover);
-				Files.deleteIfExists(leftover);
-			}
-		}
+		StoreFiles.removeStagingLeftovers(staging);
 	}
 
 	/**
@@ -197,8 +227,13 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public Optional<StoreLock> tryLock(String database) throws IOException {
-		Path databaseDirectory = databaseDirectory(database);
-		Files.createDirectories(databaseDirectory);
+		Path databaseDirectory;
+		try {
+			databaseDirectory = ownDatabaseDirectory(database);
+		}
+		catch (IOException ex) {
+			throw new StoreFolderUnusableException(reason(ex), ex);
+		}
 		return FileLocks.tryLock(databaseDirectory.resolve(LOCK_FILE));
 	}
 
@@ -219,6 +254,16 @@ public class LocalDirectoryBackupStore implements BackupStore {
 			safe = "_" + safe;
 		}
 		return this.directory.resolve(safe);
+	}
+
+	/** The database's folder, made (owner-only) when missing; refused when it is a link. */
+	private Path ownDatabaseDirectory(String database) throws IOException {
+		StoreFiles.rootDirectory(this.directory);
+		return StoreFiles.ownDirectory(databaseDirectory(database));
+	}
+
+	private static String reason(IOException ex) {
+		return (ex instanceof FileSystemException fs && fs.getReason() != null) ? fs.getReason() : ex.getMessage();
 	}
 
 	private Path dataFile(Backup backup) {

@@ -376,7 +376,7 @@ class SqliteBackupAutoConfigurationTests {
 	@Test
 	void runWhenStartedShouldRemoveLeftoversOfInterruptedBackups() throws Exception {
 		Path staging = Files.createDirectories(this.dir.resolve("backups/dataSource/.staging"));
-		Path leftover = Files.writeString(staging.resolve("leftover.sqlite"), "partial");
+		Path leftover = Files.writeString(staging.resolve("20261124T000000000Z-aaaaaa.sqlite"), "partial");
 		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
 			.run((context) -> assertThat(leftover).doesNotExist());
 	}

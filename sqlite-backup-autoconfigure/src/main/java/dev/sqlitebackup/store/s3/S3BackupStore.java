@@ -8,7 +8,6 @@ import java.io.StringReader;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -47,6 +46,9 @@ import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.FileLocks;
 import dev.sqlitebackup.store.ManifestFormat;
+import dev.sqlitebackup.store.StoreFiles;
+import dev.sqlitebackup.store.StoreFolderUnusableException;
+import dev.sqlitebackup.store.UnsafeStorePathException;
 
 /**
  * Keeps backups in an S3 bucket: {@code <prefix><database>/<id>.sqlite[.zst][.enc]} with the
@@ -156,14 +158,14 @@ public class S3BackupStore implements BackupStore {
 	public List<Backup> list(String database) {
 		String folder = folder(database);
 		Map<String, Long> dataSizes = new HashMap<>();
-		List<String> manifestNames = new ArrayList<>();
+		Map<String, Long> manifestSizes = new HashMap<>();
 		try {
 			for (S3Object object : this.client
 				.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(folder))
 				.contents()) {
 				String name = object.key().substring(folder.length());
 				if (name.endsWith(MANIFEST_SUFFIX)) {
-					manifestNames.add(name);
+					manifestSizes.put(name, object.size());
 				}
 				else {
 					dataSizes.put(name, object.size());
@@ -175,9 +177,9 @@ public class S3BackupStore implements BackupStore {
 		}
 		List<Backup> backups = new ArrayList<>();
 		Set<String> listed = new HashSet<>();
-		for (String manifest : manifestNames) {
-			listed.add(folder + manifest);
-			Backup backup = readManifest(database, manifest, dataSizes);
+		for (Map.Entry<String, Long> manifest : manifestSizes.entrySet()) {
+			listed.add(folder + manifest.getKey());
+			Backup backup = readManifest(database, manifest.getKey(), manifest.getValue(), dataSizes);
 			if (backup != null) {
 				backups.add(backup);
 			}
@@ -188,7 +190,8 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	/** The manifest's backup if it is readable and its data object is there with the right size. */
-	private @Nullable Backup readManifest(String database, String manifestName, Map<String, Long> dataSizes) {
+	private @Nullable Backup readManifest(String database, String manifestName, @Nullable Long size,
+			Map<String, Long> dataSizes) {
 		String id = manifestName.substring(0, manifestName.length() - MANIFEST_SUFFIX.length());
 		if (!BackupIds.isWellFormed(id)) {
 			return null;
@@ -199,8 +202,22 @@ public class S3BackupStore implements BackupStore {
 			if (cached != null) {
 				return hasData(cached, dataSizes) ? cached : null;
 			}
-			String text = this.client.getObjectAsBytes((request) -> request.bucket(this.bucket).key(key))
-				.asString(StandardCharsets.ISO_8859_1);
+			if (size != null && size > StoreFiles.MAX_MANIFEST_BYTES) {
+				logger.warn("Skipping manifest {}: it is {} bytes, more than any manifest", key, size);
+				return null;
+			}
+			// The range bounds the download even if the object was replaced since the listing.
+			byte[] bytes = this.client
+				.getObjectAsBytes((request) -> request.bucket(this.bucket)
+					.key(key)
+					.range("bytes=0-" + StoreFiles.MAX_MANIFEST_BYTES))
+				.asByteArray();
+			if (bytes.length > StoreFiles.MAX_MANIFEST_BYTES) {
+				logger.warn("Skipping manifest {}: it is larger than {} KiB, more than any manifest", key,
+						StoreFiles.MAX_MANIFEST_BYTES / 1024);
+				return null;
+			}
+			String text = new String(bytes, StandardCharsets.ISO_8859_1);
 			Backup backup;
 			try (Reader reader = new StringReader(text)) {
 				backup = ManifestFormat.read(reader);
@@ -234,8 +251,7 @@ public class S3BackupStore implements BackupStore {
 
 	@Override
 	public Path newStagingFile(String database, String backupId) throws IOException {
-		Path staging = stagingDirectory(database);
-		Files.createDirectories(staging);
+		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(".staging"));
 		Path file = staging.resolve(backupId + DATA_SUFFIX);
 		Files.deleteIfExists(file);
 		return file;
@@ -433,14 +449,17 @@ public class S3BackupStore implements BackupStore {
 			throw new IOException("cannot clean up unfinished uploads: " + explain(ex), ex);
 		}
 		Path staging = stagingDirectory(database);
-		if (Files.isDirectory(staging)) {
-			try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(staging)) {
-				for (Path leftover : leftovers) {
-					logger.info("Removing leftover of an interrupted backup: {}", leftover);
-					Files.deleteIfExists(leftover);
-				}
+		try {
+			if (!StoreFiles.existsAsRealDirectory(staging.getParent())) {
+				return;
 			}
 		}
+		catch (UnsafeStorePathException ex) {
+			logger.warn("Not cleaning up the staging files of database '{}': {} {}", database, ex.getFile(),
+					ex.getReason());
+			return;
+		}
+		StoreFiles.removeStagingLeftovers(staging);
 	}
 
 	/**
@@ -479,9 +498,20 @@ public class S3BackupStore implements BackupStore {
 	 */
 	@Override
 	public Optional<StoreLock> tryLock(String database) throws IOException {
-		Path directory = stagingDirectory(database).getParent();
-		Files.createDirectories(directory);
+		Path directory;
+		try {
+			directory = ownDatabaseDirectory(database);
+		}
+		catch (IOException ex) {
+			throw new StoreFolderUnusableException(ex.getMessage(), ex);
+		}
 		return FileLocks.tryLock(directory.resolve(".lock"));
+	}
+
+	/** The database's local folder, made (owner-only) when missing; refused when it is a link. */
+	private Path ownDatabaseDirectory(String database) throws IOException {
+		StoreFiles.rootDirectory(this.stagingDirectory);
+		return StoreFiles.ownDirectory(stagingDirectory(database).getParent());
 	}
 
 	@Override
