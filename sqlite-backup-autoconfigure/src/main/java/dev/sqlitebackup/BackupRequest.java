@@ -1,0 +1,33 @@
+package dev.sqlitebackup;
+
+import org.jspecify.annotations.Nullable;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * What one backup run is asked for, so that the flow itself has no special cases by caller.
+ *
+ * @param trigger why the backup is taken, recorded in its manifest
+ * @param cleanUpFirst whether to remove leftovers of crashed operations first; a restore's safety
+ * backup must not, since the restore's own staging files wait there
+ * @param refuseUnexpectedlyEmpty whether a file database that lost all its tables since its last
+ * backup is refused instead of published
+ * @param keepIfUnverified whether a copy that fails its check is still published, marked
+ * unverified, instead of failing the run
+ * @param source connection to copy from when the caller already holds the database exclusively
+ */
+record BackupRequest(BackupTrigger trigger, boolean cleanUpFirst, boolean refuseUnexpectedlyEmpty,
+		boolean keepIfUnverified, @Nullable SQLiteConnection source) {
+
+	static BackupRequest requested(BackupTrigger trigger) {
+		return new BackupRequest(trigger, true, true, false, null);
+	}
+
+	/**
+	 * A safety backup is the only copy of the state a restore replaces: a damaged database's is
+	 * kept unverified rather than block the restore that is meant to repair it.
+	 */
+	static BackupRequest safety(@Nullable SQLiteConnection heldSource) {
+		return new BackupRequest(BackupTrigger.SAFETY, false, false, true, heldSource);
+	}
+
+}

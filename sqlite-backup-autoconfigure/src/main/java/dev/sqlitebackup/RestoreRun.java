@@ -1,0 +1,175 @@
+package dev.sqlitebackup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+import dev.sqlitebackup.BackupFileCheck.Facts;
+import dev.sqlitebackup.OperationLocks.RunningOperation;
+import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
+
+/**
+ * One restore, top to bottom: refuse an untrusted backup, check the stored backup, read the live
+ * database, convert the page size if SQLite needs it, copy into the live database with the safety
+ * backup taken inside the copy's lock, confirm, tell the listeners.
+ */
+final class RestoreRun {
+
+	private static final Logger logger = LoggerFactory.getLogger(RestoreRun.class);
+
+	private final EngineContext context;
+
+	private final BackupStore store;
+
+	private final BackupOptions options;
+
+	private final Listeners listeners;
+
+	private final Clock clock;
+
+	private final BackupAuthenticity authenticity;
+
+	private final StoredBackupCheck check;
+
+	private final LiveCopy liveCopy;
+
+	private final BackupRun backups;
+
+	RestoreRun(EngineContext context) {
+		this.context = context;
+		this.store = context.store();
+		this.options = context.options();
+		this.listeners = context.listeners();
+		this.clock = context.clock();
+		this.authenticity = context.authenticity();
+		this.check = new StoredBackupCheck(context);
+		this.liveCopy = new LiveCopy(context);
+		this.backups = new BackupRun(context);
+	}
+
+	/**
+	 * Refuses a backup that cannot be trusted under the configured encryption, before anything is
+	 * read from the store or changed; reported to the listeners like any other failed restore.
+	 */
+	private void refuseUntrusted(SqliteDatabase db, Backup backup) {
+		String refusal = this.authenticity.refusal(backup);
+		if (refusal == null) {
+			switch (this.authenticity.trustOf(backup)) {
+				case PRE_MAC -> logger.info("Backup {} of database '{}' was taken before manifests were authenticated; "
+						+ "it is restored only if its bytes decrypt with key '{}'", backup.id(), db.name(),
+						backup.encryptionKeyId());
+				case UNENCRYPTED -> logger.warn("Backup {} of database '{}' is not encrypted and cannot be "
+						+ "authenticated; it is restored because unencrypted restores are allowed", backup.id(),
+						db.name());
+				default -> {
+				}
+			}
+			return;
+		}
+		UntrustedBackupException failure = new UntrustedBackupException(db.name(), backup.id(), "Backup " + backup.id()
+				+ " of database '" + db.name() + "' is refused: " + refusal + "; the live database was not changed");
+		logger.warn(failure.getMessage());
+		this.listeners.tell((listener) -> listener.restoreFailed(db.name(), backup.id(), Duration.ZERO, failure));
+		throw failure;
+	}
+
+	/** Restores a backup into the live database of a database the caller holds. */
+	RestoreResult run(SqliteDatabase db, Backup backup, boolean safetyBackup, RunningOperation operation) {
+		refuseUntrusted(db, backup);
+		long started = System.nanoTime();
+		Path converted = null;
+		Path decoded = null;
+		try (StoredBackupFile stored = this.store.open(backup)) {
+			Facts facts;
+			if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
+				facts = this.check.checkBeforeRestore(db, backup, stored.path());
+			}
+			else {
+				this.check.checkStoredBytes(db, backup, stored.path());
+				try {
+					decoded = this.check.decodeFromStore(db, backup, stored.path(), backup.id() + "-decoded");
+				}
+				catch (StoredBackupCheck.UndecodableException ex) {
+					throw this.check.cannotRestore(db, backup, ex.getMessage(), ex.getCause());
+				}
+				facts = this.check.checkDecoded(db, backup, decoded);
+			}
+			long checked = System.nanoTime();
+			Optional<Path> liveFile = db.file();
+			if (liveFile.isPresent() && !Files.isRegularFile(liveFile.get())) {
+				throw new RestoreFailedException(db.name(), backup.id(), "Database '" + db.name()
+						+ "' cannot be restored: its file " + liveFile.get() + " does not exist (was it deleted, "
+						+ "moved, or a symlink re-pointed?); nothing was changed and no file was created", null);
+			}
+			LiveCopy.LiveFacts live = this.liveCopy.readLive(db);
+			Path source = (decoded != null) ? decoded : stored.path();
+			if (live.needsPageSize(facts.pageSize())) {
+				converted = convertPageSize(db, backup, source, live.pageSize());
+				source = converted;
+			}
+			long copyStarted = System.nanoTime();
+			SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
+			long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
+			String safetyBackupId = safety.id();
+			logger.debug("Restore of database '{}' from {}: checks {} ms, copy and confirmation {} ms", db.name(),
+					backup.id(), (checked - started) / 1_000_000, (System.nanoTime() - copyStarted) / 1_000_000);
+			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
+					pageCount, Messages.elapsedSince(started));
+			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
+					pageCount, result.duration().toMillis(),
+					(safetyBackupId != null) ? "; the previous state is backup " + safetyBackupId : "");
+			this.listeners.tell((listener) -> listener.restoreCompleted(result));
+			return result;
+		}
+		catch (RuntimeException | IOException | SQLException ex) {
+			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
+					: new RestoreFailedException(db.name(), backup.id(), "Restore of database '" + db.name()
+							+ "' from backup " + backup.id() + " failed: " + Messages.describe(ex), ex);
+			logger.warn(failure.getMessage());
+			Duration elapsed = Messages.elapsedSince(started);
+			this.listeners.tell((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
+			throw failure;
+		}
+		finally {
+			Staging.delete(converted);
+			Staging.delete(decoded);
+		}
+	}
+
+	/**
+	 * SQLite's backup API cannot change the page size of a WAL-mode or in-memory destination
+	 * (measured: it fails with SQLITE_READONLY). Such a restore goes through a copy of the backup
+	 * rebuilt with the live page size by {@code VACUUM}, which keeps every row and changes only
+	 * the layout.
+	 */
+	private Path convertPageSize(SqliteDatabase db, Backup backup, Path source, int pageSize)
+			throws IOException, SQLException {
+		Path converted = this.store.newStagingFile(db.name(), backup.id() + "-page-size-" + pageSize);
+		Files.copy(source, converted);
+		try (SQLiteConnection connection = SqliteConnections.open(converted, Duration.ZERO);
+				Statement statement = connection.createStatement()) {
+			statement.execute("PRAGMA page_size=" + pageSize);
+			statement.execute("VACUUM");
+			long actual = SqliteConnections.number(connection, "PRAGMA page_size");
+			if (actual != pageSize) {
+				throw new RestoreFailedException(db.name(), backup.id(), "Backup " + backup.id()
+						+ " has a different page size than the live database and could not be converted to "
+						+ pageSize + " bytes; the live database was not changed", null);
+			}
+		}
+		logger.info("Backup {} of database '{}' was rebuilt with the live page size of {} bytes before restoring",
+				backup.id(), db.name(), pageSize);
+		return converted;
+	}
+
+}
