@@ -5,6 +5,8 @@ import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sqlitebackup.codec.StoredForm;
+
 /**
  * Manifest of one published backup: what was copied, when, and how it was checked.
  *
@@ -68,6 +70,12 @@ public record Backup(String id, String database, Instant createdAt, long sizeByt
 			return 0;
 		}
 		return (this.pageCount > Long.MAX_VALUE / this.pageSize) ? Long.MAX_VALUE : this.pageSize * this.pageCount;
+	}
+
+	/** How the stored bytes were encoded: what decoding them needs. */
+	public StoredForm.Encoding encoding() {
+		return new StoredForm.Encoding(this.compression, this.encryptionKeyId, this.database, this.id,
+				this.manifestMac == null, plainSizeBytes());
 	}
 
 	/** Whether the stored bytes are encrypted. */

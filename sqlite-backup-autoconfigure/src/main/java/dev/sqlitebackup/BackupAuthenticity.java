@@ -4,7 +4,6 @@ import org.jspecify.annotations.Nullable;
 
 import dev.sqlitebackup.codec.BackupDecryptionException;
 import dev.sqlitebackup.codec.BackupEncryption;
-import dev.sqlitebackup.store.ManifestFormat;
 
 /**
  * Which backups can be trusted, so that whoever can write to the store cannot choose what gets
@@ -57,7 +56,7 @@ public final class BackupAuthenticity {
 		}
 		try {
 			return backup.withManifestMac(
-					this.encryption.manifestMac(backup.encryptionKeyId(), ManifestFormat.authenticatedContent(backup)));
+					this.encryption.manifestMac(backup.encryptionKeyId(), ManifestContent.authenticated(backup)));
 		}
 		catch (BackupDecryptionException ex) {
 			throw new IllegalStateException("A new backup names key '" + backup.encryptionKeyId()
@@ -123,7 +122,7 @@ public final class BackupAuthenticity {
 					+ encryption.keyIds() + "); add it under sqlite.backup.encryption.old-keys." + keyId;
 		}
 		try {
-			if (encryption.isManifestMacValid(keyId, ManifestFormat.authenticatedContent(backup), mac)) {
+			if (encryption.isManifestMacValid(keyId, ManifestContent.authenticated(backup), mac)) {
 				return null;
 			}
 		}

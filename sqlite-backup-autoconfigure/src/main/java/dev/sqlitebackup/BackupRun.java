@@ -20,8 +20,8 @@ import dev.sqlitebackup.BackupFileCheck.Facts;
 import dev.sqlitebackup.BackupFileCheck.PendingSha256;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.codec.StoredForm;
-import dev.sqlitebackup.store.BackupStore;
-import dev.sqlitebackup.store.OffsiteCopyBackupStore.OffsiteCopyException;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.LiveSnapshot.Snapshot;
 
 /**
@@ -58,64 +58,32 @@ final class BackupRun {
 	}
 
 	/** Takes one backup of a database the caller holds. */
-	Backup run(SqliteDatabase db, BackupRequest run, RunningOperation operation) {
-		BackupTrigger trigger = run.trigger();
+	Backup run(SqliteDatabase db, BackupRequest request, RunningOperation operation) {
 		long started = System.nanoTime();
 		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
-		Path staging = null;
-		Path encoded = null;
 		try {
-			if (run.cleanUpFirst()) {
+			if (request.cleanUpFirst()) {
 				this.context.cleanUp(db);
 			}
-			staging = stage(db, id);
-			Snapshot snapshot = this.snapshots.copyToStaging(db, staging, operation, run.source());
-			if (run.refuseUnexpectedlyEmpty()) {
-				refuseUnexpectedlyEmpty(db, id, snapshot);
-			}
-			long copied = System.nanoTime();
-			makeSelfContained(db, id, staging);
-			long selfContained = System.nanoTime();
-			Facts facts;
-			String plainSha256 = null;
-			boolean verifiedCopy = this.options.verifyMode() != VerifyMode.NONE;
-			if (this.options.maxBytesPerSecond() > 0 || !this.options.storedForm().isPlain()) {
-				// A capped backup leaves the application a core: the hash runs after the check. A
-				// compressed or encrypted one hashes the stored bytes while it writes them instead.
-				facts = verifyStaging(db, id, staging, snapshot, run);
-			}
-			else {
-				PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(staging);
-				try {
-					facts = verifyStaging(db, id, staging, snapshot, run);
+			Backup published;
+			try (StagingFile staging = stage(db, id)) {
+				Snapshot snapshot = this.snapshots.copyToStaging(db, staging.path(), operation, request.source());
+				if (request.refuseUnexpectedlyEmpty()) {
+					refuseUnexpectedlyEmpty(db, id, snapshot);
 				}
-				catch (RuntimeException ex) {
-					pendingSha256.cancel();
-					throw ex;
+				makeSelfContained(db, id, staging.path());
+				CheckedCopy checked = check(db, id, staging.path(), snapshot, request);
+				try (StoredBytes stored = encodeForStore(db, id, staging, checked.plainSha256())) {
+					StoredForm form = this.options.storedForm();
+					Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
+							checked.facts().pageSize(), checked.facts().pageCount(), snapshot.journalMode(),
+							snapshot.sqliteVersion(), form.compression().codecName(), checked.verified(),
+							this.options.verifyMode(), Messages.elapsedSince(started), request.trigger(),
+							form.encryptionKeyId());
+					published = this.store.publish(stored.path(), this.authenticity.sign(backup));
 				}
-				plainSha256 = pendingSha256.get();
 			}
-			if (facts == null) {
-				verifiedCopy = false;
-				facts = new Facts(snapshot.pageSize(), snapshot.copiedPageCount());
-			}
-			StoredBytes stored = encodeForStore(db, id, staging, plainSha256);
-			encoded = stored.path();
-			long verified = System.nanoTime();
-			StoredForm form = this.options.storedForm();
-			Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
-					facts.pageSize(), facts.pageCount(), snapshot.journalMode(), snapshot.sqliteVersion(),
-					form.compression().codecName(), verifiedCopy, this.options.verifyMode(), Messages.elapsedSince(started),
-					trigger, form.encryptionKeyId());
-			Backup published = this.store.publish(stored.path(), this.authenticity.sign(backup));
-			if (!stored.path().equals(staging)) {
-				Staging.delete(staging);
-			}
-			logger.debug("Backup {} of database '{}': copy {} ms, journal mode switch {} ms, verify, SHA-256 and "
-					+ "encoding {} ms, publish {} ms", id, db.name(), (copied - started) / 1_000_000,
-					(selfContained - copied) / 1_000_000, (verified - selfContained) / 1_000_000,
-					(System.nanoTime() - verified) / 1_000_000);
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
 					Messages.formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
 			this.listeners.tell((listener) -> listener.backupCompleted(published));
@@ -123,16 +91,40 @@ final class BackupRun {
 		}
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = asBackupFailure(db, id, ex);
-			Staging.delete(staging);
-			Staging.delete(encoded);
 			logger.warn(failure.getMessage());
 			Duration elapsed = Messages.elapsedSince(started);
-			this.listeners.tell((listener) -> listener.backupFailed(db.name(), trigger, elapsed, failure));
+			this.listeners.tell((listener) -> listener.backupFailed(db.name(), request.trigger(), elapsed, failure));
 			throw failure;
 		}
 	}
 
-	private Path stage(SqliteDatabase db, String id) {
+	/**
+	 * Checks the copy as configured. A plain, uncapped backup hashes its bytes in the background
+	 * meanwhile; a capped one leaves the application a core and hashes later, and a compressed or
+	 * encrypted one hashes the stored bytes while it writes them instead.
+	 */
+	private CheckedCopy check(SqliteDatabase db, String id, Path staging, Snapshot snapshot, BackupRequest request)
+			throws IOException {
+		boolean hashNow = this.options.maxBytesPerSecond() <= 0 && this.options.storedForm().isPlain();
+		PendingSha256 pendingSha256 = hashNow ? BackupFileCheck.sha256InBackground(staging) : null;
+		Facts facts;
+		try {
+			facts = verifyStaging(db, id, staging, snapshot, request);
+		}
+		catch (RuntimeException ex) {
+			if (pendingSha256 != null) {
+				pendingSha256.cancel();
+			}
+			throw ex;
+		}
+		String plainSha256 = (pendingSha256 != null) ? pendingSha256.get() : null;
+		if (facts == null) {
+			return new CheckedCopy(new Facts(snapshot.pageSize(), snapshot.copiedPageCount()), false, plainSha256);
+		}
+		return new CheckedCopy(facts, this.options.verifyMode() != VerifyMode.NONE, plainSha256);
+	}
+
+	private StagingFile stage(SqliteDatabase db, String id) {
 		try {
 			return this.store.newStagingFile(db.name(), id);
 		}
@@ -184,13 +176,13 @@ final class BackupRun {
 	 * safety backup of a damaged database, which is still the only copy of that state).
 	 */
 	private @Nullable Facts verifyStaging(SqliteDatabase db, String id, Path staging, Snapshot snapshot,
-			BackupRequest run) {
+			BackupRequest request) {
 		Facts facts;
 		try {
 			facts = BackupFileCheck.verify(staging, this.options.verifyMode());
 		}
 		catch (CheckFailedException ex) {
-			if (run.keepIfUnverified()) {
+			if (request.keepIfUnverified()) {
 				logger.warn("Safety backup {} of database '{}' failed verification ({}); it is kept, marked "
 						+ "unverified, and the restore goes on", id, db.name(), ex.getMessage());
 				return null;
@@ -211,20 +203,20 @@ final class BackupRun {
 	 * configured. The plain copy is what was verified; the stored bytes get their own SHA-256,
 	 * which is what a restore checks first.
 	 */
-	private StoredBytes encodeForStore(SqliteDatabase db, String id, Path staging, @Nullable String plainSha256)
-			throws IOException {
+	private StoredBytes encodeForStore(SqliteDatabase db, String id, StagingFile staging,
+			@Nullable String plainSha256) throws IOException {
 		StoredForm form = this.options.storedForm();
 		if (form.isPlain()) {
-			return new StoredBytes(staging, Files.size(staging),
-					(plainSha256 != null) ? plainSha256 : BackupFileCheck.sha256(staging));
+			return new StoredBytes(staging.path(), Files.size(staging.path()),
+					(plainSha256 != null) ? plainSha256 : BackupFileCheck.sha256(staging.path()), null);
 		}
-		Path target = this.store.newStagingFile(db.name(), id + "-stored");
+		StagingFile target = this.store.newStagingFile(db.name(), id + "-stored");
 		try {
-			StoredForm.Encoded encoded = form.encode(staging, target, db.name(), id);
-			return new StoredBytes(target, encoded.sizeBytes(), encoded.sha256());
+			StoredForm.Encoded encoded = form.encode(staging.path(), target.path(), db.name(), id);
+			return new StoredBytes(target.path(), encoded.sizeBytes(), encoded.sha256(), target);
 		}
 		catch (IOException | RuntimeException ex) {
-			Staging.delete(target);
+			target.close();
 			throw ex;
 		}
 	}
@@ -233,15 +225,31 @@ final class BackupRun {
 		if (ex instanceof SqliteBackupException failure) {
 			return failure;
 		}
-		if (ex instanceof OffsiteCopyException) {
+		if (ex instanceof BackupStoreException) {
 			return new BackupFailedException(db.name(), id, ex.getMessage(), ex);
 		}
 		return new BackupFailedException(db.name(), id,
 				"Backup of database '" + db.name() + "' failed: " + Messages.describe(ex), ex);
 	}
 
-	/** The bytes a new backup is stored as, with what its manifest records about them. */
-	private record StoredBytes(Path path, long sizeBytes, String sha256) {
+	/** What the verification of a new copy found, and the SHA-256 of its plain bytes when hashed already. */
+	private record CheckedCopy(Facts facts, boolean verified, @Nullable String plainSha256) {
+	}
+
+	/**
+	 * The bytes a new backup is stored as, with what its manifest records about them; closing
+	 * deletes an encoded copy that was not published.
+	 */
+	private record StoredBytes(Path path, long sizeBytes, String sha256, @Nullable StagingFile encoded)
+			implements AutoCloseable {
+
+		@Override
+		public void close() {
+			if (this.encoded != null) {
+				this.encoded.close();
+			}
+		}
+
 	}
 
 }

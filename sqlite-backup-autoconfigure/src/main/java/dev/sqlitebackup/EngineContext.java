@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 import org.sqlite.core.DB;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 /**
  * What every flow of the engine works with: the store, the options, the clock, the rule for

@@ -14,7 +14,7 @@ import org.sqlite.SQLiteConnection;
 import org.sqlite.core.DB;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 /**
  * Copies a checked backup file into the live database and confirms that it arrived, taking the

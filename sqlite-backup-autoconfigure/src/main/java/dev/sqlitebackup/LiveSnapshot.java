@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 /**
  * Copies a consistent snapshot of a live database into a staging file with SQLite's online backup

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sqlitebackup.store.BackupStore.StoreLock;
+import dev.sqlitebackup.BackupStore.StoreLock;
 
 /**
  * One operation per database at a time. A second caller fails fast instead of queueing, so that an

@@ -14,9 +14,11 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.BackupFileCheck.Facts;
+import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.store.BackupStore;
-import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoredBackupFile;
 
 /**
  * One restore, top to bottom: refuse an untrusted backup, check the stored backup, read the live
@@ -87,49 +89,23 @@ final class RestoreRun {
 	RestoreResult run(SqliteDatabase db, Backup backup, boolean safetyBackup, RunningOperation operation) {
 		refuseUntrusted(db, backup);
 		long started = System.nanoTime();
-		Path converted = null;
-		Path decoded = null;
-		try (StoredBackupFile stored = this.store.open(backup)) {
-			Facts facts;
-			if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
-				facts = this.check.checkBeforeRestore(db, backup, stored.path());
-			}
-			else {
-				this.check.checkStoredBytes(db, backup, stored.path());
-				try {
-					decoded = this.check.decodeFromStore(db, backup, stored.path(), backup.id() + "-decoded");
-				}
-				catch (StoredBackupCheck.UndecodableException ex) {
-					throw this.check.cannotRestore(db, backup, ex.getMessage(), ex.getCause());
-				}
-				facts = this.check.checkDecoded(db, backup, decoded);
-			}
-			long checked = System.nanoTime();
-			Optional<Path> liveFile = db.file();
-			if (liveFile.isPresent() && !Files.isRegularFile(liveFile.get())) {
-				throw new RestoreFailedException(db.name(), backup.id(), "Database '" + db.name()
-						+ "' cannot be restored: its file " + liveFile.get() + " does not exist (was it deleted, "
-						+ "moved, or a symlink re-pointed?); nothing was changed and no file was created", null);
-			}
+		try (StoredBackupFile stored = this.store.open(backup);
+				CheckedBackup checked = this.check.forRestore(db, backup, stored)) {
+			requireLiveFile(db, backup);
 			LiveCopy.LiveFacts live = this.liveCopy.readLive(db);
-			Path source = (decoded != null) ? decoded : stored.path();
-			if (live.needsPageSize(facts.pageSize())) {
-				converted = convertPageSize(db, backup, source, live.pageSize());
-				source = converted;
+			try (StagingFile converted = live.needsPageSize(checked.facts().pageSize())
+					? convertPageSize(db, backup, checked.plainFile(), live.pageSize()) : null) {
+				Path source = (converted != null) ? converted.path() : checked.plainFile();
+				SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
+				long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
+				RestoreResult result = new RestoreResult(db.name(), backup.id(), safety.id(), this.clock.instant(),
+						pageCount, Messages.elapsedSince(started));
+				logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
+						pageCount, result.duration().toMillis(),
+						(safety.id() != null) ? "; the previous state is backup " + safety.id() : "");
+				this.listeners.tell((listener) -> listener.restoreCompleted(result));
+				return result;
 			}
-			long copyStarted = System.nanoTime();
-			SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
-			long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
-			String safetyBackupId = safety.id();
-			logger.debug("Restore of database '{}' from {}: checks {} ms, copy and confirmation {} ms", db.name(),
-					backup.id(), (checked - started) / 1_000_000, (System.nanoTime() - copyStarted) / 1_000_000);
-			RestoreResult result = new RestoreResult(db.name(), backup.id(), safetyBackupId, this.clock.instant(),
-					pageCount, Messages.elapsedSince(started));
-			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
-					pageCount, result.duration().toMillis(),
-					(safetyBackupId != null) ? "; the previous state is backup " + safetyBackupId : "");
-			this.listeners.tell((listener) -> listener.restoreCompleted(result));
-			return result;
 		}
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
@@ -140,9 +116,15 @@ final class RestoreRun {
 			this.listeners.tell((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
 			throw failure;
 		}
-		finally {
-			Staging.delete(converted);
-			Staging.delete(decoded);
+	}
+
+	/** The engine never creates a live database, nor restores into a file the application no longer uses. */
+	private static void requireLiveFile(SqliteDatabase db, Backup backup) {
+		Optional<Path> liveFile = db.file();
+		if (liveFile.isPresent() && !Files.isRegularFile(liveFile.get())) {
+			throw new RestoreFailedException(db.name(), backup.id(), "Database '" + db.name()
+					+ "' cannot be restored: its file " + liveFile.get() + " does not exist (was it deleted, "
+					+ "moved, or a symlink re-pointed?); nothing was changed and no file was created", null);
 		}
 	}
 
@@ -152,9 +134,21 @@ final class RestoreRun {
 	 * rebuilt with the live page size by {@code VACUUM}, which keeps every row and changes only
 	 * the layout.
 	 */
-	private Path convertPageSize(SqliteDatabase db, Backup backup, Path source, int pageSize)
+	private StagingFile convertPageSize(SqliteDatabase db, Backup backup, Path source, int pageSize)
 			throws IOException, SQLException {
-		Path converted = this.store.newStagingFile(db.name(), backup.id() + "-page-size-" + pageSize);
+		StagingFile converted = this.store.newStagingFile(db.name(), backup.id() + "-page-size-" + pageSize);
+		try {
+			rebuild(db, backup, source, converted.path(), pageSize);
+			return converted;
+		}
+		catch (IOException | SQLException | RuntimeException ex) {
+			converted.close();
+			throw ex;
+		}
+	}
+
+	private void rebuild(SqliteDatabase db, Backup backup, Path source, Path converted, int pageSize)
+			throws IOException, SQLException {
 		Files.copy(source, converted);
 		try (SQLiteConnection connection = SqliteConnections.open(converted, Duration.ZERO);
 				Statement statement = connection.createStatement()) {
@@ -169,7 +163,6 @@ final class RestoreRun {
 		}
 		logger.info("Backup {} of database '{}' was rebuilt with the live page size of {} bytes before restoring",
 				backup.id(), db.name(), pageSize);
-		return converted;
 	}
 
 }

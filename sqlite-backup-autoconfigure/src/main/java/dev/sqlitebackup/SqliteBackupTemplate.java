@@ -21,10 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.store.BackupStore;
-import dev.sqlitebackup.store.BackupStore.StoreLock;
-import dev.sqlitebackup.store.OffsiteCopyBackupStore;
-import dev.sqlitebackup.store.StoreFolderUnusableException;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoreLock;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
@@ -191,7 +189,7 @@ public class SqliteBackupTemplate {
 	 * @throws BackupVerificationException when the copy fails its checks (for example because the
 	 * live database is damaged); nothing is published
 	 * @throws BackupFailedException when the copy or publishing fails; nothing is published, except
-	 * when only the off-site copy of an {@link OffsiteCopyBackupStore} fails, which the message says
+	 * when a store keeps the backup in one place but fails to copy it to another, which the message says
 	 */
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);

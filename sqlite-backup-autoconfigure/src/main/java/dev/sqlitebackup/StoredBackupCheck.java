@@ -7,183 +7,188 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.BackupFileCheck.CheckFailedException;
 import dev.sqlitebackup.BackupFileCheck.Facts;
 import dev.sqlitebackup.BackupFileCheck.PendingSha256;
-import dev.sqlitebackup.store.BackupStore;
-import dev.sqlitebackup.store.BackupStore.StoredBackupFile;
+import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.BackupStore.StoredBackupFile;
 
 /**
- * Checks a stored backup against its manifest before anything is done with it: size and SHA-256 of
- * the stored bytes, decoding, header, page count and SQLite's own check. A restore stops at the
- * first problem; {@link #verifyLocked verify} collects them all.
+ * Checks a stored backup against its manifest before anything is done with it, in one order for
+ * every caller: size of the stored bytes, their SHA-256, decoding, SQLite's own check, page count.
+ * A restore stops at the first problem and touches nothing live; {@link #verify} reports them all.
  */
 final class StoredBackupCheck {
-
-	private static final Logger logger = LoggerFactory.getLogger(StoredBackupCheck.class);
-
-	private final EngineContext context;
 
 	private final BackupStore store;
 
 	private final BackupOptions options;
 
-	private final Listeners listeners;
-
-	private static final String SHA256_MISMATCH = "its bytes no longer match the SHA-256 in its manifest";
-
 	private final BackupAuthenticity authenticity;
 
 	StoredBackupCheck(EngineContext context) {
-		this.context = context;
 		this.store = context.store();
 		this.options = context.options();
-		this.listeners = context.listeners();
 		this.authenticity = context.authenticity();
 	}
 
-	/** Everything that can be known about the backup before anything live is touched. */
-	Facts checkBeforeRestore(SqliteDatabase db, Backup backup, Path file) throws IOException {
-		String problem = sizeProblem(backup, file);
-		if (problem == null) {
-			// SQLite's check runs alongside the hash (see sha256InBackground); a wrong hash wins.
-			PendingSha256 pendingSha256 = BackupFileCheck.sha256InBackground(file);
-			Facts facts = null;
-			String checkProblem = null;
-			try {
-				facts = BackupFileCheck.verify(file, VerifyMode.QUICK);
-			}
-			catch (CheckFailedException ex) {
-				checkProblem = ex.getMessage();
-			}
-			catch (RuntimeException ex) {
-				pendingSha256.cancel();
-				throw ex;
-			}
-			if (!pendingSha256.get().equalsIgnoreCase(backup.sha256())) {
-				problem = SHA256_MISMATCH;
-			}
-			else if (checkProblem != null) {
-				problem = checkProblem;
-			}
-			else {
-				return facts;
-			}
+	/**
+	 * Checks a backup that is about to be restored.
+	 * @return the backup as a plain SQLite file, decoded into staging when it is stored compressed
+	 * or encrypted; closing it deletes that copy
+	 * @throws BackupVerificationException at the first problem; nothing live was touched
+	 */
+	CheckedBackup forRestore(SqliteDatabase db, Backup backup, StoredBackupFile stored) throws IOException {
+		Inspection inspection = inspect(db, backup, stored.path(), VerifyMode.QUICK, "-decoded");
+		if (inspection.problems().isEmpty()) {
+			return inspection.checked();
 		}
-		throw cannotRestore(db, backup, problem, null);
+		inspection.checked().close();
+		Problem first = inspection.problems().get(0);
+		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+				+ db.name() + "' cannot be restored: " + first.explained() + "; the live database was not changed",
+				first.cause());
 	}
 
-	/** The stored bytes are exactly those the manifest describes: checked before they are decoded. */
-	void checkStoredBytes(SqliteDatabase db, Backup backup, Path file) throws IOException {
-		String problem = sizeProblem(backup, file);
-		if (problem == null && !BackupFileCheck.sha256(file).equalsIgnoreCase(backup.sha256())) {
-			problem = SHA256_MISMATCH;
+	/** Checks a stored backup again and collects every problem found, its authenticity included. */
+	VerificationResult verify(SqliteDatabase db, Backup backup) {
+		List<String> problems = new ArrayList<>();
+		String refusal = this.authenticity.refusal(backup);
+		if (refusal != null) {
+			problems.add(refusal);
 		}
-		if (problem != null) {
-			throw cannotRestore(db, backup, problem, null);
+		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
+		try (StoredBackupFile stored = this.store.open(backup)) {
+			Inspection inspection = inspect(db, backup, stored.path(), mode, "-verify");
+			inspection.checked().close();
+			inspection.problems().forEach((problem) -> problems.add(problem.summary()));
 		}
-	}
-
-	private static @Nullable String sizeProblem(Backup backup, Path file) throws IOException {
-		long size = Files.size(file);
-		return (size != backup.sizeBytes()) ? "it has " + size + " bytes but its manifest says " + backup.sizeBytes()
-				: null;
+		catch (IOException ex) {
+			problems.add("cannot read the backup: " + Messages.describe(ex));
+		}
+		return new VerificationResult(backup.database(), backup.id(), problems.isEmpty(), problems);
 	}
 
 	/**
-	 * Decrypts and decompresses a stored backup into a plain staging file, or returns {@code null}
-	 * when it is stored plain. Fails before anything live is touched when the key is missing or
-	 * wrong, or the bytes do not decode.
+	 * Runs the checks in order. Each runs only when the ones before found nothing: a file larger
+	 * than its manifest says may be any size, so it is not hashed, and bytes that do not match
+	 * their manifest are not decoded. A plain backup is hashed while SQLite checks it.
 	 */
-	@Nullable Path decodeFromStore(SqliteDatabase db, Backup backup, Path stored, String stagingName)
-			throws IOException, UndecodableException {
-		if (Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted()) {
-			return null;
+	private Inspection inspect(SqliteDatabase db, Backup backup, Path stored, VerifyMode mode, String decodedSuffix)
+			throws IOException {
+		List<Problem> problems = new ArrayList<>();
+		long size = Files.size(stored);
+		if (size != backup.sizeBytes()) {
+			problems.add(Problem.of("it has " + size + " bytes but its manifest says " + backup.sizeBytes()));
+			return new Inspection(new CheckedBackup(stored, null, null), problems);
 		}
-		Path target = this.store.newStagingFile(db.name(), stagingName);
+		boolean plain = Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted();
+		PendingSha256 pendingSha256 = null;
+		if (plain) {
+			pendingSha256 = BackupFileCheck.sha256InBackground(stored);
+		}
+		else if (!BackupFileCheck.sha256(stored).equalsIgnoreCase(backup.sha256())) {
+			problems.add(Problem.SHA256_MISMATCH);
+			return new Inspection(new CheckedBackup(stored, null, null), problems);
+		}
+		StagingFile decoded = null;
 		try {
-			this.options.storedForm().decode(backup, stored, target);
-			return target;
+			if (!plain) {
+				decoded = this.store.newStagingFile(db.name(), backup.id() + decodedSuffix);
+				decode(backup, stored, decoded.path());
+			}
+			Path file = (decoded != null) ? decoded.path() : stored;
+			Facts facts = BackupFileCheck.verify(file, mode);
+			if (pendingSha256 != null && !pendingSha256.get().equalsIgnoreCase(backup.sha256())) {
+				// SQLite's check ran alongside the hash; a wrong hash is the problem to report.
+				problems.add(Problem.SHA256_MISMATCH);
+			}
+			else if (facts.pageCount() != backup.pageCount()) {
+				problems.add(Problem.of("it holds " + facts.pageCount() + " pages but its manifest says "
+						+ backup.pageCount()));
+			}
+			return new Inspection(new CheckedBackup(file, facts, decoded), problems);
+		}
+		catch (CheckFailedException ex) {
+			if (pendingSha256 != null && !pendingSha256.get().equalsIgnoreCase(backup.sha256())) {
+				problems.add(Problem.SHA256_MISMATCH);
+			}
+			else {
+				problems.add(Problem.of(ex.getMessage()));
+			}
+		}
+		catch (UndecodableException ex) {
+			problems.add(new Problem(ex.getMessage(), ex.getMessage(), ex.getCause()));
 		}
 		catch (IOException | RuntimeException ex) {
-			Staging.delete(target);
+			if (pendingSha256 != null) {
+				pendingSha256.cancel();
+			}
+			if (decoded != null) {
+				decoded.close();
+			}
+			throw ex;
+		}
+		return new Inspection(new CheckedBackup(stored, null, decoded), problems);
+	}
+
+	/**
+	 * Decrypts and decompresses a stored backup into a plain staging file. Fails when the key is
+	 * missing or wrong, or the bytes do not decode, or decode to more than the manifest implies.
+	 */
+	private void decode(Backup backup, Path stored, Path target) throws UndecodableException {
+		try {
+			this.options.storedForm().decode(backup.encoding(), stored, target);
+		}
+		catch (IOException | RuntimeException ex) {
 			throw new UndecodableException("it cannot be decoded (" + backup.compression()
 					+ (backup.isEncrypted() ? ", encrypted with key '" + backup.encryptionKeyId() + "'" : "")
 					+ "): " + Messages.describe(ex), ex);
 		}
 	}
 
-	/** Checks a decoded backup as a plain one is checked, before anything live is touched. */
-	Facts checkDecoded(SqliteDatabase db, Backup backup, Path file) {
-		try {
-			return BackupFileCheck.verify(file, VerifyMode.QUICK);
-		}
-		catch (CheckFailedException ex) {
-			throw cannotRestore(db, backup, ex.getMessage(), null);
-		}
-	}
+	/**
+	 * A stored backup, checked, readable as a plain SQLite file.
+	 *
+	 * @param plainFile the stored file itself, or its decoded copy
+	 * @param facts what SQLite's check found; {@code null} when the checks stopped before it
+	 * @param decoded the decoded copy in staging, deleted on close; {@code null} for a plain backup
+	 */
+	record CheckedBackup(Path plainFile, @Nullable Facts facts, @Nullable StagingFile decoded)
+			implements AutoCloseable {
 
-	BackupVerificationException cannotRestore(SqliteDatabase db, Backup backup, String problem,
-			@Nullable Throwable cause) {
-		return new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
-				+ db.name() + "' cannot be restored: " + problem + "; the live database was not changed", cause);
-	}
-
-	/** Checks a stored backup again and collects every problem found. */
-	VerificationResult verify(SqliteDatabase db, Backup backup) {
-		List<String> problems = new ArrayList<>();
-		VerifyMode mode = (this.options.verifyMode() == VerifyMode.FULL) ? VerifyMode.FULL : VerifyMode.QUICK;
-		Path decoded = null;
-		String refusal = this.authenticity.refusal(backup);
-		if (refusal != null) {
-			problems.add(refusal);
-		}
-		try (StoredBackupFile stored = this.store.open(backup)) {
-			long size = Files.size(stored.path());
-			if (size != backup.sizeBytes()) {
-				// Not hashed: a file larger than its manifest says may be any size at all.
-				problems.add("size is " + size + " bytes, manifest says " + backup.sizeBytes());
-			}
-			else if (!BackupFileCheck.sha256(stored.path()).equalsIgnoreCase(backup.sha256())) {
-				problems.add("SHA-256 does not match the manifest");
-			}
-			int problemsBefore = problems.size();
-			decoded = decodeForVerify(db, backup, stored.path(), problems);
-			Facts facts = (problems.size() > problemsBefore) ? null
-					: BackupFileCheck.inspect((decoded != null) ? decoded : stored.path(), mode, problems);
-			if (facts != null && facts.pageCount() != backup.pageCount()) {
-				problems.add("holds " + facts.pageCount() + " pages, manifest says " + backup.pageCount());
+		@Override
+		public void close() {
+			if (this.decoded != null) {
+				this.decoded.close();
 			}
 		}
-		catch (IOException ex) {
-			problems.add("cannot read the backup: " + Messages.describe(ex));
-		}
-		finally {
-			Staging.delete(decoded);
-		}
-		return new VerificationResult(backup.database(), backup.id(), problems.isEmpty(), problems);
+
 	}
 
-	/** Decodes a compressed or encrypted backup for {@link #verify}; a failure becomes a problem. */
-	private @Nullable Path decodeForVerify(SqliteDatabase db, Backup backup, Path stored, List<String> problems) {
-		try {
-			return decodeFromStore(db, backup, stored, backup.id() + "-verify");
+	private record Inspection(CheckedBackup checked, List<Problem> problems) {
+	}
+
+	/**
+	 * One problem, in the short form a verification lists and the explained form a refused restore
+	 * gives.
+	 */
+	private record Problem(String summary, String explained, @Nullable Throwable cause) {
+
+		static final Problem SHA256_MISMATCH = new Problem("SHA-256 does not match the manifest",
+				"its bytes no longer match the SHA-256 in its manifest", null);
+
+		static Problem of(String text) {
+			return new Problem(text, text, null);
 		}
-		catch (UndecodableException ex) {
-			problems.add(ex.getMessage());
-			return null;
-		}
-		catch (IOException ex) {
-			problems.add("cannot decode the backup: " + Messages.describe(ex));
-			return null;
-		}
+
 	}
 
 	/** A stored backup whose bytes do not decode: damaged, or its key is missing or wrong. */
-	static final class UndecodableException extends Exception {
+	private static final class UndecodableException extends Exception {
+
+		private static final long serialVersionUID = 1L;
 
 		UndecodableException(String message, Throwable cause) {
 			super(message, cause);

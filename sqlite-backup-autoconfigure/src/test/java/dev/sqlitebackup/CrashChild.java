@@ -10,7 +10,8 @@ import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 /**
@@ -127,7 +128,7 @@ public final class CrashChild {
 		}
 
 		@Override
-		public Path newStagingFile(String database, String backupId) throws IOException {
+		public StagingFile newStagingFile(String database, String backupId) throws IOException {
 			return this.delegate.newStagingFile(database, backupId);
 		}
 

@@ -90,7 +90,7 @@ class DecompressionBombTests {
 				VerifyMode.QUICK, Duration.ofMillis(5), BackupTrigger.SCHEDULED,
 				(encryption != null) ? encryption.currentKeyId() : null);
 		Path stored = Files.createDirectories(this.temp.resolve("backups/app"))
-			.resolve(id + ".sqlite" + StoredForm.fileSuffixOf(shape));
+			.resolve(id + ".sqlite" + StoredForm.fileSuffixOf(shape.compression(), shape.isEncrypted()));
 		StoredForm.Encoded encoded = new StoredForm(codec, encryption).encode(zeros, stored, "app", id);
 		Files.delete(zeros);
 		Backup bomb = template.getAuthenticity()

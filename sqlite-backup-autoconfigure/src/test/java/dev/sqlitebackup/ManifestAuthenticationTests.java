@@ -285,7 +285,7 @@ class ManifestAuthenticationTests {
 	}
 
 	private Path dataFile(Backup backup) {
-		return this.temp.resolve("backups/app/" + backup.id() + ".sqlite" + StoredForm.fileSuffixOf(backup));
+		return this.temp.resolve("backups/app/" + backup.id() + ".sqlite" + StoredForm.fileSuffixOf(backup.compression(), backup.isEncrypted()));
 	}
 
 	private SqliteBackupTemplate template(BackupEncryption encryption) {

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import dev.sqlitebackup.TestDatabases.Mode;
 import dev.sqlitebackup.codec.BackupCodec;
 import dev.sqlitebackup.codec.StoredForm;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;

@@ -21,7 +21,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.sqlitebackup.TestDatabases.Mode;
-import dev.sqlitebackup.store.BackupStore.StoreLock;
+import dev.sqlitebackup.BackupStore.StoreLock;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;

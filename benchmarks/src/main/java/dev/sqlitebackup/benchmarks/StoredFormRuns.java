@@ -16,7 +16,7 @@ import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.codec.BackupCodec;
 import dev.sqlitebackup.codec.BackupEncryption;
 import dev.sqlitebackup.codec.StoredForm;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 /**
  * Whole backups and restores of one live database in several stored forms, next to {@code cp} +

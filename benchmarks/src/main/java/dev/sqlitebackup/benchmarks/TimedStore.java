@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.Backup;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 /**
  * A store that times what it is asked to do with the bytes: {@link #publish} (for S3 the upload)
@@ -40,7 +41,7 @@ final class TimedStore implements BackupStore {
 	}
 
 	@Override
-	public Path newStagingFile(String database, String backupId) throws IOException {
+	public StagingFile newStagingFile(String database, String backupId) throws IOException {
 		return this.store.newStagingFile(database, backupId);
 	}
 

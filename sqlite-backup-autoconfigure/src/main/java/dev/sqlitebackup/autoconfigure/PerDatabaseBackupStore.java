@@ -9,7 +9,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.sqlitebackup.Backup;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
  * Sends each database to its own store, so that an application with several databases can keep
@@ -42,8 +43,8 @@ final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
-	public Path newStagingFile(String database, String backupId) throws IOException {
-		return storeOf(database).newStagingFile(database, backupId);
+	public StagingFile newStagingFile(String database, String name) throws IOException {
+		return storeOf(database).newStagingFile(database, name);
 	}
 
 	@Override

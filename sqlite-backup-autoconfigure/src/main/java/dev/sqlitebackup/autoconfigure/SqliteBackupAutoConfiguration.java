@@ -24,7 +24,7 @@ import org.springframework.context.annotation.Import;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 /**

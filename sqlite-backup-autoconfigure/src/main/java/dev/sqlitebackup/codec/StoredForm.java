@@ -15,7 +15,6 @@ import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.sqlitebackup.Backup;
 
 /**
  * The form a backup is stored in: compressed with a codec, then, when configured, encrypted. The
@@ -56,9 +55,8 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	 * What the file name of a stored backup has after {@code .sqlite}, from its manifest.
 	 * @throws IllegalArgumentException when the manifest names an unknown codec
 	 */
-	public static String fileSuffixOf(Backup backup) {
-		return BackupCodec.named(backup.compression()).fileSuffix()
-				+ (backup.isEncrypted() ? BackupEncryption.FILE_SUFFIX : "");
+	public static String fileSuffixOf(String compression, boolean encrypted) {
+		return BackupCodec.named(compression).fileSuffix() + (encrypted ? BackupEncryption.FILE_SUFFIX : "");
 	}
 
 	/**
@@ -99,7 +97,7 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	 * @throws OversizedBackupException when it decodes to more than its manifest implies
 	 * @throws IOException when it cannot be read or decompressed (damaged)
 	 */
-	public void decode(Backup backup, Path stored, Path target) throws IOException {
+	public void decode(Encoding backup, Path stored, Path target) throws IOException {
 		BackupCodec codec = BackupCodec.named(backup.compression());
 		codec.requireAvailable();
 		if (backup.isEncrypted() && this.encryption == null) {
@@ -111,7 +109,7 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 				OutputStream output = new BoundedOutputStream(Files.newOutputStream(target,
 						StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), backup.plainSizeBytes())) {
 			InputStream decrypted = (backup.isEncrypted()) ? Objects.requireNonNull(this.encryption)
-				.decrypt(file, backup.database(), backup.id(), backup.manifestMac() == null) : file;
+				.decrypt(file, backup.database(), backup.backupId(), backup.preMac()) : file;
 			try (InputStream plain = codec.decompress(decrypted)) {
 				plain.transferTo(output);
 				// A decompressor stops at the end of its data; reading on authenticates every
@@ -136,6 +134,27 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * How one stored backup was encoded, as its manifest says: what decoding it needs.
+	 *
+	 * @param compression codec name of the stored bytes
+	 * @param encryptionKeyId key the bytes are encrypted with, {@code null} when they are not
+	 * @param database name of the database the backup was taken from, which encrypted bytes are bound to
+	 * @param backupId id of the backup, which encrypted bytes are bound to
+	 * @param preMac whether the manifest has no MAC, so that bytes encrypted before streams named their
+	 * backup are accepted
+	 * @param plainSizeBytes size the decoded bytes may reach at most (page size times page count)
+	 */
+	public record Encoding(String compression, @Nullable String encryptionKeyId, String database, String backupId,
+			boolean preMac, long plainSizeBytes) {
+
+		/** Whether the stored bytes are encrypted. */
+		public boolean isEncrypted() {
+			return this.encryptionKeyId != null;
+		}
+
 	}
 
 	/**

@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.sqlitebackup.store.BackupStore.StoreLock;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoreLock;
 
 /**
  * Advisory locks on a file, held against other processes and other stores in this one alike.

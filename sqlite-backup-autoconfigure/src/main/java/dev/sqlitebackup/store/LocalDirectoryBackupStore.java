@@ -23,9 +23,12 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
  * Keeps backups in a local directory, one sub-directory per database:
@@ -137,11 +140,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	@Override
-	public Path newStagingFile(String database, String backupId) throws IOException {
+	public StagingFile newStagingFile(String database, String name) throws IOException {
 		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(STAGING_DIRECTORY));
-		Path file = staging.resolve(backupId + DATA_SUFFIX);
+		Path file = staging.resolve(name + DATA_SUFFIX);
 		Files.deleteIfExists(file);
-		return file;
+		return StoreFiles.stagingFile(file);
 	}
 
 	@Override
@@ -267,7 +270,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	private Path dataFile(Backup backup) {
-		return databaseDirectory(backup.database()).resolve(backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup));
+		return databaseDirectory(backup.database()).resolve(backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup.compression(), backup.isEncrypted()));
 	}
 
 	private Path manifestFile(String database, String id) {

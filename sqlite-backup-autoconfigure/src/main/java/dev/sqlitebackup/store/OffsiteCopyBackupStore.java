@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStoreException;
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
  * Keeps the newest backups of each database in a local store and a copy of every backup in an
@@ -27,7 +30,7 @@ import dev.sqlitebackup.Backup;
  * <p>
  * A backup is published locally first and then copied off-site in the same call. When the copy
  * fails the local backup stays (it is complete and verified) and {@link #publish} says so with an
- * {@link OffsiteCopyException}; every later publish first copies whatever local backup the off-site
+ * {@link BackupStoreException}; every later publish first copies whatever local backup the off-site
  * store still lacks. A local copy is removed only once the off-site store lists it. Safety backups
  * that a restore takes are published locally only, so that a restore from a local copy works while
  * the off-site store is unreachable; the next backup copies them.
@@ -90,8 +93,8 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	}
 
 	@Override
-	public Path newStagingFile(String database, String backupId) throws IOException {
-		return this.local.newStagingFile(database, backupId);
+	public StagingFile newStagingFile(String database, String name) throws IOException {
+		return this.local.newStagingFile(database, name);
 	}
 
 	@Override
@@ -109,7 +112,7 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	 * Copies, oldest first, every local backup that the off-site store lacks.
 	 * @return the ids the off-site store holds now
 	 */
-	private Set<String> copyMissingOffsite(List<Backup> localBackups, Backup published) throws OffsiteCopyException {
+	private Set<String> copyMissingOffsite(List<Backup> localBackups, Backup published) throws BackupStoreException {
 		Set<String> offsiteIds;
 		try {
 			offsiteIds = this.offsite.list(published.database())
@@ -140,13 +143,10 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	}
 
 	private void copyOffsite(Backup backup) throws IOException {
-		Path upload = this.offsite.newStagingFile(backup.database(), backup.id() + "-offsite");
-		try (StoredBackupFile file = this.local.open(backup)) {
-			linkOrCopy(file.path(), upload);
-			this.offsite.publish(upload, backup);
-		}
-		finally {
-			Files.deleteIfExists(upload);
+		try (StagingFile upload = this.offsite.newStagingFile(backup.database(), backup.id() + "-offsite");
+				StoredBackupFile file = this.local.open(backup)) {
+			linkOrCopy(file.path(), upload.path());
+			this.offsite.publish(upload.path(), backup);
 		}
 	}
 
@@ -160,8 +160,8 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		}
 	}
 
-	private OffsiteCopyException copyFailed(Backup published, Exception cause) {
-		return new OffsiteCopyException("Backup " + published.id() + " of database '" + published.database()
+	private BackupStoreException copyFailed(Backup published, Exception cause) {
+		return new BackupStoreException("Backup " + published.id() + " of database '" + published.database()
 				+ "' is kept in " + this.local.describe() + " but is not off-site: copying it to "
 				+ this.offsite.describe() + " failed: " + cause.getMessage() + "; the next backup tries again", cause);
 	}
@@ -241,17 +241,6 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 				closeable.close();
 			}
 		}
-	}
-
-	/** A backup that was published locally but could not be copied off-site. */
-	public static class OffsiteCopyException extends IOException {
-
-		private static final long serialVersionUID = 1L;
-
-		OffsiteCopyException(String message, Throwable cause) {
-			super(message, cause);
-		}
-
 	}
 
 }

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.BackupIds;
 
+import dev.sqlitebackup.BackupStore.StagingFile;
+
 /**
  * Rules a store keeps for the files it owns on a local disk, whoever else can write there: it
  * never follows a link out of its own folders, deletes only names it gives files itself, reads
@@ -253,6 +255,33 @@ public final class StoreFiles {
 			logger.warn("Could not make {} accessible to its owner only: {}", path,
 					(ex.getReason() != null) ? ex.getReason() : ex.getMessage());
 		}
+	}
+
+
+	/**
+	 * A staging file handle that deletes the file and the side files SQLite may have left beside it
+	 * ({@code -journal}, {@code -wal}, {@code -shm}) when closed.
+	 */
+	public static StagingFile stagingFile(Path file) {
+		return new DeletedOnClose(file);
+	}
+
+	private record DeletedOnClose(Path path) implements StagingFile {
+
+		@Override
+		public void close() {
+			for (String suffix : new String[] { "", "-journal", "-wal", "-shm" }) {
+				Path file = this.path.resolveSibling(this.path.getFileName() + suffix);
+				try {
+					Files.deleteIfExists(file);
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete staging file {} (it is removed by the next clean-up): {}", file,
+							ex.getMessage());
+				}
+			}
+		}
+
 	}
 
 }

@@ -35,7 +35,7 @@ import dev.sqlitebackup.VerifyMode;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.ManifestFormat;
 

@@ -26,7 +26,7 @@ import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -17,7 +17,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.SqliteBackupTemplate;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;

@@ -36,7 +36,7 @@ public final class SmallHeapChild {
 				encoded.sha256(), 4096, size / 4096, "wal", "3", "zstd", true, VerifyMode.QUICK, Duration.ZERO,
 				BackupTrigger.MANUAL, "k");
 		Path decoded = dir.resolve("decoded");
-		form.decode(backup, stored, decoded);
+		form.decode(backup.encoding(), stored, decoded);
 		System.out.println("plain " + plainSha);
 		System.out.println("decoded " + sha256(decoded));
 		System.out.println("maxMemory " + Runtime.getRuntime().maxMemory());

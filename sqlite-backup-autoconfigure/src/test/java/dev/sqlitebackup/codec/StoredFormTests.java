@@ -39,7 +39,7 @@ class StoredFormTests {
 		StoredForm form = new StoredForm(codec, this.encryption);
 		StoredForm.Encoded encoded = form.encode(this.temp.resolve("plain"), this.temp.resolve("stored"), "db", ID);
 		assertThat(this.temp.resolve("stored")).hasSize(encoded.sizeBytes());
-		form.decode(backup(codec, encoded.sizeBytes(), plain.length), this.temp.resolve("stored"), this.temp.resolve("decoded"));
+		form.decode(backup(codec, encoded.sizeBytes(), plain.length).encoding(), this.temp.resolve("stored"), this.temp.resolve("decoded"));
 		assertThat(this.temp.resolve("decoded")).hasBinaryContent(plain);
 	}
 
@@ -62,7 +62,7 @@ class StoredFormTests {
 		// gzip stops reading at the end of its member, so the check after it is what notices; zstd
 		// reads on by itself.
 		assertThatExceptionOfType(java.io.IOException.class)
-			.isThrownBy(() -> new StoredForm(codec, this.encryption).decode(backup(codec, bytes.length, 4096),
+			.isThrownBy(() -> new StoredForm(codec, this.encryption).decode(backup(codec, bytes.length, 4096).encoding(),
 					this.temp.resolve("stored"), this.temp.resolve("decoded")));
 	}
 

@@ -43,12 +43,13 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.codec.StoredForm;
-import dev.sqlitebackup.store.BackupStore;
+import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.store.FileLocks;
 import dev.sqlitebackup.store.ManifestFormat;
 import dev.sqlitebackup.store.StoreFiles;
-import dev.sqlitebackup.store.StoreFolderUnusableException;
 import dev.sqlitebackup.store.UnsafeStorePathException;
+import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
  * Keeps backups in an S3 bucket: {@code <prefix><database>/<id>.sqlite[.zst][.enc]} with the
@@ -250,11 +251,11 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	@Override
-	public Path newStagingFile(String database, String backupId) throws IOException {
+	public StagingFile newStagingFile(String database, String name) throws IOException {
 		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(".staging"));
-		Path file = staging.resolve(backupId + DATA_SUFFIX);
+		Path file = staging.resolve(name + DATA_SUFFIX);
 		Files.deleteIfExists(file);
-		return file;
+		return StoreFiles.stagingFile(file);
 	}
 
 	@Override
@@ -365,7 +366,7 @@ public class S3BackupStore implements BackupStore {
 
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
-		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID());
+		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID()).path();
 		try (ResponseInputStream<GetObjectResponse> object = this.client.getObject(
 				(request) -> request.bucket(this.bucket).key(folder(backup.database()) + dataName(backup)))) {
 			downloadAtMost(object, download, backup);
@@ -540,7 +541,7 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	private static String dataName(Backup backup) {
-		return backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup);
+		return backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup.compression(), backup.isEncrypted());
 	}
 
 	/** The service's own words for a failure, which say what to fix (credentials, bucket, endpoint). */

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.store;
+package dev.sqlitebackup;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.sqlitebackup.Backup;
 
 /**
  * Where published backups live. The engine copies and verifies a backup in a staging file the store
@@ -25,10 +24,14 @@ public interface BackupStore {
 	}
 
 	/**
-	 * A fresh local path to copy a new backup into; its directory exists, the file does not. Nothing
-	 * at this path is ever listed.
+	 * A fresh local staging file to copy a new backup into, or to decode a stored one into; its
+	 * directory exists, the file does not, and nothing at its path is ever listed. Closing the
+	 * handle deletes what is left of it, SQLite's side files included; a published file is gone
+	 * already, so closing it does nothing.
+	 * @param name a backup id, alone or with a suffix that says what the file is for
+	 * ({@code -stored}, {@code -decoded}, ...)
 	 */
-	Path newStagingFile(String database, String backupId) throws IOException;
+	StagingFile newStagingFile(String database, String name) throws IOException;
 
 	/**
 	 * Makes a verified staging file a listed backup, durably: the bytes first, the manifest last.
@@ -91,6 +94,18 @@ public interface BackupStore {
 
 		@Override
 		void close() throws IOException;
+
+	}
+
+	/** A staging file a store handed out; closing it deletes what is left of it. */
+	interface StagingFile extends AutoCloseable {
+
+		/** Local path of the file. */
+		Path path();
+
+		/** Deletes the file and its side files if they are still there; failures are only logged. */
+		@Override
+		void close();
 
 	}
 

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.store;
+package dev.sqlitebackup;
 
 import java.io.IOException;
 
