@@ -71,6 +71,32 @@ public interface BackupStore {
 	}
 
 	/**
+	 * The database's backups, newest first, with where each is kept, from one listing of the store:
+	 * what an operator's request for one database needs, without reading the store twice.
+	 */
+	default Catalog catalog(String database) {
+		List<Backup> backups = list(database);
+		Map<String, List<String>> locations = new LinkedHashMap<>();
+		backups.forEach((backup) -> locations.put(backup.id(), List.of(locationName())));
+		return new Catalog(backups, locations);
+	}
+
+	/**
+	 * Backups of one database with where each is kept.
+	 *
+	 * @param backups the backups, newest first
+	 * @param locations short names of the places each backup is kept in, by id
+	 */
+	record Catalog(List<Backup> backups, Map<String, List<String>> locations) {
+
+		public Catalog {
+			backups = List.copyOf(backups);
+			locations = Map.copyOf(locations);
+		}
+
+	}
+
+	/**
 	 * Holds the database's part of this store for one operation, against other processes that use
 	 * the same store (a second instance of the application during a rolling deployment, say), so
 	 * that one never cleans up or prunes under another's feet. Empty when another holder has it.

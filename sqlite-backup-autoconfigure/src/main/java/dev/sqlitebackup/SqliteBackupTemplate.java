@@ -168,6 +168,16 @@ public class SqliteBackupTemplate {
 		return this.context.fromStore(name, () -> this.store.locations(name));
 	}
 
+	/**
+	 * Published backups of a database, newest first, with where each is kept, from one listing of
+	 * the store.
+	 * @throws BackupListingException when the store cannot list the backups
+	 */
+	public BackupStore.Catalog catalog(String database) {
+		String name = getDatabase(database).name();
+		return this.context.fromStore(name, () -> this.store.catalog(name));
+	}
+
 	private List<Backup> listed(String database) {
 		return this.context.list(database);
 	}

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -27,7 +26,6 @@ import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
-import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
@@ -48,16 +46,14 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	private static final Logger logger = LoggerFactory.getLogger(LocalDirectoryBackupStore.class);
 
-	static final String DATA_SUFFIX = ".sqlite";
+	static final String DATA_SUFFIX = BackupFileNames.DATA_SUFFIX;
 
-	static final String MANIFEST_SUFFIX = ".manifest";
+	static final String MANIFEST_SUFFIX = BackupFileNames.MANIFEST_SUFFIX;
 
-	static final String STAGING_DIRECTORY = ".staging";
+	static final String STAGING_DIRECTORY = BackupFileNames.STAGING_DIRECTORY;
 
 	/** Locked while an operation runs; never deleted, so that every process locks the same file. */
 	static final String LOCK_FILE = ".lock";
-
-	private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
 
 	private final Path directory;
 
@@ -96,6 +92,24 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		}
 		backups.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
 		return backups;
+	}
+
+	/** Reads only this backup's manifest, not every one in the folder. */
+	@Override
+	public Optional<Backup> find(String database, String backupId) {
+		if (!BackupIds.isWellFormed(backupId)) {
+			return Optional.empty();
+		}
+		Path databaseDirectory = databaseDirectory(database);
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory)) {
+				return Optional.empty();
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list backups in " + databaseDirectory + ": " + reason(ex), ex);
+		}
+		return Optional.ofNullable(readManifest(database, manifestFile(database, backupId), backupId, true));
 	}
 
 	private @Nullable Backup readManifest(String database, Path manifest) {
@@ -252,11 +266,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	/** Directory of one database's backups; names are reduced to safe characters. */
 	Path databaseDirectory(String database) {
-		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");
-		if (safe.isEmpty() || safe.chars().allMatch((c) -> c == '.')) {
-			safe = "_" + safe;
-		}
-		return this.directory.resolve(safe);
+		return this.directory.resolve(BackupFileNames.databaseFolder(database));
 	}
 
 	/** The database's folder, made (owner-only) when missing; refused when it is a link. */
@@ -270,11 +280,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	private Path dataFile(Backup backup) {
-		return databaseDirectory(backup.database()).resolve(backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup.compression(), backup.isEncrypted()));
+		return databaseDirectory(backup.database()).resolve(BackupFileNames.dataFile(backup));
 	}
 
 	private Path manifestFile(String database, String id) {
-		return databaseDirectory(database).resolve(id + MANIFEST_SUFFIX);
+		return databaseDirectory(database).resolve(BackupFileNames.manifest(id));
 	}
 
 	/** fsync of a file or a directory (the latter makes renames in it durable on Linux). */

@@ -77,12 +77,25 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	/** Each backup with the local store's places first, then the off-site store's. */
 	@Override
 	public Map<String, List<String>> locations(String database) {
+		return catalog(database).locations();
+	}
+
+	/** Both stores listed once each: the union of their backups, each with every place it is kept in. */
+	@Override
+	public Catalog catalog(String database) {
+		Catalog local = this.local.catalog(database);
+		Catalog offsite = this.offsite.catalog(database);
+		Map<String, Backup> backups = new LinkedHashMap<>();
+		local.backups().forEach((backup) -> backups.put(backup.id(), backup));
+		offsite.backups().forEach((backup) -> backups.putIfAbsent(backup.id(), backup));
+		List<Backup> all = new ArrayList<>(backups.values());
+		all.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
 		Map<String, List<String>> locations = new LinkedHashMap<>();
-		this.local.locations(database).forEach((id, places) -> locations.put(id, new ArrayList<>(places)));
-		this.offsite.locations(database)
+		local.locations().forEach((id, places) -> locations.put(id, new ArrayList<>(places)));
+		offsite.locations()
 			.forEach((id, places) -> locations.computeIfAbsent(id, (key) -> new ArrayList<>()).addAll(places));
 		locations.replaceAll((id, places) -> List.copyOf(places));
-		return locations;
+		return new Catalog(all, locations);
 	}
 
 	/** Looks locally first, so that finding a recent backup does not need the off-site store. */

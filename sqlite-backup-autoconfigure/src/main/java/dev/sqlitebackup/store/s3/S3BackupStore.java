@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -42,9 +41,9 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
-import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.StoreFolderUnusableException;
+import dev.sqlitebackup.store.BackupFileNames;
 import dev.sqlitebackup.store.FileLocks;
 import dev.sqlitebackup.store.ManifestFormat;
 import dev.sqlitebackup.store.StoreFiles;
@@ -62,9 +61,9 @@ public class S3BackupStore implements BackupStore {
 
 	private static final Logger logger = LoggerFactory.getLogger(S3BackupStore.class);
 
-	static final String DATA_SUFFIX = ".sqlite";
+	static final String DATA_SUFFIX = BackupFileNames.DATA_SUFFIX;
 
-	static final String MANIFEST_SUFFIX = ".manifest";
+	static final String MANIFEST_SUFFIX = BackupFileNames.MANIFEST_SUFFIX;
 
 	/**
 	 * Marks an upload in progress: written before the data object and removed after the manifest,
@@ -77,8 +76,6 @@ public class S3BackupStore implements BackupStore {
 
 	/** Part size when none is given: large enough for a 1 TiB backup within S3's 10,000 parts. */
 	public static final long DEFAULT_PART_SIZE = 128L * 1024 * 1024;
-
-	private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._-]");
 
 	private final S3Client client;
 
@@ -252,7 +249,7 @@ public class S3BackupStore implements BackupStore {
 
 	@Override
 	public StagingFile newStagingFile(String database, String name) throws IOException {
-		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(".staging"));
+		Path staging = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(BackupFileNames.STAGING_DIRECTORY));
 		Path file = staging.resolve(name + DATA_SUFFIX);
 		Files.deleteIfExists(file);
 		return StoreFiles.stagingFile(file);
@@ -527,21 +524,17 @@ public class S3BackupStore implements BackupStore {
 
 	/** Key prefix of one database's backups; names are reduced to safe characters. */
 	String folder(String database) {
-		String safe = UNSAFE_NAME_CHARACTERS.matcher(database).replaceAll("_");
-		if (safe.isEmpty() || safe.chars().allMatch((c) -> c == '.')) {
-			safe = "_" + safe;
-		}
-		return this.prefix + safe + "/";
+		return this.prefix + BackupFileNames.databaseFolder(database) + "/";
 	}
 
 	private Path stagingDirectory(String database) {
 		String folder = folder(database);
 		return this.stagingDirectory.resolve(folder.substring(this.prefix.length(), folder.length() - 1))
-			.resolve(".staging");
+			.resolve(BackupFileNames.STAGING_DIRECTORY);
 	}
 
 	private static String dataName(Backup backup) {
-		return backup.id() + DATA_SUFFIX + StoredForm.fileSuffixOf(backup.compression(), backup.isEncrypted());
+		return BackupFileNames.dataFile(backup);
 	}
 
 	/** The service's own words for a failure, which say what to fix (credentials, bucket, endpoint). */
