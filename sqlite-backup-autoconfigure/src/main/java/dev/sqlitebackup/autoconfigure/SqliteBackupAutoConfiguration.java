@@ -24,8 +24,10 @@ import org.springframework.context.annotation.Import;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.event.BackupEventPublisher;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.PerDatabaseBackupStore;
 
 /**
  * Auto-configuration for SQLite backups: finds every SQLite {@link DataSource} (named by its bean
