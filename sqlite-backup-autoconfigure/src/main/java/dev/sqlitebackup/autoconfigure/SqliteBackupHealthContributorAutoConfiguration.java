@@ -44,9 +44,7 @@ public final class SqliteBackupHealthContributorAutoConfiguration {
 		for (String database : template.getDatabaseNames()) {
 			maxAges.put(database, maxAge(properties, database));
 		}
-		SqliteBackupHealthIndicator indicator = new SqliteBackupHealthIndicator(template, maxAges::get);
-		template.addListener(indicator);
-		return indicator;
+		return new SqliteBackupHealthIndicator(template, maxAges::get);
 	}
 
 	/**

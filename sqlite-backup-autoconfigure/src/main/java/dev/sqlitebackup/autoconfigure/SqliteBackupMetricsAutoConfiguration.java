@@ -26,9 +26,7 @@ public final class SqliteBackupMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SqliteBackupMetrics sqliteBackupMetrics(SqliteBackupTemplate template, MeterRegistry registry) {
-		SqliteBackupMetrics metrics = new SqliteBackupMetrics(template, registry);
-		template.addListener(metrics);
-		return metrics;
+		return new SqliteBackupMetrics(template, registry);
 	}
 
 }
