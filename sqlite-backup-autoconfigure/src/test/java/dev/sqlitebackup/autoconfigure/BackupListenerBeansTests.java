@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -127,6 +128,20 @@ class BackupListenerBeansTests {
 					.tags("database", "dataSource", "outcome", "success")
 					.timer()
 					.count()).isEqualTo(1);
+			});
+	}
+
+	@Test
+	void runWhenEveryBeanIsLazyShouldStillTellTheListenersAndPublishEvents() {
+		contextRunner()
+			.withInitializer(
+					(context) -> context.addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
+			.withBean(RecordingListener.class)
+			.withBean(CompletedBackups.class)
+			.run((context) -> {
+				Backup backup = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
+				assertThat(context.getBean(RecordingListener.class).calls).containsExactly("backup " + backup.id());
+				assertThat(context.getBean(CompletedBackups.class).events).hasSize(1);
 			});
 	}
 
