@@ -14,9 +14,9 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * Registers every {@link BackupListener} bean of the context with the template, in their order,
  * once every singleton exists.
  * <p>
- * Waiting until then breaks the cycle template, listeners, beans that need the template (the
- * metrics and the health indicator do): the listeners are looked up only after all of them were
- * created. A bean reachable under two names is still registered once.
+ * The metrics and the health indicator are listeners that need the template, so the template
+ * cannot ask for its listeners when it is created; looking them up only then keeps that from
+ * being a cycle. A bean reachable under two names is still registered once.
  */
 final class BackupListenerRegistrar implements SmartInitializingSingleton {
 
