@@ -46,6 +46,10 @@ import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.RetentionPolicy;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.event.BackupCompletedEvent;
+import dev.sqlitebackup.event.BackupFailedEvent;
+import dev.sqlitebackup.event.RestoreCompletedEvent;
+import dev.sqlitebackup.event.SqliteBackupEvent;
 import dev.sqlitebackup.store.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
@@ -71,9 +75,9 @@ class SqliteBackupAutoConfigurationTests {
 	void autoConfigurationsAreRegisteredForImport() {
 		assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader())).contains(
 				SqliteBackupAutoConfiguration.class.getName(),
-				"dev.sqlitebackup.actuate.SqliteBackupHealthContributorAutoConfiguration",
-				"dev.sqlitebackup.actuate.SqliteBackupMetricsAutoConfiguration",
-				"dev.sqlitebackup.actuate.SqliteBackupSanitizingAutoConfiguration");
+				"dev.sqlitebackup.autoconfigure.SqliteBackupHealthContributorAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteBackupMetricsAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteBackupSanitizingAutoConfiguration");
 	}
 
 	@Test

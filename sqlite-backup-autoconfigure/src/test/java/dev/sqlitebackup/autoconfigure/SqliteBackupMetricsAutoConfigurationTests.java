@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +24,7 @@ import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
-import dev.sqlitebackup.autoconfigure.TestDataSources;
+import dev.sqlitebackup.actuate.SqliteBackupMetrics;
 import dev.sqlitebackup.store.BackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
