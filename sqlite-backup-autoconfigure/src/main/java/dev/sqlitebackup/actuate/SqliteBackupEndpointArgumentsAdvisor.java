@@ -30,7 +30,7 @@ import org.springframework.web.context.request.RequestContextHolder;
  * past a security rule written for the path. In a Spring MVC application the database the path
  * named is known, and a request whose arguments name another one is refused too.
  */
-class SqliteBackupEndpointArgumentsAdvisor implements OperationInvokerAdvisor {
+public class SqliteBackupEndpointArgumentsAdvisor implements OperationInvokerAdvisor {
 
 	private static final EndpointId ENDPOINT_ID = EndpointId.of("sqlitebackup");
 

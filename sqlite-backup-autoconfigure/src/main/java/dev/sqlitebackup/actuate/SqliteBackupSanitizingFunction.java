@@ -47,7 +47,7 @@ public class SqliteBackupSanitizingFunction implements SanitizingFunction {
 	}
 
 	/** A function that masks the keys configured in this environment, placeholders resolved. */
-	static SqliteBackupSanitizingFunction of(Environment environment) {
+	public static SqliteBackupSanitizingFunction of(Environment environment) {
 		Binder binder = Binder.get(environment);
 		List<String> secrets = new ArrayList<>();
 		binder.bind("sqlite.backup.encryption.key", String.class).ifBound(secrets::add);

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -21,16 +22,20 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
+import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.event.BackupEventPublisher;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.PerDatabaseBackupStore;
 
 /**
  * Auto-configuration for SQLite backups: finds every SQLite {@link DataSource} (named by its bean
  * name) and wires the engine for them, with a scheduled backup job and application events. Each
- * bean backs off when the application defines its own.
+ * bean backs off when the application defines its own. Every {@link BackupListener} bean, the
+ * application's and the starter's alike, is registered with the template.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnClass({ SQLiteConnection.class, DataSource.class })
@@ -100,9 +105,15 @@ public final class SqliteBackupAutoConfiguration {
 	@ConditionalOnMissingBean
 	BackupEventPublisher sqliteBackupEventPublisher(SqliteBackupTemplate template,
 			ApplicationEventPublisher eventPublisher) {
-		BackupEventPublisher publisher = new BackupEventPublisher(template, eventPublisher);
-		template.addListener(publisher);
-		return publisher;
+		return new BackupEventPublisher(template, eventPublisher);
+	}
+
+	// Not replaceable: an application that defines its own listeners or publisher still needs
+	// them registered, and registering is all this bean does.
+	@Bean
+	BackupListenerRegistrar sqliteBackupListenerRegistrar(SqliteBackupTemplate template,
+			ObjectProvider<BackupListener> listeners) {
+		return new BackupListenerRegistrar(template, listeners);
 	}
 
 }

@@ -40,13 +40,17 @@ import org.springframework.scheduling.config.TaskManagementConfigUtils;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.OperationStatus;
-import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.RetentionPolicy;
+import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.event.BackupCompletedEvent;
+import dev.sqlitebackup.event.BackupFailedEvent;
+import dev.sqlitebackup.event.RestoreCompletedEvent;
+import dev.sqlitebackup.event.SqliteBackupEvent;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,9 +75,9 @@ class SqliteBackupAutoConfigurationTests {
 	void autoConfigurationsAreRegisteredForImport() {
 		assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader())).contains(
 				SqliteBackupAutoConfiguration.class.getName(),
-				"dev.sqlitebackup.actuate.SqliteBackupHealthContributorAutoConfiguration",
-				"dev.sqlitebackup.actuate.SqliteBackupMetricsAutoConfiguration",
-				"dev.sqlitebackup.actuate.SqliteBackupSanitizingAutoConfiguration");
+				"dev.sqlitebackup.autoconfigure.SqliteBackupHealthContributorAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteBackupMetricsAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteBackupSanitizingAutoConfiguration");
 	}
 
 	@Test

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.autoconfigure;
+package dev.sqlitebackup.store;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,17 +13,24 @@ import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
- * Sends each database to its own store, so that an application with several databases can keep
- * their backups in different places ({@code sqlite.backup.databases.<name>.directory}); the
- * others share the default store. The engine works with one store, this keeps it that way.
+ * A store that sends each named database to a store of its own and the others to a default one.
+ * <p>
+ * An application with several databases may keep their backups in different places (with Spring
+ * Boot, {@code sqlite.backup.databases.<name>.directory}); the engine works with one store, and
+ * this keeps it that way.
  */
-final class PerDatabaseBackupStore implements BackupStore {
+public final class PerDatabaseBackupStore implements BackupStore {
 
 	private final BackupStore defaultStore;
 
 	private final Map<String, BackupStore> stores;
 
-	PerDatabaseBackupStore(BackupStore defaultStore, Map<String, BackupStore> stores) {
+	/**
+	 * Creates a store.
+	 * @param defaultStore the store of every database not named in {@code stores}
+	 * @param stores the store of each database that has its own, by database name
+	 */
+	public PerDatabaseBackupStore(BackupStore defaultStore, Map<String, BackupStore> stores) {
 		this.defaultStore = defaultStore;
 		this.stores = Map.copyOf(stores);
 	}
@@ -40,6 +47,11 @@ final class PerDatabaseBackupStore implements BackupStore {
 	@Override
 	public Optional<Backup> find(String database, String backupId) {
 		return storeOf(database).find(database, backupId);
+	}
+
+	@Override
+	public Catalog catalog(String database) {
+		return storeOf(database).catalog(database);
 	}
 
 	@Override

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +13,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.actuate.SqliteBackupEndpoint;
+import dev.sqlitebackup.actuate.SqliteBackupEndpointWebExtension;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;

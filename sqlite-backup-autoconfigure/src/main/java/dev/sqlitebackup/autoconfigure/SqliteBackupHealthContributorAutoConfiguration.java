@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -18,8 +18,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.support.CronExpression;
 
 import dev.sqlitebackup.SqliteBackupTemplate;
-import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
-import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
+import dev.sqlitebackup.actuate.SqliteBackupHealthIndicator;
 
 /**
  * Auto-configuration for the {@code sqliteBackup} health contributor. Active when Spring Boot's
@@ -45,9 +44,7 @@ public final class SqliteBackupHealthContributorAutoConfiguration {
 		for (String database : template.getDatabaseNames()) {
 			maxAges.put(database, maxAge(properties, database));
 		}
-		SqliteBackupHealthIndicator indicator = new SqliteBackupHealthIndicator(template, maxAges::get);
-		template.addListener(indicator);
-		return indicator;
+		return new SqliteBackupHealthIndicator(template, maxAges::get);
 	}
 
 	/**

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -6,6 +6,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+
+import dev.sqlitebackup.actuate.SqliteBackupSanitizingFunction;
 
 /**
  * Auto-configuration that keeps the backup keys out of actuator output. Active whenever the

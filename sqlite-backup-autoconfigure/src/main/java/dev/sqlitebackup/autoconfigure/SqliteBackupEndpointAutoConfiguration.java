@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
@@ -11,13 +11,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 import dev.sqlitebackup.SqliteBackupTemplate;
-import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
+import dev.sqlitebackup.actuate.SqliteBackupEndpoint;
+import dev.sqlitebackup.actuate.SqliteBackupEndpointArgumentsAdvisor;
+import dev.sqlitebackup.actuate.SqliteBackupEndpointWebExtension;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration Auto-configuration} for the
  * {@link SqliteBackupEndpoint}.
  */
-@AutoConfiguration(afterName = "dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration")
+@AutoConfiguration(after = SqliteBackupAutoConfiguration.class)
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 @ConditionalOnBean(SqliteBackupTemplate.class)
 @ConditionalOnAvailableEndpoint(SqliteBackupEndpoint.class)

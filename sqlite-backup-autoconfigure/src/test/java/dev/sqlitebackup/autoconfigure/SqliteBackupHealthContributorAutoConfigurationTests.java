@@ -1,17 +1,13 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-
-import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,21 +17,19 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
-import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
-import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.VerifyMode;
+import dev.sqlitebackup.actuate.SqliteBackupHealthIndicator;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.SqliteBackupProperties;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
-import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.ManifestFormat;
 
@@ -45,8 +39,6 @@ import static org.awaitility.Awaitility.await;
 
 /** Tests for {@link SqliteBackupHealthContributorAutoConfiguration} and {@link SqliteBackupHealthIndicator}. */
 class SqliteBackupHealthContributorAutoConfigurationTests {
-
-	private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
 
 	@TempDir
 	Path dir;
@@ -171,58 +163,6 @@ class SqliteBackupHealthContributorAutoConfigurationTests {
 			context.getBean(SqliteBackupTemplate.class).backup("dataSource");
 			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 		});
-	}
-
-	@Test
-	void runWhenEveryBackupIsDatedInTheFutureShouldReportDownSayingTheClockLooksSetBack() {
-		contextRunner().run((context) -> {
-			Backup futureDated = templateAt(context, NOW.plus(Duration.ofDays(10))).backup("dataSource");
-			Health health = indicatorAt(context, NOW, Duration.ofHours(1)).health();
-			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-			assertThat(databaseDetails(health)).doesNotContainKey("newestBackup")
-				.containsEntry("futureDatedBackups", List.of(futureDated.id()));
-			assertThat((String) databaseDetails(health).get("reason")).contains("clock looks set back")
-				.contains(futureDated.createdAt().toString());
-		});
-	}
-
-	@Test
-	void runWhenABackupIsDatedInTheFutureShouldJudgeTheAgeByTheNewestBackupBeforeNow() {
-		contextRunner().run((context) -> {
-			Backup old = templateAt(context, NOW.minus(Duration.ofHours(2))).backup("dataSource");
-			templateAt(context, NOW.plus(Duration.ofDays(10))).backup("dataSource");
-			Health health = indicatorAt(context, NOW, Duration.ofHours(1)).health();
-			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-			assertThat(databaseDetails(health)).containsEntry("newestBackup", old.id());
-			assertThat((String) databaseDetails(health).get("reason")).contains("clock looks set back")
-				.contains("older than PT1H");
-		});
-	}
-
-	@Test
-	void runWhenAFreshBackupFollowsFutureDatedOnesShouldReportUpWithAWarning() {
-		contextRunner().run((context) -> {
-			Backup futureDated = templateAt(context, NOW.plus(Duration.ofDays(10))).backup("dataSource");
-			Backup fresh = templateAt(context, NOW.minus(Duration.ofMinutes(10))).backup("dataSource");
-			Health health = indicatorAt(context, NOW, Duration.ofHours(1)).health();
-			assertThat(health.getStatus()).isEqualTo(Status.UP);
-			assertThat(databaseDetails(health)).containsEntry("newestBackup", fresh.id())
-				.containsEntry("futureDatedBackups", List.of(futureDated.id()))
-				.doesNotContainKey("reason");
-			assertThat((String) databaseDetails(health).get("warning")).contains("clock looks set back");
-		});
-	}
-
-	/** A template on the context's database and store whose clock stands still at {@code instant}. */
-	private static SqliteBackupTemplate templateAt(AssertableApplicationContext context, Instant instant) {
-		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("dataSource", context.getBean(DataSource.class))),
-				context.getBean(BackupStore.class), BackupOptions.defaults(), Clock.fixed(instant, ZoneOffset.UTC));
-	}
-
-	private static SqliteBackupHealthIndicator indicatorAt(AssertableApplicationContext context, Instant instant,
-			Duration maxAge) {
-		return new SqliteBackupHealthIndicator(context.getBean(SqliteBackupTemplate.class), (database) -> maxAge,
-				Clock.fixed(instant, ZoneOffset.UTC));
 	}
 
 	@Test

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +21,13 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.actuate.SqliteBackupMetrics;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
 import dev.sqlitebackup.autoconfigure.TestDataSources;
-import dev.sqlitebackup.BackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -1,4 +1,4 @@
-package dev.sqlitebackup.autoconfigure;
+package dev.sqlitebackup.event;
 
 import java.time.Duration;
 

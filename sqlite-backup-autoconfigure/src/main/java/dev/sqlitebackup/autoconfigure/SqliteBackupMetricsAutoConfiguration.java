@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -9,7 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import dev.sqlitebackup.SqliteBackupTemplate;
-import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
+import dev.sqlitebackup.actuate.SqliteBackupMetrics;
 
 /**
  * Auto-configuration for the Micrometer meters of SQLite backups. Active when Micrometer is on the
@@ -26,9 +26,7 @@ public final class SqliteBackupMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SqliteBackupMetrics sqliteBackupMetrics(SqliteBackupTemplate template, MeterRegistry registry) {
-		SqliteBackupMetrics metrics = new SqliteBackupMetrics(template, registry);
-		template.addListener(metrics);
-		return metrics;
+		return new SqliteBackupMetrics(template, registry);
 	}
 
 }

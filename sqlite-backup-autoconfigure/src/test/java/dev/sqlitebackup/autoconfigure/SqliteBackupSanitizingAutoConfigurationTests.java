@@ -1,4 +1,4 @@
-package dev.sqlitebackup.actuate;
+package dev.sqlitebackup.autoconfigure;
 
 import java.util.List;
 import java.util.Map;
@@ -12,6 +12,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.MapPropertySource;
+
+import dev.sqlitebackup.actuate.SqliteBackupSanitizingFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
