@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -20,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The package arrows go one way: engine, then stores and codecs, then {@code autoconfigure},
- * which uses {@code actuate} and {@code event}; never back. Read from the main sources, so that a
+ * The package arrows go one way: the engine ({@code dev.sqlitebackup}) uses the codecs, a leaf;
+ * the stores implement the engine's {@code BackupStore}; {@code autoconfigure} wires them and uses
+ * {@code actuate} and {@code event}; never back, and no cycle anywhere. Read from the main sources, so that a
  * wrong-way import fails the build where it is written.
  */
 class PackageDependencyTests {
@@ -65,6 +68,56 @@ class PackageDependencyTests {
 	void theEngineDoesNotDependOnSpringNorOnTheSpringSide() {
 		assertNoReference(in(AUTOCONFIGURE).or(in(ACTUATE)).or(in(EVENT)).negate(), AUTOCONFIGURE, ACTUATE, EVENT,
 				SPRING);
+	}
+
+	@Test
+	void theEngineDoesNotDependOnAnyStore() {
+		assertNoReference((pkg) -> pkg.equals(ROOT), ROOT + ".store");
+	}
+
+	@Test
+	void codecsDependOnNothingElseOfTheProject() {
+		List<String> violations = new ArrayList<>();
+		for (SourceFile source : sources) {
+			if (in(ROOT + ".codec").test(source.pkg())) {
+				source.references()
+					.stream()
+					.filter((reference) -> in(ROOT).test(reference) && !in(ROOT + ".codec").test(reference))
+					.forEach((reference) -> violations.add(source.file() + " uses " + reference));
+			}
+		}
+		assertThat(violations).as("codecs are a leaf: compression and encryption of bytes, nothing more").isEmpty();
+	}
+
+	@Test
+	void packagesFormNoCycle() {
+		Map<String, Set<String>> uses = new TreeMap<>();
+		for (SourceFile source : sources) {
+			Set<String> targets = uses.computeIfAbsent(source.pkg(), (pkg) -> new TreeSet<>());
+			source.references()
+				.stream()
+				.filter((reference) -> in(ROOT).test(reference) && !reference.equals(source.pkg()))
+				.forEach(targets::add);
+		}
+		List<String> cycles = new ArrayList<>();
+		for (String start : uses.keySet()) {
+			findCycle(start, start, uses, new ArrayList<>(List.of(start)), new TreeSet<>(), cycles);
+		}
+		assertThat(cycles).as("cycles between packages").isEmpty();
+	}
+
+	private static void findCycle(String start, String current, Map<String, Set<String>> uses, List<String> path,
+			Set<String> seen, List<String> cycles) {
+		for (String next : uses.getOrDefault(current, Set.of())) {
+			if (next.equals(start)) {
+				cycles.add(String.join(" -> ", path) + " -> " + start);
+			}
+			else if (seen.add(next)) {
+				path.add(next);
+				findCycle(start, next, uses, path, seen, cycles);
+				path.remove(path.size() - 1);
+			}
+		}
 	}
 
 	/** Packages named {@code name} or below it. */

@@ -18,6 +18,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -69,8 +70,9 @@ public class SqliteBackupEndpoint {
 		OperationDescriptor operation = this.template.currentOperation(database)
 			.map(OperationDescriptor::of)
 			.orElse(null);
-		List<Backup> listed = this.template.list(database);
-		Map<String, List<String>> locations = this.template.locations(database);
+		BackupStore.Catalog catalog = this.template.catalog(database);
+		List<Backup> listed = catalog.backups();
+		Map<String, List<String>> locations = catalog.locations();
 		List<BackupDescriptor> backups = listed.stream()
 			.map((backup) -> BackupDescriptor.of(backup, locations.getOrDefault(backup.id(), List.of()),
 					this.template.getAuthenticity().isAuthenticated(backup)))

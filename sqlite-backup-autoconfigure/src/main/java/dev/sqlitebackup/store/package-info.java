@@ -1,5 +1,7 @@
 /**
- * Where backups are kept: the store abstraction and the local directory store.
+ * Where backups are kept: implementations of the engine's {@link dev.sqlitebackup.BackupStore} (a
+ * local directory, a local directory with copies off-site, a store per database), the manifest
+ * format and the file rules they share.
  */
 @NullMarked
 package dev.sqlitebackup.store;
