@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -41,10 +40,6 @@ final class BackupRun {
 
 	private final Listeners listeners;
 
-	private final Clock clock;
-
-	private final BackupAuthenticity authenticity;
-
 	private final LiveSnapshot snapshots;
 
 	BackupRun(EngineContext context) {
@@ -52,15 +47,13 @@ final class BackupRun {
 		this.store = context.store();
 		this.options = context.options();
 		this.listeners = context.listeners();
-		this.clock = context.clock();
-		this.authenticity = context.authenticity();
 		this.snapshots = new LiveSnapshot(context);
 	}
 
 	/** Takes one backup of a database the caller holds. */
 	Backup run(SqliteDatabase db, BackupRequest request, RunningOperation operation) {
 		long started = System.nanoTime();
-		Instant createdAt = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
+		Instant createdAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
 		try {
 			if (request.cleanUpFirst()) {
@@ -81,7 +74,7 @@ final class BackupRun {
 							snapshot.sqliteVersion(), form.compression().codecName(), checked.verified(),
 							this.options.verifyMode(), Messages.elapsedSince(started), request.trigger(),
 							form.encryptionKeyId());
-					published = this.store.publish(stored.path(), this.authenticity.sign(backup));
+					published = this.store.publish(stored.path(), this.context.authenticity().sign(backup));
 				}
 			}
 			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
@@ -145,7 +138,7 @@ final class BackupRun {
 			return;
 		}
 		Optional<Backup> previous = this.context.list(db.name()).stream()
-			.filter((backup) -> !backup.isSafetyBackup() && backup.pageCount() > 1 && this.authenticity.counts(backup))
+			.filter((backup) -> !backup.isSafetyBackup() && backup.pageCount() > 1 && this.context.authenticity().counts(backup))
 			.findFirst();
 		if (previous.isPresent()) {
 			throw new BackupVerificationException(db.name(), id, "Backup of database '" + db.name()

@@ -14,7 +14,6 @@ import org.sqlite.SQLiteConnection;
 import org.sqlite.core.DB;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.BackupStore;
 
 /**
  * Copies a checked backup file into the live database and confirms that it arrived, taking the
@@ -26,20 +25,17 @@ final class LiveCopy {
 
 	private final EngineContext context;
 
-	private final BackupStore store;
-
 	private final BackupOptions options;
-
-	private final Listeners listeners;
 
 	/** How long a restore waits for readers and writers to let it truncate the WAL it leaves. */
 	private static final int CHECKPOINT_WAIT_MILLIS = 250;
 
+	/** How long one attempt to take a rollback-journal database exclusively waits for its readers. */
+	private static final int EXCLUSIVE_ATTEMPT_MILLIS = 20;
+
 	LiveCopy(EngineContext context) {
 		this.context = context;
-		this.store = context.store();
 		this.options = context.options();
-		this.listeners = context.listeners();
 	}
 
 	/**
@@ -151,14 +147,17 @@ final class LiveCopy {
 	}
 
 	/**
-	 * Takes the database exclusively for as long as the connection stays open. SQLite's own busy
-	 * handler sleeps up to 100 ms between attempts and loses every race to writers that commit
-	 * back to back; polling every millisecond until the busy timeout wins one of the gaps.
+	 * Takes the database exclusively for as long as the connection stays open. SQLite's busy
+	 * handler sleeps longer and longer between attempts (up to 100 ms) and so loses every race for
+	 * the reserved lock to writers that commit back to back. Attempts with a short busy timeout
+	 * win one of the gaps between their transactions; within an attempt, once the reserved lock is
+	 * held, SQLite keeps its pending lock while it waits, so new readers stay out and the current
+	 * ones drain.
 	 */
 	private void takeExclusively(SQLiteConnection holder) throws SQLException {
 		long deadline = System.nanoTime() + this.options.busyTimeout().toNanos();
 		try (Statement statement = holder.createStatement()) {
-			statement.execute("PRAGMA busy_timeout=0");
+			statement.execute("PRAGMA busy_timeout=" + EXCLUSIVE_ATTEMPT_MILLIS);
 			statement.execute("PRAGMA locking_mode=EXCLUSIVE");
 			while (true) {
 				try {
@@ -167,7 +166,7 @@ final class LiveCopy {
 					break;
 				}
 				catch (SQLException ex) {
-					if (ex.getErrorCode() != 5 || System.nanoTime() > deadline) {
+					if ((ex.getErrorCode() & 0xFF) != 5 || System.nanoTime() > deadline) {
 						throw ex;
 					}
 					sleepBriefly();

@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.BackupStore;
 
 /**
  * Copies a consistent snapshot of a live database into a staging file with SQLite's online backup
@@ -28,17 +27,11 @@ final class LiveSnapshot {
 
 	private final EngineContext context;
 
-	private final BackupStore store;
-
 	private final BackupOptions options;
-
-	private final Listeners listeners;
 
 	LiveSnapshot(EngineContext context) {
 		this.context = context;
-		this.store = context.store();
 		this.options = context.options();
-		this.listeners = context.listeners();
 	}
 
 	/**

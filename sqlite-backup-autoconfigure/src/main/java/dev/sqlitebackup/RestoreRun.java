@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
-import dev.sqlitebackup.BackupFileCheck.Facts;
 import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
@@ -33,13 +31,7 @@ final class RestoreRun {
 
 	private final BackupStore store;
 
-	private final BackupOptions options;
-
 	private final Listeners listeners;
-
-	private final Clock clock;
-
-	private final BackupAuthenticity authenticity;
 
 	private final StoredBackupCheck check;
 
@@ -50,10 +42,7 @@ final class RestoreRun {
 	RestoreRun(EngineContext context) {
 		this.context = context;
 		this.store = context.store();
-		this.options = context.options();
 		this.listeners = context.listeners();
-		this.clock = context.clock();
-		this.authenticity = context.authenticity();
 		this.check = new StoredBackupCheck(context);
 		this.liveCopy = new LiveCopy(context);
 		this.backups = new BackupRun(context);
@@ -64,9 +53,9 @@ final class RestoreRun {
 	 * read from the store or changed; reported to the listeners like any other failed restore.
 	 */
 	private void refuseUntrusted(SqliteDatabase db, Backup backup) {
-		String refusal = this.authenticity.refusal(backup);
+		String refusal = this.context.authenticity().refusal(backup);
 		if (refusal == null) {
-			switch (this.authenticity.trustOf(backup)) {
+			switch (this.context.authenticity().trustOf(backup)) {
 				case PRE_MAC -> logger.info("Backup {} of database '{}' was taken before manifests were authenticated; "
 						+ "it is restored only if its bytes decrypt with key '{}'", backup.id(), db.name(),
 						backup.encryptionKeyId());
@@ -98,7 +87,7 @@ final class RestoreRun {
 				Path source = (converted != null) ? converted.path() : checked.plainFile();
 				SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
 				long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
-				RestoreResult result = new RestoreResult(db.name(), backup.id(), safety.id(), this.clock.instant(),
+				RestoreResult result = new RestoreResult(db.name(), backup.id(), safety.id(), this.context.clock().instant(),
 						pageCount, Messages.elapsedSince(started));
 				logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
 						pageCount, result.duration().toMillis(),

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * restored database. Writers run in the application's pool and in another process throughout.
  * <p>
  * In rollback-journal mode a restore needs one moment in which no transaction is open, so there
- * the writers pause 2 ms between transactions; writers committing back to back with no pause at
+ * the writers pause 10 ms between transactions; writers committing back to back with no pause at
  * all can keep it out until its busy timeout, after which it fails and changes nothing.
  */
 class WritesAroundRestoreTests {
@@ -60,7 +60,7 @@ class WritesAroundRestoreTests {
 		Backup backup = template.backup("app");
 		Set<String> acknowledged = ConcurrentHashMap.newKeySet();
 		AtomicBoolean running = new AtomicBoolean(true);
-		long pauseMillis = (mode == Mode.WAL) ? 0 : 2;
+		long pauseMillis = (mode == Mode.WAL) ? 0 : 10;
 		Thread inProcess = new Thread(() -> writeUntilStopped(running, acknowledged, pauseMillis));
 		Process child = CrashTests.startChild(AckWriterChild.class,
 				List.of(file.toString(), "child", Long.toString(pauseMillis)), "READY");
