@@ -2,10 +2,13 @@ package dev.sqlitebackup;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,7 @@ class VanishedDatabaseTests {
 		Files.createDirectories(this.file.getParent());
 		this.dataSource = TestDatabases.hikari(this.file, Mode.WAL);
 		TestDatabases.createNotes(this.dataSource, "real");
+		fillThePool();
 		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
 				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults());
 	}
@@ -99,6 +103,24 @@ class VanishedDatabaseTests {
 		}
 		finally {
 			TestDatabases.close(emptySource);
+		}
+	}
+
+	/**
+	 * Opens every connection the pool will keep, so that it opens no new one after the file is
+	 * deleted: a new connection would create an empty database at the path again.
+	 */
+	private void fillThePool() throws Exception {
+		List<Connection> connections = new ArrayList<>();
+		try {
+			for (int i = 0; i < ((HikariDataSource) this.dataSource).getMaximumPoolSize(); i++) {
+				connections.add(this.dataSource.getConnection());
+			}
+		}
+		finally {
+			for (Connection connection : connections) {
+				connection.close();
+			}
 		}
 	}
 

@@ -2,10 +2,18 @@ package dev.sqlitebackup.sample;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -38,11 +46,22 @@ class VanishedDatabaseHttpTests {
 	@LocalServerPort
 	private int port;
 
+	@Autowired
+	private DataSource dataSource;
+
 	@Test
 	void deletedDatabaseFileFailsBackupAndRestoreAndTakesHealthDown() throws Exception {
 		HttpSession http = new HttpSession(this.port);
 		Response backup = http.post(DATABASE, "{\"action\":\"backup\"}");
 		assertThat(backup.status()).as(backup.toString()).isEqualTo(200);
+		// Every connection the pool keeps is open before the file goes: a new one would create it again.
+		List<Connection> connections = new ArrayList<>();
+		for (int i = 0; i < ((HikariDataSource) this.dataSource).getMaximumPoolSize(); i++) {
+			connections.add(this.dataSource.getConnection());
+		}
+		for (Connection connection : connections) {
+			connection.close();
+		}
 		Path file = temp.resolve("notes.db");
 		for (String suffix : new String[] { "", "-wal", "-shm" }) {
 			Files.deleteIfExists(file.resolveSibling(file.getFileName() + suffix));
