@@ -1,5 +1,7 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -67,8 +69,8 @@ class DatabaseFoldersTests {
 	}
 
 	@Test
-	void runWithoutABackupDirectoryShouldKeepBackupsBesideTheDatabaseFile() {
-		Path file = this.dir.resolve("data/app.db");
+	void runWithoutABackupDirectoryShouldKeepBackupsBesideTheDatabaseFile() throws IOException {
+		Path file = Files.createDirectories(this.dir.resolve("data")).resolve("app.db");
 		contextRunner().withPropertyValues("spring.datasource.url=jdbc:sqlite:" + file).run((context) -> {
 			new JdbcTemplate(context.getBean(javax.sql.DataSource.class)).execute("CREATE TABLE item (id INTEGER)");
 			Backup backup = context.getBean(SqliteBackupTemplate.class).backup("dataSource");
