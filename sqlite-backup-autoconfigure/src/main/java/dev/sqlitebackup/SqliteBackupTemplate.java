@@ -115,7 +115,7 @@ public class SqliteBackupTemplate {
 	public SqliteDatabase getDatabase(String name) {
 		SqliteDatabase database = this.databases.get(name);
 		if (database == null) {
-			throw new DatabaseNotFoundException(name);
+			throw new DatabaseNotFoundException(name, this.databases.keySet());
 		}
 		return database;
 	}

@@ -147,6 +147,16 @@ class SqliteBackupEndpointHttpTests {
 	}
 
 	@Test
+	void unknownDatabaseAnswerNamesTheKnownDatabases() {
+		for (Response response : List.of(this.http.get(ENDPOINT + "/datasource"),
+				this.http.post(ENDPOINT + "/datasource", BACKUP))) {
+			assertError(response, 404);
+			assertThat(response.json().path("message").asString()).as(response.toString())
+				.isEqualTo("No SQLite database named 'datasource'; the databases are dataSource");
+		}
+	}
+
+	@Test
 	void unknownBackupAnswers404() {
 		assertError(restore("20200101T000000000Z-abcdef"), 404);
 	}

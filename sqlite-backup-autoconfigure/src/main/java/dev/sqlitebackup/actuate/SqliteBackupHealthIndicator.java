@@ -25,9 +25,11 @@ import dev.sqlitebackup.SqliteBackupTemplate;
 
 /**
  * Health of the backups of every database: down when the newest backup of a database is older than
- * its maximum age, or when the last backup attempt failed; details per database. A database that
- * has no backup yet counts its age from the application's start, so that a fresh deployment is not
- * down before its first scheduled run, yet one that never gets a backup goes down.
+ * its maximum age, or when the last backup attempt failed; details per database. The age counts
+ * from the newer of the newest backup and the application's start, so that neither a fresh
+ * deployment nor a restart after downtime is down before it had a chance to take a backup, yet an
+ * application that gets none goes down. A backup that fails after the start, such as the
+ * scheduler's catch-up of a run missed during the downtime, turns it down at once.
  *
  * <p>
  * Backups dated after the current time (see {@link FutureDatedBackups}) are listed in the details
@@ -131,10 +133,13 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 				details.put("reason", clockSetBack(futureDated, now) + ", and there is no backup dated before it");
 			}
 			else {
-				Instant since = newest.map(Backup::createdAt).orElse(this.startedAt);
+				// Counted from the start as well: a backup due while the application was down could not
+				// be taken, and is caught up by the scheduler rather than reported as stale.
+				Instant since = newest.map(Backup::createdAt).filter(this.startedAt::isBefore).orElse(this.startedAt);
 				if (Duration.between(since, now).compareTo(maxAge) > 0) {
 					healthy = false;
-					String tooOld = newest.isPresent() ? "newest backup is older than " + maxAge
+					String tooOld = newest.isPresent() && since.equals(newest.get().createdAt())
+							? "newest backup is older than " + maxAge
 							: "no backup since the application started " + Duration.between(since, now).toSeconds()
 									+ " s ago";
 					details.put("reason", futureDated.isEmpty() ? tooOld : clockSetBack(futureDated, now) + "; "

@@ -1,9 +1,11 @@
 package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -11,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -21,6 +24,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
@@ -50,13 +54,14 @@ public final class SqliteBackupAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BackupStore sqliteBackupStore(SqliteBackupProperties properties) {
-		return localStore(properties);
+	BackupStore sqliteBackupStore(SqliteBackupProperties properties, Map<String, DataSource> dataSources,
+			Environment environment) {
+		return localStore(properties, BackupDirectories.shared(properties, dataSources, environment));
 	}
 
 	/** The local directory, with a store of its own for each database whose directory is overridden. */
-	static BackupStore localStore(SqliteBackupProperties properties) {
-		BackupStore defaultStore = new LocalDirectoryBackupStore(properties.getDirectory());
+	static BackupStore localStore(SqliteBackupProperties properties, Path sharedDirectory) {
+		BackupStore defaultStore = new LocalDirectoryBackupStore(sharedDirectory);
 		Map<String, BackupStore> stores = new LinkedHashMap<>();
 		properties.getDatabases().forEach((database, overrides) -> {
 			Path directory = overrides.getDirectory();
@@ -75,10 +80,6 @@ public final class SqliteBackupAutoConfiguration {
 		if (databases.isEmpty()) {
 			logger.info("No SQLite DataSource among {}: nothing to back up", dataSources.keySet());
 		}
-		else {
-			logger.info("Backing up SQLite databases {} to {}",
-					databases.stream().map(SqliteDatabase::name).toList(), store.describe());
-		}
 		BackupOptions options = BackupOptions.defaults()
 			.withVerifyMode(properties.getVerify())
 			.withSafetyBackup(properties.getRestore().isSafetyBackup())
@@ -87,6 +88,22 @@ public final class SqliteBackupAutoConfiguration {
 			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes())
 			.withStoredForm(StoredForms.of(properties));
 		return new SqliteBackupTemplate(databases, store, options);
+	}
+
+	@Bean
+	StartupReport sqliteBackupStartupReport(SqliteBackupTemplate template, SqliteBackupProperties properties,
+			Map<String, DataSource> dataSources, Environment environment, BeanFactory beanFactory) {
+		Function<String, String> whereBackupsGo;
+		if (beanFactory.containsBean("sqliteBackupStore") || beanFactory.containsBean("sqliteS3BackupStore")) {
+			Path shared = BackupDirectories.shared(properties, dataSources, environment);
+			whereBackupsGo = (database) -> BackupDirectories.describe(properties, shared, database);
+		}
+		else {
+			// The application's own store: only it knows where each database's backups go.
+			BackupStore store = template.getStore();
+			whereBackupsGo = (database) -> store.describe();
+		}
+		return new StartupReport(template, properties, whereBackupsGo, Clock.systemDefaultZone());
 	}
 
 	@Bean

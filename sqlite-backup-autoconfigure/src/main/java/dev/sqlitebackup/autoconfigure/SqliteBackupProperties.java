@@ -28,9 +28,17 @@ public class SqliteBackupProperties {
 
 	/**
 	 * Directory where backups are kept, one sub-directory per database. A relative path is
-	 * resolved against the working directory.
+	 * resolved against the working directory. When not set, "backups" beside the first database
+	 * file, or ".sqlite-backup/<spring.application.name>" in the user's home directory when every
+	 * database is in memory.
 	 */
-	private Path directory = Path.of("backups");
+	private @Nullable Path directory;
+
+	/**
+	 * Whether to create the folder of each SQLite database file before the application's pool
+	 * opens it.
+	 */
+	private boolean createDirectories = true;
 
 	/**
 	 * Check run on every new backup before it counts as a backup.
@@ -91,12 +99,20 @@ public class SqliteBackupProperties {
 		this.enabled = enabled;
 	}
 
-	public Path getDirectory() {
+	public @Nullable Path getDirectory() {
 		return this.directory;
 	}
 
-	public void setDirectory(Path directory) {
+	public void setDirectory(@Nullable Path directory) {
 		this.directory = directory;
+	}
+
+	public boolean isCreateDirectories() {
+		return this.createDirectories;
+	}
+
+	public void setCreateDirectories(boolean createDirectories) {
+		this.createDirectories = createDirectories;
 	}
 
 	public VerifyMode getVerify() {
@@ -176,9 +192,10 @@ public class SqliteBackupProperties {
 	}
 
 	/**
-	 * Directory that backups of a database are kept in: its override, else the shared one.
+	 * Directory that backups of a database are kept in: its override, else the shared one, else
+	 * {@code null} for the default location.
 	 */
-	public Path directoryOf(String database) {
+	public @Nullable Path directoryOf(String database) {
 		Database overrides = this.databases.get(database);
 		return (overrides != null && overrides.getDirectory() != null) ? overrides.getDirectory() : this.directory;
 	}
@@ -217,6 +234,12 @@ public class SqliteBackupProperties {
 		 */
 		private String cron = "0 0 * * * *";
 
+		/**
+		 * Whether to take a backup at startup when a scheduled run was due while the application
+		 * was not running.
+		 */
+		private boolean catchUp = true;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -231,6 +254,14 @@ public class SqliteBackupProperties {
 
 		public void setCron(String cron) {
 			this.cron = cron;
+		}
+
+		public boolean isCatchUp() {
+			return this.catchUp;
+		}
+
+		public void setCatchUp(boolean catchUp) {
+			this.catchUp = catchUp;
 		}
 
 	}
@@ -645,6 +676,12 @@ public class SqliteBackupProperties {
 		 */
 		private boolean safetyBackup = true;
 
+		/**
+		 * Whether a successful restore clears the application's caches: every CacheManager's
+		 * caches and the JPA second-level cache, which hold data read before the restore.
+		 */
+		private boolean evictCaches = true;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -659,6 +696,14 @@ public class SqliteBackupProperties {
 
 		public void setSafetyBackup(boolean safetyBackup) {
 			this.safetyBackup = safetyBackup;
+		}
+
+		public boolean isEvictCaches() {
+			return this.evictCaches;
+		}
+
+		public void setEvictCaches(boolean evictCaches) {
+			this.evictCaches = evictCaches;
 		}
 
 	}

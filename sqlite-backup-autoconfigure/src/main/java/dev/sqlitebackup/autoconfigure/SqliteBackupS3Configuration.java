@@ -1,5 +1,10 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.nio.file.Path;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -47,7 +53,9 @@ final class SqliteBackupS3Configuration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		BackupStore sqliteS3BackupStore(SqliteBackupProperties properties) {
+		BackupStore sqliteS3BackupStore(SqliteBackupProperties properties, Map<String, DataSource> dataSources,
+				Environment environment) {
+			Path directory = BackupDirectories.shared(properties, dataSources, environment);
 			SqliteBackupProperties.S3 s3 = properties.getS3();
 			int keepLocal = s3.getKeepLocal();
 			if (keepLocal < 0) {
@@ -63,12 +71,12 @@ final class SqliteBackupS3Configuration {
 			}
 			S3Client client = client(s3);
 			BackupStore bucket = new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(),
-					properties.getDirectory(), s3.getPartSize().toBytes(), s3.getStorageClass());
+					directory, s3.getPartSize().toBytes(), s3.getStorageClass());
 			if (keepLocal == 0) {
 				warnAboutIgnoredDirectories(properties);
 				return bucket;
 			}
-			return new OffsiteCopyBackupStore(SqliteBackupAutoConfiguration.localStore(properties), bucket, keepLocal);
+			return new OffsiteCopyBackupStore(SqliteBackupAutoConfiguration.localStore(properties, directory), bucket, keepLocal);
 		}
 
 		private static void warnAboutIgnoredDirectories(SqliteBackupProperties properties) {

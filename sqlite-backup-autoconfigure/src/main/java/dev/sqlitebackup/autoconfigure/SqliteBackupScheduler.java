@@ -1,8 +1,12 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
@@ -17,7 +21,9 @@ import org.springframework.scheduling.config.ScheduledTaskHolder;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.scheduling.support.CronExpression;
 
+import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.FutureDatedBackups;
 import dev.sqlitebackup.OperationInProgressException;
 import dev.sqlitebackup.RetentionPolicy;
 import dev.sqlitebackup.SqliteBackupException;
@@ -39,6 +45,12 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * Runs never overlap: a cron task is rescheduled only after its run returned, and the single
  * thread runs one database at a time. A failed run is logged (by the engine, with its reason),
  * reported to the listeners (events, metrics, health), and the next run happens as planned.
+ *
+ * <p>
+ * At start, a database whose newest backup is older than the last run its cron had due (the
+ * application was not running then) is backed up at once, before the first planned run, unless
+ * {@code sqlite.backup.schedule.catch-up} is off: a restart after downtime neither leaves the data
+ * without a recent backup until the next planned run nor hides a backup that keeps failing.
  */
 public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycle {
 
@@ -56,6 +68,12 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 
 	private final List<CronTask> tasks = new ArrayList<>();
 
+	private final List<CatchUp> catchUps = new ArrayList<>();
+
+	private final boolean catchUp;
+
+	private final Clock clock;
+
 	private final Object monitor = new Object();
 
 	private @Nullable ThreadPoolTaskScheduler scheduler;
@@ -63,7 +81,13 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 	private @Nullable ScheduledTaskRegistrar registrar;
 
 	public SqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		this(template, properties, Clock.systemDefaultZone());
+	}
+
+	SqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties, Clock clock) {
 		this.template = template;
+		this.clock = clock;
+		this.catchUp = properties.getSchedule().isCatchUp();
 		SqliteBackupProperties.Retention retention = properties.getRetention();
 		// The server's zone, as for the cron expressions: "daily" means the days the job runs on.
 		try {
@@ -82,7 +106,9 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 					throw new IllegalArgumentException(
 							"Invalid cron expression '" + cron + "' for the backup job of database '" + database + "'");
 				}
-				this.tasks.add(new CronTask(new BackupJob(database), cron));
+				BackupJob job = new BackupJob(database);
+				this.tasks.add(new CronTask(job, cron));
+				this.catchUps.add(new CatchUp(job, CronExpression.parse(cron)));
 			}
 		}
 	}
@@ -118,6 +144,11 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 			this.registrar = registrar;
 			this.tasks.forEach((task) -> logger.info("Scheduled backup job {} with cron '{}'", task.getRunnable(),
 					task.getExpression()));
+			if (this.catchUp) {
+				// On the job's own thread: listing may be slow (a bucket), and a catch-up never
+				// overlaps a planned run.
+				this.catchUps.forEach(scheduler::execute);
+			}
 		}
 	}
 
@@ -153,6 +184,51 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 		synchronized (this.monitor) {
 			return (this.registrar != null) ? this.registrar.getScheduledTasks() : Set.of();
 		}
+	}
+
+	/** Takes the backup of a database that its cron had due while the application was not running. */
+	private final class CatchUp implements Runnable {
+
+		private final BackupJob job;
+
+		private final CronExpression cron;
+
+		private CatchUp(BackupJob job, CronExpression cron) {
+			this.job = job;
+			this.cron = cron;
+		}
+
+		@Override
+		public void run() {
+			SqliteBackupTemplate template = SqliteBackupScheduler.this.template;
+			Clock clock = SqliteBackupScheduler.this.clock;
+			Instant now = clock.instant();
+			Optional<Backup> newest;
+			try {
+				List<Backup> backups = template.list(this.job.database)
+					.stream()
+					.filter(template.getAuthenticity()::counts)
+					.toList();
+				newest = FutureDatedBackups.datedBefore(backups, now).stream().findFirst();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Cannot tell whether a scheduled backup of database '{}' was missed: {}; the next run "
+						+ "happens as planned", this.job.database, ex.getMessage());
+				return;
+			}
+			// A database that has never been backed up missed nothing; health counts from the start.
+			if (newest.isEmpty()) {
+				return;
+			}
+			ZonedDateTime due = this.cron.next(newest.get().createdAt().atZone(clock.getZone()));
+			if (due == null || !due.toInstant().isBefore(now)) {
+				return;
+			}
+			logger.info("Catching up the scheduled backup of database '{}' that was due at {} while the application "
+					+ "was not running (newest backup: {})", this.job.database, due, newest.get().createdAt());
+			this.job.run();
+		}
+
 	}
 
 	/** One run of the job for one database. */

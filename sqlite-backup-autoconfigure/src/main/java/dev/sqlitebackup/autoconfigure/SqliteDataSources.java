@@ -67,7 +67,8 @@ final class SqliteDataSources {
 		return sqlite;
 	}
 
-	private static @Nullable String jdbcUrl(DataSource dataSource) {
+	/** JDBC URL a data source exposes as a property (Hikari, DBCP, SQLite's own), without connecting. */
+	static @Nullable String jdbcUrl(DataSource dataSource) {
 		BeanWrapper wrapper = PropertyAccessorFactory.forBeanPropertyAccess(dataSource);
 		for (String property : new String[] { "jdbcUrl", "url" }) {
 			try {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.autoconfigure.SqliteBackupAutoConfiguration;
@@ -65,7 +68,11 @@ class SqliteBackupHealthIndicatorTests {
 		contextRunner().run((context) -> {
 			Backup old = templateAt(context, NOW.minus(Duration.ofHours(2))).backup("dataSource");
 			templateAt(context, NOW.plus(Duration.ofDays(10))).backup("dataSource");
-			Health health = indicatorAt(context, NOW, Duration.ofHours(1)).health();
+			// Running since that backup: a start in between would count as fresh instead.
+			SettableClock clock = new SettableClock(NOW.minus(Duration.ofHours(2)));
+			SqliteBackupHealthIndicator indicator = indicatorOn(context, clock, Duration.ofHours(1));
+			clock.set(NOW);
+			Health health = indicator.health();
 			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(databaseDetails(health)).containsEntry("newestBackup", old.id());
 			assertThat((String) databaseDetails(health).get("reason")).contains("clock looks set back")
@@ -87,6 +94,49 @@ class SqliteBackupHealthIndicatorTests {
 		});
 	}
 
+	@Test
+	void runAfterARestartThatFollowedDowntimeShouldNotReportTheBackupMissedMeanwhileAsStale() {
+		contextRunner().run((context) -> {
+			Backup beforeDowntime = templateAt(context, NOW.minus(Duration.ofHours(3))).backup("dataSource");
+			SettableClock clock = new SettableClock(NOW);
+			SqliteBackupHealthIndicator restarted = indicatorOn(context, clock, Duration.ofHours(2));
+			clock.set(NOW.plus(Duration.ofMinutes(1)));
+			Health health = restarted.health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(databaseDetails(health)).containsEntry("newestBackup", beforeDowntime.id())
+				.doesNotContainKey("reason");
+		});
+	}
+
+	@Test
+	void runAfterARestartShouldReportDownOnceTheMaxAgeHasPassedSinceTheStartWithoutABackup() {
+		contextRunner().run((context) -> {
+			templateAt(context, NOW.minus(Duration.ofHours(3))).backup("dataSource");
+			SettableClock clock = new SettableClock(NOW);
+			SqliteBackupHealthIndicator restarted = indicatorOn(context, clock, Duration.ofHours(2));
+			clock.set(NOW.plus(Duration.ofHours(2)).plusSeconds(1));
+			Health health = restarted.health();
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat((String) databaseDetails(health).get("reason"))
+				.isEqualTo("no backup since the application started 7201 s ago");
+		});
+	}
+
+	@Test
+	void runAfterARestartShouldReportDownAtOnceWhenABackupFails() {
+		contextRunner().run((context) -> {
+			templateAt(context, NOW.minus(Duration.ofHours(3))).backup("dataSource");
+			SettableClock clock = new SettableClock(NOW);
+			SqliteBackupHealthIndicator restarted = indicatorOn(context, clock, Duration.ofHours(2));
+			clock.set(NOW.plusSeconds(5));
+			restarted.backupFailed("dataSource", BackupTrigger.SCHEDULED, Duration.ofSeconds(1),
+					new SqliteBackupException("dataSource", null, "disk full"));
+			Health health = restarted.health();
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(databaseDetails(health)).containsEntry("reason", "last backup attempt failed");
+		});
+	}
+
 	/** A template on the context's database and store whose clock stands still at {@code instant}. */
 	private static SqliteBackupTemplate templateAt(AssertableApplicationContext context, Instant instant) {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("dataSource", context.getBean(DataSource.class))),
@@ -99,10 +149,47 @@ class SqliteBackupHealthIndicatorTests {
 				Clock.fixed(instant, ZoneOffset.UTC));
 	}
 
+	/** An indicator created (the application started) at the clock's current time. */
+	private static SqliteBackupHealthIndicator indicatorOn(AssertableApplicationContext context, Clock clock,
+			Duration maxAge) {
+		return new SqliteBackupHealthIndicator(context.getBean(SqliteBackupTemplate.class), (database) -> maxAge,
+				clock);
+	}
+
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> databaseDetails(Health health) {
 		Map<String, Object> databases = (Map<String, Object>) health.getDetails().get("databases");
 		return (Map<String, Object>) databases.get("dataSource");
+	}
+
+	/** A clock that stands still until a test moves it. */
+	private static final class SettableClock extends Clock {
+
+		private volatile Instant instant;
+
+		SettableClock(Instant instant) {
+			this.instant = instant;
+		}
+
+		void set(Instant instant) {
+			this.instant = instant;
+		}
+
+		@Override
+		public Instant instant() {
+			return this.instant;
+		}
+
+		@Override
+		public ZoneId getZone() {
+			return ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(ZoneId zone) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 }

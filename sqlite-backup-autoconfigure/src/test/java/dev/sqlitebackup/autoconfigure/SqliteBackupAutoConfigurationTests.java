@@ -77,7 +77,9 @@ class SqliteBackupAutoConfigurationTests {
 				SqliteBackupAutoConfiguration.class.getName(),
 				"dev.sqlitebackup.autoconfigure.SqliteBackupHealthContributorAutoConfiguration",
 				"dev.sqlitebackup.autoconfigure.SqliteBackupMetricsAutoConfiguration",
-				"dev.sqlitebackup.autoconfigure.SqliteBackupSanitizingAutoConfiguration");
+				"dev.sqlitebackup.autoconfigure.SqliteBackupSanitizingAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteDirectoriesAutoConfiguration",
+				"dev.sqlitebackup.autoconfigure.SqliteBackupCacheEvictionAutoConfiguration");
 	}
 
 	@Test
