@@ -72,6 +72,11 @@ public class SqliteBackupTemplate {
 
 	private final StoredBackupCheck checks;
 
+	private final PointInTimeRestore pointInTimeRestores;
+
+	/** Continuous capture of each database it was started for; touched only while that database is held. */
+	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
+
 	/** Stores whose lack of file locks was already WARNed about, so that it is said once. */
 	private final Set<String> storesWarnedWithoutLocks = ConcurrentHashMap.newKeySet();
 
@@ -96,6 +101,7 @@ public class SqliteBackupTemplate {
 		this.backups = new BackupRun(this.context);
 		this.restores = new RestoreRun(this.context);
 		this.checks = new StoredBackupCheck(this.context);
+		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
 	}
 
 	/** Registers a listener for completed and failed operations and progress. */
@@ -284,7 +290,79 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
+			restartCapture(db, "the database was restored from backup " + backupId);
 			return this.restores.run(db, backup, safetyBackup, operation);
+		}
+	}
+
+	/**
+	 * Restores the database to the newest state continuous backup captured at or before an instant:
+	 * the snapshot its chain starts from plus the segments captured by then, built and checked in
+	 * staging, then copied into the live database like any restore (safety backup as the options
+	 * say). Continuous backup of the database then starts a new chain.
+	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
+	 * @throws BackupVerificationException when the plan has a gap or a segment fails its checks;
+	 * nothing was changed
+	 */
+	public PointInTimeResult restore(String database, Instant pointInTime) {
+		return restoreToPoint(database, Objects.requireNonNull(pointInTime, "pointInTime"));
+	}
+
+	/** Restores the database to the latest state continuous backup captured; see {@link #restore(String, Instant)}. */
+	public PointInTimeResult restoreLatest(String database) {
+		return restoreToPoint(database, null);
+	}
+
+	private PointInTimeResult restoreToPoint(String database, @Nullable Instant pointInTime) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
+			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
+			return this.pointInTimeRestores.run(db, pointInTime, this.options.safetyBackup(), operation);
+		}
+	}
+
+	// ---------------------------------------------------------------- continuous backup
+
+	/**
+	 * Ships what was committed to a WAL-mode file database since the last call as one segment of
+	 * continuous backup; the first call (and any call after continuity was lost) starts a chain from
+	 * a fresh snapshot instead. Call it every sync interval.
+	 * @throws ContinuousBackupUnavailableException when the database is in memory or not in WAL mode
+	 * @throws OperationInProgressException when another operation holds the database; the WAL keeps
+	 * the frames for the next call
+	 */
+	public CaptureResult capture(String database) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = hold(db, OperationType.CAPTURE)) {
+			return this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
+				.sync(operation);
+		}
+	}
+
+	/**
+	 * Stops continuous backup of a database after shipping what was committed until now, and lets
+	 * go of it. A later {@link #capture} starts a new chain.
+	 */
+	public void stopCapture(String database) {
+		SqliteDatabase db = getDatabase(database);
+		if (!this.captures.containsKey(db.name())) {
+			return;
+		}
+		try {
+			capture(db.name());
+		}
+		finally {
+			WalCapture capture = this.captures.remove(db.name());
+			if (capture != null) {
+				capture.close();
+			}
+		}
+	}
+
+	private void restartCapture(SqliteDatabase db, String reason) {
+		WalCapture capture = this.captures.get(db.name());
+		if (capture != null) {
+			capture.restartChain(reason);
 		}
 	}
 
