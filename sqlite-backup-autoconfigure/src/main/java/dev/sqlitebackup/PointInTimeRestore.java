@@ -140,6 +140,11 @@ final class PointInTimeRestore {
 				throw refusedPlan(database, "segment " + planned.size() + " of chain " + segment.chainId()
 						+ " is missing, so the restore plan would have a gap");
 			}
+			// Checked first, so that whoever can write to the store cannot steer the rest of the plan.
+			String refusal = this.context.authenticity().refusal(segment);
+			if (refusal != null) {
+				throw refusedPlan(database, "segment " + segment.id() + " is refused: " + refusal);
+			}
 			if (pointInTime != null && segment.capturedAt().isAfter(pointInTime)) {
 				break;
 			}
@@ -194,10 +199,6 @@ final class PointInTimeRestore {
 						+ segment.baseBackupId());
 			}
 			return segment.plainSha256();
-		}
-		String refusal = this.context.authenticity().refusal(segment);
-		if (refusal != null) {
-			throw refusedPlan(db.name(), "segment " + segment.id() + " is refused: " + refusal);
 		}
 		try (StoredBackupFile stored = this.store.openSegment(segment)) {
 			if (Files.size(stored.path()) != segment.sizeBytes() || !sha256(stored.path()).equals(segment.sha256())) {
