@@ -130,7 +130,9 @@ final class PointInTimeRestore {
 				chain = candidate;
 			}
 		}
-		if (chain == null || (pointInTime != null && pointInTime.isAfter(to))) {
+		// An instant after the newest capture but not in the future gets the newest captured state;
+		// the result says which instant that is.
+		if (chain == null || (pointInTime != null && pointInTime.isAfter(this.context.clock().instant()))) {
 			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
 					+ "' covers " + pointInTime + "; the restore window is " + from + " to " + to);
 		}
@@ -270,6 +272,25 @@ final class PointInTimeRestore {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * From the start of the oldest chain to the newest capture, or {@code null} when no chain has
+	 * its start. Only a look at the manifests: whether every segment is sound is found out by a restore.
+	 */
+	@Nullable Window window(String database) {
+		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
+		Instant from = all.stream().filter(Segment::isAnchor).map(Segment::capturedAt).min(Comparator.naturalOrder())
+			.orElse(null);
+		if (from == null) {
+			return null;
+		}
+		Instant to = all.stream().map(Segment::capturedAt).max(Comparator.naturalOrder()).orElse(from);
+		return new Window(from, to);
+	}
+
+	/** The instants a restore to a point in time can reach. */
+	record Window(Instant from, Instant to) {
 	}
 
 	/** The segments of one chain a restore applies, from its anchor on. */

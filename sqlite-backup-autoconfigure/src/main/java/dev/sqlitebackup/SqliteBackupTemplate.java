@@ -305,20 +305,45 @@ public class SqliteBackupTemplate {
 	 * nothing was changed
 	 */
 	public PointInTimeResult restore(String database, Instant pointInTime) {
-		return restoreToPoint(database, Objects.requireNonNull(pointInTime, "pointInTime"));
+		return restoreToPointInTime(database, Objects.requireNonNull(pointInTime, "pointInTime"),
+				this.options.safetyBackup());
 	}
 
 	/** Restores the database to the latest state continuous backup captured; see {@link #restore(String, Instant)}. */
 	public PointInTimeResult restoreLatest(String database) {
-		return restoreToPoint(database, null);
+		return restoreToPointInTime(database, null, this.options.safetyBackup());
 	}
 
-	private PointInTimeResult restoreToPoint(String database, @Nullable Instant pointInTime) {
+	/**
+	 * Restores the database to the newest state captured at or before an instant, or to the latest
+	 * captured state when it is {@code null}; see {@link #restore(String, Instant)}.
+	 * @param safetyBackup whether to back up the current state first (its id is in the result)
+	 */
+	public PointInTimeResult restoreToPointInTime(String database, @Nullable Instant pointInTime,
+			boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
 			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
-			return this.pointInTimeRestores.run(db, pointInTime, this.options.safetyBackup(), operation);
+			return this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
 		}
+	}
+
+	/**
+	 * How continuous backup of a database stands, with the window a restore can reach; empty when
+	 * it is not captured by this template.
+	 * @throws BackupListingException when the store cannot list the segments
+	 */
+	public Optional<ContinuousStatus> continuousStatus(String database) {
+		String name = getDatabase(database).name();
+		WalCapture capture = this.captures.get(name);
+		if (capture == null) {
+			return Optional.empty();
+		}
+		PointInTimeRestore.Window window = this.pointInTimeRestores.window(name);
+		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
+				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
+		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(), capture.lastFailure(),
+				(window != null) ? window.from() : null, (window != null) ? window.to() : null));
 	}
 
 	// ---------------------------------------------------------------- continuous backup

@@ -76,6 +76,12 @@ final class WalCapture implements AutoCloseable {
 
 	private @Nullable Chain chain;
 
+	/** When a pass last succeeded, read without holding the database. */
+	private volatile @Nullable Instant lastCaptureAt;
+
+	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
+	private volatile @Nullable String lastFailure;
+
 	/** Why the next pass must start a new chain, or {@code null} when the current one continues. */
 	private @Nullable String restartReason = "continuous backup started";
 
@@ -92,6 +98,30 @@ final class WalCapture implements AutoCloseable {
 
 	/** Ships what was committed since the last pass; starts a new chain when it must. */
 	CaptureResult sync(RunningOperation operation) {
+		Instant started = this.context.clock().instant();
+		try {
+			CaptureResult result = pass(operation);
+			this.lastCaptureAt = started;
+			this.lastFailure = null;
+			return result;
+		}
+		catch (RuntimeException ex) {
+			this.lastFailure = Messages.describe(ex);
+			throw ex;
+		}
+	}
+
+	/** When a pass last succeeded: everything committed before then is in the store. */
+	@Nullable Instant lastCaptureAt() {
+		return this.lastCaptureAt;
+	}
+
+	/** Why the last pass failed, or {@code null}. */
+	@Nullable String lastFailure() {
+		return this.lastFailure;
+	}
+
+	private CaptureResult pass(RunningOperation operation) {
 		try {
 			if (this.chain == null || this.restartReason != null) {
 				return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet");
