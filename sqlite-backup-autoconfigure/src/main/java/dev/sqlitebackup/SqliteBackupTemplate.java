@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -463,6 +464,12 @@ public class SqliteBackupTemplate {
 		if (justTaken != null) {
 			alwaysKept.add(justTaken.id());
 		}
+		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
+		// The chain continuous backup extends now must stay restorable, however old its snapshot.
+		segments.stream()
+			.filter(Segment::isAnchor)
+			.max(Comparator.comparing(Segment::chainId))
+			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
 		List<Backup> deleted = new ArrayList<>();
 		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
 			if (!alwaysKept.contains(backup.id())) {
@@ -479,7 +486,39 @@ public class SqliteBackupTemplate {
 		if (!deleted.isEmpty()) {
 			logger.info("Retention deleted {} backup(s) of database '{}'", deleted.size(), db.name());
 		}
+		pruneSegments(db, segments, backups, deleted);
 		return deleted;
+	}
+
+	/**
+	 * Deletes the segments of chains that can no longer be restored because the snapshot they start
+	 * from is gone (deleted by this run or before), so that segments do not outlive their window.
+	 */
+	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
+		Set<String> remaining = new HashSet<>();
+		listed.forEach((backup) -> remaining.add(backup.id()));
+		deleted.forEach((backup) -> remaining.remove(backup.id()));
+		Set<String> restorable = new HashSet<>();
+		segments.stream()
+			.filter((segment) -> segment.isAnchor() && remaining.contains(segment.baseBackupId()))
+			.forEach((anchor) -> restorable.add(anchor.chainId()));
+		int pruned = 0;
+		for (Segment segment : segments) {
+			if (!restorable.contains(segment.chainId())) {
+				try {
+					this.store.deleteSegment(segment);
+					pruned++;
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.id(), db.name(),
+							Messages.describe(ex));
+				}
+			}
+		}
+		if (pruned > 0) {
+			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' whose snapshot is gone",
+					pruned, db.name());
+		}
 	}
 
 	/**

@@ -182,6 +182,102 @@ class ContinuousBackupTests {
 	}
 
 	@Test
+	void retentionKeepsTheSnapshotOfTheChainBeingExtended() throws Exception {
+		start(Mode.WAL);
+		insert("in the chain", 10);
+		capture();
+		this.template.backup("app");
+		this.template.backup("app");
+
+		this.template.prune("app", new RetentionPolicy(1, null));
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+
+		assertThat(labels()).containsExactly("in the chain");
+	}
+
+	@Test
+	void retentionDeletesTheSegmentsOfAChainWhoseSnapshotIsGone() throws Exception {
+		start(Mode.WAL);
+		insert("in the first chain", 10);
+		capture();
+		this.template.stopCapture("app");
+		capture();
+		insert("in the second chain", 10);
+		capture();
+		long firstChainSegments = segmentFiles().stream().filter((file) -> !isOfNewestChain(file)).count();
+
+		this.template.prune("app", new RetentionPolicy(1, null));
+
+		assertThat(firstChainSegments).isPositive();
+		assertThat(segmentFiles()).allMatch(this::isOfNewestChain).isNotEmpty();
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+		assertThat(labels()).containsExactly("in the first chain", "in the second chain");
+	}
+
+	@Test
+	void anOperationThatMeetsACapturePassWaitsForItInsteadOfFailing() throws Exception {
+		start(Mode.WAL);
+		this.template.stopCapture("app");
+		List<Object> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Thread[] manual = new Thread[1];
+		this.template.addListener(new BackupListener() {
+
+			@Override
+			public void backupCompleted(Backup backup) {
+				if (backup.trigger() == BackupTrigger.CONTINUOUS && manual[0] == null) {
+					// Still inside the capture pass that starts the chain.
+					manual[0] = new Thread(() -> {
+						try {
+							outcomes.add(ContinuousBackupTests.this.template.backup("app"));
+						}
+						catch (RuntimeException ex) {
+							outcomes.add(ex);
+						}
+					});
+					manual[0].start();
+					sleep(200);
+				}
+			}
+
+		});
+
+		capture();
+		manual[0].join();
+
+		assertThat(outcomes).singleElement().isInstanceOf(Backup.class);
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private List<Path> segmentFiles() throws Exception {
+		try (var files = Files.list(this.temp.resolve("backups").resolve("app").resolve("segments"))) {
+			return files.sorted().toList();
+		}
+	}
+
+	private boolean isOfNewestChain(Path file) {
+		try {
+			String newest = segmentFiles().stream()
+				.map((each) -> each.getFileName().toString().substring(0, 26))
+				.max(String::compareTo)
+				.orElseThrow();
+			return file.getFileName().toString().startsWith(newest);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Test
 	void aRollbackJournalDatabaseCannotBeCovered() throws Exception {
 		start(Mode.DELETE);
 
