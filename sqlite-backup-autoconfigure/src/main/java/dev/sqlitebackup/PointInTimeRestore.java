@@ -170,19 +170,14 @@ final class PointInTimeRestore {
 		else if (next.pageSize() != previous.pageSize()) {
 			problem = "has another page size than segment " + previous.sequence();
 		}
-		else if (next.walSequence() == previous.walSequence() && !previous.isAnchorOfEmptyWal()) {
-			if (next.startOffset() != previous.endOffset() || next.checksumIn() != previous.checksumOut()
-					|| next.salt1() != previous.salt1() || next.salt2() != previous.salt2()) {
+		else if (next.salt1() == previous.salt1() && next.salt2() == previous.salt2()
+				&& !previous.isAnchorOfEmptyWal()) {
+			if (next.startOffset() != previous.endOffset() || next.checksumIn() != previous.checksumOut()) {
 				problem = "does not start where segment " + previous.sequence() + " ends in the WAL";
 			}
 		}
-		else if ((previous.isAnchorOfEmptyWal() || next.walSequence() == ((previous.walSequence() + 1) & 0xFFFFFFFFL))) {
-			if (next.startOffset() != WalFrames.HEADER_SIZE) {
-				problem = "does not start at the beginning of the restarted WAL";
-			}
-		}
-		else {
-			problem = "skips a generation of the WAL after segment " + previous.sequence();
+		else if (next.startOffset() != WalFrames.HEADER_SIZE) {
+			problem = "does not start at the beginning of the restarted WAL";
 		}
 		if (problem != null) {
 			throw refusedPlan(database, "segment " + next.sequence() + " of chain " + next.chainId() + " " + problem);

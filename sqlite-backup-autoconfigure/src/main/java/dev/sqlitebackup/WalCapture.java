@@ -34,11 +34,14 @@ import dev.sqlitebackup.codec.StoredForm;
  * that reads only the database file (when everything was checkpointed as it began) keeps every
  * checkpoint from writing into that file. Each pass copies first, then opens the next read
  * transaction before it closes the previous one, so that one is always held. Hence, between two
- * passes, the WAL restarts at most once, and only after every frame of the old generation was
- * copied: the next pass accepts a WAL whose checkpoint sequence grew by exactly one and reads it
- * from its start. Anything else (a WAL truncated or deleted, restarted twice, shorter than what was
- * copied, a read transaction that was lost) breaks the proof, and the pass starts a new chain from
- * a fresh snapshot and logs why.
+ * passes, the WAL starts a new generation (new salts, or truncated to nothing) at most once with
+ * frames in it, and only after every frame of the old generation was copied: the next pass reads a
+ * new generation from its start, whatever its salts (a connection that never restarted the WAL
+ * itself writes random ones, and its own checkpoint sequence, after a truncation). As a check on
+ * that argument, committed frames of the old generation past the copied position that are still
+ * in the file after a restart mean frames were missed. When continuity cannot be shown (those
+ * frames, a WAL shorter than what was copied, a read transaction that was lost with a failed pass
+ * or a restart of the application), the pass starts a new chain from a fresh snapshot and logs why.
  * <p>
  * The capture checkpoints the WAL itself once it grows past {@link #CHECKPOINT_AFTER_FRAMES}:
  * under a write barrier (its own {@code BEGIN IMMEDIATE}, so that nothing commits in between) it
@@ -57,6 +60,9 @@ final class WalCapture implements AutoCloseable {
 
 	/** How long the checkpoint's write barrier waits for the application's writers before it tries next time. */
 	private static final Duration BARRIER_WAIT = Duration.ofMillis(200);
+
+	/** How long one attempt to take the write barrier waits. */
+	private static final int BARRIER_ATTEMPT_MILLIS = 20;
 
 	private final EngineContext context;
 
@@ -172,7 +178,7 @@ final class WalCapture implements AutoCloseable {
 		try {
 			try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 					Statement statement = barrier.createStatement()) {
-				statement.execute("BEGIN IMMEDIATE");
+				takeWriteBarrier(statement, this.context.options().busyTimeout());
 				try {
 					position = endOfCommitted();
 					this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
@@ -225,23 +231,23 @@ final class WalCapture implements AutoCloseable {
 		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
 			WalFrames.Header header = WalFrames.readHeader(channel);
 			if (header == null) {
-				return from.isEmptyWal() ? Step.NOTHING : Step.lost("its WAL was truncated or deleted since the last "
-						+ "pass (a wal_checkpoint(TRUNCATE) by another connection?)");
+				// Truncated by a checkpoint after everything was copied (see the class comment):
+				// the next generation starts from its header, whatever its salts.
+				return Step.NOTHING;
 			}
 			Position start;
-			if (from.isEmptyWal() || header.sequence() == ((from.walSequence() + 1) & 0xFFFFFFFFL)) {
+			if (from.isEmptyWal() || header.salt1() != from.salt1() || header.salt2() != from.salt2()) {
+				String unseen = committedAfter(channel, from, chain.pageSize);
+				if (unseen != null) {
+					return Step.lost(unseen);
+				}
 				start = Position.startOf(header);
 			}
-			else if (header.sequence() == from.walSequence() && header.salt1() == from.salt1()
-					&& header.salt2() == from.salt2()) {
+			else {
 				if (channel.size() < from.offset()) {
 					return Step.lost("its WAL is shorter than what was already captured");
 				}
 				start = from;
-			}
-			else {
-				return Step.lost("its WAL restarted more than once since the last pass (checkpoint sequence "
-						+ from.walSequence() + ", now " + header.sequence() + ")");
 			}
 			WalFrames.Committed committed = WalFrames.readCommitted(channel, header, start.offset(), start.checksum(),
 					MAX_SEGMENT_BYTES);
@@ -265,6 +271,24 @@ final class WalCapture implements AutoCloseable {
 		catch (NoSuchFileException ex) {
 			return from.isEmptyWal() ? Step.NOTHING : Step.lost("its WAL file was deleted since the last pass");
 		}
+	}
+
+	/**
+	 * Why frames of the previous generation may have been missed: committed frames that continue
+	 * the chain past its position are still in the file after the WAL restarted, so they were
+	 * written and checkpointed without being copied. {@code null} when there are none.
+	 */
+	private static @Nullable String committedAfter(FileChannel channel, Position from, int pageSize)
+			throws IOException {
+		if (from.isEmptyWal()) {
+			return null;
+		}
+		WalFrames.Header previous = new WalFrames.Header(pageSize, from.walSequence(), from.salt1(), from.salt2(),
+				from.checksum(), from.bigEndian());
+		WalFrames.Committed unseen = WalFrames.scanCommitted(channel, previous, from.offset(), from.checksum());
+		return (unseen.frameCount() == 0) ? null
+				: "the WAL restarted after " + unseen.frameCount() + " more frames of its previous generation were "
+						+ "committed and checkpointed without being copied";
 	}
 
 	/** Writes the frames to staging, in the configured stored form, and publishes them with a signed manifest. */
@@ -302,7 +326,7 @@ final class WalCapture implements AutoCloseable {
 		try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, BARRIER_WAIT);
 				Statement statement = barrier.createStatement()) {
 			try {
-				statement.execute("BEGIN IMMEDIATE");
+				takeWriteBarrier(statement, BARRIER_WAIT);
 			}
 			catch (SQLException ex) {
 				logger.debug("Continuous backup of database '{}' postpones its checkpoint: {}", this.db.name(),
@@ -330,6 +354,34 @@ final class WalCapture implements AutoCloseable {
 			}
 			finally {
 				statement.execute("ROLLBACK");
+			}
+		}
+	}
+
+	/**
+	 * Takes the write lock ({@code BEGIN IMMEDIATE}) so that nothing commits until it is rolled back.
+	 * SQLite's busy handler sleeps longer and longer between attempts and so loses every race for
+	 * the lock to writers that commit back to back; short attempts win one of the gaps between them.
+	 */
+	private static void takeWriteBarrier(Statement statement, Duration wait) throws SQLException {
+		long deadline = System.nanoTime() + wait.toNanos();
+		statement.execute("PRAGMA busy_timeout=" + BARRIER_ATTEMPT_MILLIS);
+		while (true) {
+			try {
+				statement.execute("BEGIN IMMEDIATE");
+				return;
+			}
+			catch (SQLException ex) {
+				if ((ex.getErrorCode() & 0xFF) != 5 || System.nanoTime() > deadline) {
+					throw ex;
+				}
+				try {
+					Thread.sleep(1);
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw ex;
+				}
 			}
 		}
 	}

@@ -278,6 +278,30 @@ class ContinuousBackupTests {
 	}
 
 	@Test
+	void afterAFailedPassTheNextStartsANewChainAndNothingIsLost() throws Exception {
+		start(Mode.WAL);
+		insert("before the failure", 10);
+		capture();
+		Path segments = this.temp.resolve("backups").resolve("app").resolve("segments");
+		Path aside = this.temp.resolve("segments-aside");
+		Files.move(segments, aside);
+		Files.writeString(segments, "not a folder");
+		insert("during the failure", 10);
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(this::capture)
+			.withMessageContaining("the next pass starts a new chain");
+		Files.delete(segments);
+		Files.move(aside, segments);
+
+		CaptureResult next = capture();
+		List<String> live = dump();
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+
+		assertThat(next.newChainReason()).contains("the previous pass failed");
+		assertThat(dump()).isEqualTo(live);
+	}
+
+	@Test
 	void aRollbackJournalDatabaseCannotBeCovered() throws Exception {
 		start(Mode.DELETE);
 
