@@ -360,9 +360,29 @@ public class SqliteBackupTemplate {
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = hold(db, OperationType.CAPTURE)) {
-			return this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
+			CaptureResult result = this.captures
+				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
 				.sync(operation);
+			this.listeners.tell((listener) -> listener.captureCompleted(result));
+			return result;
 		}
+		catch (OperationInProgressException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
+			throw ex;
+		}
+	}
+
+	/**
+	 * How long ago the last pass of continuous backup of a database succeeded: an upper bound on the
+	 * age of the newest commit not yet in the store. Empty when it is not captured or no pass succeeded.
+	 */
+	public Optional<Duration> continuousLag(String database) {
+		WalCapture capture = this.captures.get(getDatabase(database).name());
+		Instant last = (capture != null) ? capture.lastCaptureAt() : null;
+		return (last != null) ? Optional.of(Duration.between(last, this.clock.instant())) : Optional.empty();
 	}
 
 	/**

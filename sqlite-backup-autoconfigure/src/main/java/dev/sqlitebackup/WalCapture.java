@@ -144,7 +144,8 @@ final class WalCapture implements AutoCloseable {
 			if (chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES) {
 				checkpointed = checkpoint(chain);
 			}
-			return new CaptureResult(this.db.name(), chain.id, null, step.frames(), checkpointed);
+			return new CaptureResult(this.db.name(), chain.id, null, step.frames(),
+					(long) step.frames() * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), checkpointed);
 		}
 		catch (SQLException | IOException | RuntimeException ex) {
 			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
@@ -202,7 +203,7 @@ final class WalCapture implements AutoCloseable {
 			this.restartReason = null;
 			logger.info("Continuous backup of database '{}' started chain {} from backup {} ({})", this.db.name(), chainId,
 					base.id(), reason);
-			return new CaptureResult(this.db.name(), chainId, reason, 0, false);
+			return new CaptureResult(this.db.name(), chainId, reason, 0, 0, false);
 		}
 		finally {
 			source.close();
