@@ -96,6 +96,11 @@ public interface BackupStore {
 
 	}
 
+	/** Whether this store can keep segments of continuous backup for the database. */
+	default boolean keepsSegments(String database) {
+		return false;
+	}
+
 	/**
 	 * Segments of continuous backup kept for the database, in no particular order. Unreadable
 	 * manifests are skipped. A store that keeps no segments has none.

@@ -100,6 +100,12 @@ final class WalCapture implements AutoCloseable {
 					+ "' lives in memory, which continuous backup cannot cover (it reads the WAL file); turn it "
 					+ "off for this database with sqlite.backup.databases." + db.name() + ".continuous.enabled=false"));
 		this.wal = WalFrames.walOf(this.file);
+		if (!context.store().keepsSegments(db.name())) {
+			throw new ContinuousBackupUnavailableException(db.name(), "Continuous backup of database '" + db.name()
+					+ "' needs a store that keeps segments, and " + context.store().describe() + " does not (only a "
+					+ "local directory does for now); turn it off for this database with sqlite.backup.databases."
+					+ db.name() + ".continuous.enabled=false");
+		}
 	}
 
 	/** Ships what was committed since the last pass; starts a new chain when it must. */

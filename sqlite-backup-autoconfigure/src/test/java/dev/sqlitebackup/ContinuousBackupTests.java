@@ -302,6 +302,25 @@ class ContinuousBackupTests {
 	}
 
 	@Test
+	void aStoreThatCannotKeepSegmentsIsRefusedBeforeAnythingIsWritten() throws Exception {
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		execute("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL, padding BLOB)");
+		SqliteBackupTemplate noSegments = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")) {
+
+					@Override
+					public boolean keepsSegments(String database) {
+						return false;
+					}
+
+				}, BackupOptions.defaults());
+
+		assertThatExceptionOfType(ContinuousBackupUnavailableException.class).isThrownBy(() -> noSegments.capture("app"))
+			.withMessageContaining("needs a store that keeps segments");
+		assertThat(noSegments.list("app")).isEmpty();
+	}
+
+	@Test
 	void aRollbackJournalDatabaseCannotBeCovered() throws Exception {
 		start(Mode.DELETE);
 

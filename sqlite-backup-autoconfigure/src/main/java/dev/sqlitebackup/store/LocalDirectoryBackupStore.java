@@ -252,6 +252,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	@Override
+	public boolean keepsSegments(String database) {
+		return true;
+	}
+
+	@Override
 	public List<Segment> listSegments(String database) {
 		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
 		List<Segment> found = new ArrayList<>();

@@ -81,6 +81,11 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public boolean keepsSegments(String database) {
+		return storeOf(database).keepsSegments(database);
+	}
+
+	@Override
 	public List<Segment> listSegments(String database) {
 		return storeOf(database).listSegments(database);
 	}
