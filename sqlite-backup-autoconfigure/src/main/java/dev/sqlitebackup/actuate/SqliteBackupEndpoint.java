@@ -135,9 +135,10 @@ public class SqliteBackupEndpoint {
 					"Expected one of backupId and pointInTime");
 		}
 		if (pointInTime != null) {
-			Instant instant = "latest".equals(pointInTime) ? null : parseInstant(pointInTime);
-			return PointInTimeRestoreDescriptor
-				.of(this.template.restoreToPointInTime(database, instant, this.safetyBackup));
+			// With the template's safety-backup option, like every restore the engine runs.
+			PointInTimeResult result = "latest".equals(pointInTime) ? this.template.restoreLatest(database)
+					: this.template.restore(database, parseInstant(pointInTime));
+			return PointInTimeRestoreDescriptor.of(result);
 		}
 		if (backupId == null || backupId.isEmpty()) {
 			throw new InvalidEndpointRequestException("A restore needs a backupId", "Missing backupId");
