@@ -39,18 +39,15 @@ public class SqliteBackupEndpoint {
 
 	private final boolean restoreEnabled;
 
-	private final boolean safetyBackup;
-
 	/**
-	 * Creates an endpoint for the given template.
+	 * Creates an endpoint for the given template. Whether a restore first takes a safety backup is
+	 * the template's option ({@link dev.sqlitebackup.BackupOptions#safetyBackup()}), in one place.
 	 * @param template engine that does the work
 	 * @param restoreEnabled whether the write operation may restore a backup
-	 * @param safetyBackup whether a restore first backs up the state it replaces
 	 */
-	public SqliteBackupEndpoint(SqliteBackupTemplate template, boolean restoreEnabled, boolean safetyBackup) {
+	public SqliteBackupEndpoint(SqliteBackupTemplate template, boolean restoreEnabled) {
 		this.template = Objects.requireNonNull(template, "template");
 		this.restoreEnabled = restoreEnabled;
-		this.safetyBackup = safetyBackup;
 	}
 
 	/** Every database with its backups (newest first) and the operation running on it, if any. */
@@ -143,7 +140,7 @@ public class SqliteBackupEndpoint {
 		if (backupId == null || backupId.isEmpty()) {
 			throw new InvalidEndpointRequestException("A restore needs a backupId", "Missing backupId");
 		}
-		return RestoreDescriptor.of(this.template.restore(database, backupId, this.safetyBackup));
+		return RestoreDescriptor.of(this.template.restore(database, backupId));
 	}
 
 	private static Instant parseInstant(String pointInTime) {

@@ -30,7 +30,7 @@ public final class SqliteBackupEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	SqliteBackupEndpoint sqliteBackupEndpoint(SqliteBackupTemplate template, SqliteBackupProperties properties) {
 		SqliteBackupProperties.Restore restore = properties.getRestore();
-		return new SqliteBackupEndpoint(template, restore.isEnabled(), restore.isSafetyBackup());
+		return new SqliteBackupEndpoint(template, restore.isEnabled());
 	}
 
 	// No @ConditionalOnMissingBean: the endpoint discoverers apply every advisor bean, and an

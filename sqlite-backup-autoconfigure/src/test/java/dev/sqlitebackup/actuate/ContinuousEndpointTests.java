@@ -124,7 +124,7 @@ class ContinuousEndpointTests {
 	}
 
 	private SqliteBackupEndpointWebExtension extension(boolean restoreEnabled) {
-		return new SqliteBackupEndpointWebExtension(new SqliteBackupEndpoint(this.template, restoreEnabled, true));
+		return new SqliteBackupEndpointWebExtension(new SqliteBackupEndpoint(this.template, restoreEnabled));
 	}
 
 	private void execute(String sql) throws SQLException {

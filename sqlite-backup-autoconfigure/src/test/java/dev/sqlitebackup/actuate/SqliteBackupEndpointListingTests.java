@@ -55,7 +55,7 @@ class SqliteBackupEndpointListingTests {
 	@Test
 	void databaseListingReadsTheStoreOnce() {
 		Backup backup = this.template.backup("app");
-		SqliteBackupEndpoint endpoint = new SqliteBackupEndpoint(this.template, false, true);
+		SqliteBackupEndpoint endpoint = new SqliteBackupEndpoint(this.template, false);
 		this.listings.set(0);
 		SqliteBackupEndpoint.DatabaseDescriptor database = endpoint.database("app");
 		assertThat(database.backups()).extracting(SqliteBackupEndpoint.BackupDescriptor::id)

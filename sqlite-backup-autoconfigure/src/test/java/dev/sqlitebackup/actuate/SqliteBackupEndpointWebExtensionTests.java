@@ -101,7 +101,7 @@ class SqliteBackupEndpointWebExtensionTests {
 	}
 
 	private SqliteBackupEndpointWebExtension extension(SqliteBackupTemplate template, boolean restoreEnabled) {
-		return new SqliteBackupEndpointWebExtension(new SqliteBackupEndpoint(template, restoreEnabled, true));
+		return new SqliteBackupEndpointWebExtension(new SqliteBackupEndpoint(template, restoreEnabled));
 	}
 
 	private SqliteBackupTemplate template() {

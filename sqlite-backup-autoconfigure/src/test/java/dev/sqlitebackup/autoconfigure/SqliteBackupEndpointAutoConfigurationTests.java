@@ -90,7 +90,7 @@ class SqliteBackupEndpointAutoConfigurationTests {
 
 		@Bean
 		SqliteBackupEndpoint customEndpoint(SqliteBackupTemplate template) {
-			return new SqliteBackupEndpoint(template, false, true);
+			return new SqliteBackupEndpoint(template, false);
 		}
 
 	}
