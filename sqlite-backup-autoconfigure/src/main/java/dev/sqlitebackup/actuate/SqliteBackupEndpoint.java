@@ -143,18 +143,6 @@ public class SqliteBackupEndpoint {
 		return RestoreDescriptor.of(this.template.restore(database, backupId));
 	}
 
-	private static Instant parseInstant(String pointInTime) {
-		try {
-			return OffsetDateTime.parse(pointInTime).toInstant();
-		}
-		catch (DateTimeParseException ex) {
-			// The value is not echoed: it comes from the request and may be anything.
-			throw new InvalidEndpointRequestException(
-					"Malformed pointInTime, expected an ISO-8601 instant such as 2026-11-29T17:00:00Z or 'latest'",
-					"Malformed pointInTime");
-		}
-	}
-
 	private enum Action {
 
 		BACKUP, RESTORE;
@@ -351,6 +339,18 @@ public class SqliteBackupEndpoint {
 					status.pagesTotal(), (int) Math.floor(status.fractionDone() * 100));
 		}
 
+	}
+
+	private static Instant parseInstant(String pointInTime) {
+		try {
+			return OffsetDateTime.parse(pointInTime).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			// The value is not echoed: it comes from the request and may be anything.
+			throw new InvalidEndpointRequestException(
+					"Malformed pointInTime, expected an ISO-8601 instant such as 2026-11-29T17:00:00Z or 'latest'",
+					"Malformed pointInTime");
+		}
 	}
 
 	// Instants and enums are turned into strings here, so that the JSON does not depend on how the
