@@ -18,7 +18,7 @@ import dev.sqlitebackup.sample.HttpSession.Response;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Continuous backup over HTTP: the listing shows it, and a restore to the latest point brings back a note. */
+/** Continuous backup over HTTP: the listing shows it, and a restore to a point in time brings back a deleted note. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "sqlite.backup.continuous.enabled=true", "sqlite.backup.continuous.sync-interval=100ms" })
 class ContinuousBackupHttpTests {
@@ -39,7 +39,7 @@ class ContinuousBackupHttpTests {
 	private int port;
 
 	@Test
-	void aNoteDeletedAfterItWasCapturedComesBackWithARestoreToLatest() {
+	void aNoteDeletedAfterItWasCapturedComesBackWithARestoreToAnInstantBeforeTheDelete() {
 		HttpSession http = new HttpSession(this.port);
 		await().untilAsserted(() -> assertThat(http.get(DATABASE).json().get("continuous").get("state").asString())
 			.isEqualTo("running"));
@@ -49,13 +49,24 @@ class ContinuousBackupHttpTests {
 		// Captured once the newest segment was captured after the note was written.
 		await().until(() -> Instant.parse(http.get(DATABASE).json().get("continuous").get("restoreWindow").get("to")
 			.asString()).isAfter(beforeNote));
+		Instant beforeDelete = Instant.now();
 		assertThat(http.delete("/notes/" + note.json().get("id").asString()).status()).isLessThan(300);
 
-		Response restore = http.post(DATABASE, "{\"action\":\"restore\",\"pointInTime\":\"latest\"}");
+		Response restore = http.post(DATABASE,
+				"{\"action\":\"restore\",\"pointInTime\":\"" + beforeDelete + "\"}");
+
+		assertThat(restore.status()).as(restore.toString()).isEqualTo(200);
+		assertThat(Instant.parse(restore.json().get("restoredTo").asString())).isAfter(beforeNote);
+		assertThat(SqliteBackupEndpointHttpTests.texts(http.get("/notes").json())).isEqualTo(List.of("kept continuously"));
+	}
+
+	@Test
+	void aRestoreToLatestAnswers200() {
+		Response restore = new HttpSession(this.port).post(DATABASE,
+				"{\"action\":\"restore\",\"pointInTime\":\"latest\"}");
 
 		assertThat(restore.status()).as(restore.toString()).isEqualTo(200);
 		assertThat(restore.json().get("restoredTo").asString()).endsWith("Z");
-		assertThat(SqliteBackupEndpointHttpTests.texts(http.get("/notes").json())).isEqualTo(List.of("kept continuously"));
 	}
 
 	@Test
