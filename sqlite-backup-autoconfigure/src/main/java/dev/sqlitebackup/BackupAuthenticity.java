@@ -108,6 +108,50 @@ public final class BackupAuthenticity {
 		};
 	}
 
+	/** The segment with its manifest's MAC when it is encrypted under a configured key, else as it is. */
+	public Segment sign(Segment segment) {
+		if (this.encryption == null || segment.encryptionKeyId() == null) {
+			return segment;
+		}
+		try {
+			return segment.withManifestMac(
+					this.encryption.manifestMac(segment.encryptionKeyId(), SegmentContent.authenticated(segment)));
+		}
+		catch (BackupDecryptionException ex) {
+			throw new IllegalStateException("A new segment names key '" + segment.encryptionKeyId()
+					+ "', which is not configured", ex);
+		}
+	}
+
+	/**
+	 * Why a segment must not be applied by a restore, or {@code null} when it may be. Segments were
+	 * authenticated from the start, so an encrypted one without a MAC is refused.
+	 */
+	public @Nullable String refusal(Segment segment) {
+		if (this.encryption == null) {
+			return null;
+		}
+		String keyId = segment.encryptionKeyId();
+		String mac = segment.manifestMac();
+		if (keyId == null) {
+			return this.encryption.isUnencryptedRestoreAllowed() ? null
+					: "it is not encrypted, so it cannot be authenticated, while encryption is configured";
+		}
+		if (mac == null) {
+			return "it is encrypted but its manifest carries no MAC";
+		}
+		if (!this.encryption.hasKey(keyId)) {
+			return "its manifest is authenticated with key '" + keyId + "', which is not configured";
+		}
+		try {
+			return this.encryption.isManifestMacValid(keyId, SegmentContent.authenticated(segment), mac) ? null
+					: "its manifest fails authentication under key '" + keyId + "'";
+		}
+		catch (BackupDecryptionException ex) {
+			return ex.getMessage();
+		}
+	}
+
 	private static @Nullable String unauthenticReason(BackupEncryption encryption, Backup backup) {
 		String keyId = backup.encryptionKeyId();
 		String mac = backup.manifestMac();

@@ -24,6 +24,14 @@ public interface BackupListener {
 	default void restoreFailed(String database, String backupId, Duration elapsed, Exception failure) {
 	}
 
+	/** Called after a pass of continuous backup shipped what was committed, or started a new chain. */
+	default void captureCompleted(CaptureResult result) {
+	}
+
+	/** Called after a pass of continuous backup failed; the next pass starts a new chain. */
+	default void captureFailed(String database, Exception failure) {
+	}
+
 	/** Called after each copied step of a backup or restore. */
 	default void progress(OperationStatus status) {
 	}

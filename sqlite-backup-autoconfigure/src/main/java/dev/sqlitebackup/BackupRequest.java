@@ -23,6 +23,14 @@ record BackupRequest(BackupTrigger trigger, boolean cleanUpFirst, boolean refuse
 	}
 
 	/**
+	 * The snapshot a chain of continuous backup starts from, copied through a connection whose
+	 * read transaction began at the WAL position the chain records.
+	 */
+	static BackupRequest chainStart(SQLiteConnection pinnedSource) {
+		return new BackupRequest(BackupTrigger.CONTINUOUS, true, false, false, pinnedSource);
+	}
+
+	/**
 	 * A safety backup is the only copy of the state a restore replaces: a damaged database's is
 	 * kept unverified rather than block the restore that is meant to repair it.
 	 */

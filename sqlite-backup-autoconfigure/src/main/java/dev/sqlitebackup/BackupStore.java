@@ -96,6 +96,38 @@ public interface BackupStore {
 
 	}
 
+	/** Whether this store can keep segments of continuous backup for the database. */
+	default boolean keepsSegments(String database) {
+		return false;
+	}
+
+	/**
+	 * Segments of continuous backup kept for the database, in no particular order. Unreadable
+	 * manifests are skipped. A store that keeps no segments has none.
+	 */
+	default List<Segment> listSegments(String database) {
+		return List.of();
+	}
+
+	/**
+	 * Makes a staging file (from {@link #newStagingFile}) a listed segment, durably: the bytes first,
+	 * the manifest last. The staging file is consumed.
+	 * @throws UnsupportedOperationException when this store cannot keep segments
+	 */
+	default Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");
+	}
+
+	/** Opens a published segment's stored bytes as a local file for reading. */
+	default StoredBackupFile openSegment(Segment segment) throws IOException {
+		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");
+	}
+
+	/** Deletes a segment: the manifest first, then the bytes. */
+	default void deleteSegment(Segment segment) throws IOException {
+		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");
+	}
+
 	/**
 	 * Holds the database's part of this store for one operation, against other processes that use
 	 * the same store (a second instance of the application during a rolling deployment, say), so

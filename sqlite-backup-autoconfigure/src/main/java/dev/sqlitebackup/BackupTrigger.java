@@ -10,6 +10,9 @@ public enum BackupTrigger {
 	SCHEDULED,
 
 	/** Taken by a restore, of the state the restore was about to replace. */
-	SAFETY
+	SAFETY,
+
+	/** Taken by continuous backup, to start a chain of segments from. */
+	CONTINUOUS
 
 }

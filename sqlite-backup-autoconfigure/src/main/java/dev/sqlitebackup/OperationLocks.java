@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,6 +22,11 @@ final class OperationLocks {
 
 	private static final Logger logger = LoggerFactory.getLogger(OperationLocks.class);
 
+	/** How long an operation waits for a capture pass of continuous backup to let go of the database. */
+	private static final Duration CAPTURE_WAIT = Duration.ofSeconds(10);
+
+	private static final long CAPTURE_POLL_MILLIS = 5;
+
 	private final ConcurrentMap<String, RunningOperation> running = new ConcurrentHashMap<>();
 
 	/**
@@ -29,9 +35,21 @@ final class OperationLocks {
 	 */
 	RunningOperation acquire(String database, OperationType type) {
 		RunningOperation operation = new RunningOperation(database, type, Instant.now());
-		RunningOperation holder = this.running.putIfAbsent(database, operation);
-		if (holder != null) {
-			throw new OperationInProgressException(database, holder.type);
+		long deadline = System.nanoTime() + CAPTURE_WAIT.toNanos();
+		RunningOperation holder;
+		while ((holder = this.running.putIfAbsent(database, operation)) != null) {
+			// A capture pass holds the database every sync interval, usually for milliseconds: an
+			// operation that meets one waits for it rather than fail on bad timing.
+			if (holder.type != OperationType.CAPTURE || type == OperationType.CAPTURE || System.nanoTime() > deadline) {
+				throw new OperationInProgressException(database, holder.type);
+			}
+			try {
+				Thread.sleep(CAPTURE_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new OperationInProgressException(database, holder.type);
+			}
 		}
 		return operation;
 	}

@@ -13,6 +13,9 @@ public enum OperationType {
 	PRUNE,
 
 	/** Checking a stored backup again. */
-	VERIFY
+	VERIFY,
+
+	/** Shipping newly committed transactions of continuous backup. */
+	CAPTURE
 
 }

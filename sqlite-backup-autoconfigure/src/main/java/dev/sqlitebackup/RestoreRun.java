@@ -80,21 +80,13 @@ final class RestoreRun {
 		long started = System.nanoTime();
 		try (StoredBackupFile stored = this.store.open(backup);
 				CheckedBackup checked = this.check.forRestore(db, backup, stored)) {
-			requireLiveFile(db, backup);
-			LiveCopy.LiveFacts live = this.liveCopy.readLive(db);
-			try (StagingFile converted = live.needsPageSize(checked.facts().pageSize())
-					? convertPageSize(db, backup, checked.plainFile(), live.pageSize()) : null) {
-				Path source = (converted != null) ? converted.path() : checked.plainFile();
-				SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
-				long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
-				RestoreResult result = new RestoreResult(db.name(), backup.id(), safety.id(), this.context.clock().instant(),
-						pageCount, Messages.elapsedSince(started));
-				logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
-						pageCount, result.duration().toMillis(),
-						(safety.id() != null) ? "; the previous state is backup " + safety.id() : "");
-				this.listeners.tell((listener) -> listener.restoreCompleted(result));
-				return result;
-			}
+			RestoreResult result = copyCheckedIntoLive(db, backup, checked.plainFile(), checked.facts().pageSize(),
+					safetyBackup, operation, started);
+			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
+					result.pageCount(), result.duration().toMillis(),
+					(result.safetyBackupId() != null) ? "; the previous state is backup " + result.safetyBackupId() : "");
+			this.listeners.tell((listener) -> listener.restoreCompleted(result));
+			return result;
 		}
 		catch (RuntimeException | IOException | SQLException ex) {
 			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
@@ -104,6 +96,26 @@ final class RestoreRun {
 			Duration elapsed = Messages.elapsedSince(started);
 			this.listeners.tell((listener) -> listener.restoreFailed(db.name(), backup.id(), elapsed, failure));
 			throw failure;
+		}
+	}
+
+	/**
+	 * Copies a plain database file that passed its checks into the live database: the live file must
+	 * exist, the page size is converted if SQLite needs it, and the safety backup is taken inside the
+	 * copy's lock. A restore to a point in time comes in here with the file it built.
+	 * @param backup the backup the file holds or, for a point in time, the one its chain starts from
+	 */
+	RestoreResult copyCheckedIntoLive(SqliteDatabase db, Backup backup, Path plainFile, int pageSize,
+			boolean safetyBackup, RunningOperation operation, long started) throws IOException, SQLException {
+		requireLiveFile(db, backup);
+		LiveCopy.LiveFacts live = this.liveCopy.readLive(db);
+		try (StagingFile converted = live.needsPageSize(pageSize) ? convertPageSize(db, backup, plainFile, live.pageSize())
+				: null) {
+			Path source = (converted != null) ? converted.path() : plainFile;
+			SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
+			long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);
+			return new RestoreResult(db.name(), backup.id(), safety.id(), this.context.clock().instant(), pageCount,
+					Messages.elapsedSince(started));
 		}
 	}
 

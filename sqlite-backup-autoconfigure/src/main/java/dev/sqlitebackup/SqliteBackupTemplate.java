@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +73,11 @@ public class SqliteBackupTemplate {
 
 	private final StoredBackupCheck checks;
 
+	private final PointInTimeRestore pointInTimeRestores;
+
+	/** Continuous capture of each database it was started for; touched only while that database is held. */
+	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
+
 	/** Stores whose lack of file locks was already WARNed about, so that it is said once. */
 	private final Set<String> storesWarnedWithoutLocks = ConcurrentHashMap.newKeySet();
 
@@ -96,6 +102,7 @@ public class SqliteBackupTemplate {
 		this.backups = new BackupRun(this.context);
 		this.restores = new RestoreRun(this.context);
 		this.checks = new StoredBackupCheck(this.context);
+		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
 	}
 
 	/** Registers a listener for completed and failed operations and progress. */
@@ -284,7 +291,124 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
+			restartCapture(db, "the database was restored from backup " + backupId);
 			return this.restores.run(db, backup, safetyBackup, operation);
+		}
+	}
+
+	/**
+	 * Restores the database to the newest state continuous backup captured at or before an instant:
+	 * the snapshot its chain starts from plus the segments captured by then, built and checked in
+	 * staging, then copied into the live database like any restore (safety backup as the options
+	 * say). Continuous backup of the database then starts a new chain.
+	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
+	 * @throws BackupVerificationException when the plan has a gap or a segment fails its checks;
+	 * nothing was changed
+	 */
+	public PointInTimeResult restore(String database, Instant pointInTime) {
+		return restoreToPointInTime(database, Objects.requireNonNull(pointInTime, "pointInTime"),
+				this.options.safetyBackup());
+	}
+
+	/** Restores the database to the latest state continuous backup captured; see {@link #restore(String, Instant)}. */
+	public PointInTimeResult restoreLatest(String database) {
+		return restoreToPointInTime(database, null, this.options.safetyBackup());
+	}
+
+	/**
+	 * Restores the database to the newest state captured at or before an instant, or to the latest
+	 * captured state when it is {@code null}; see {@link #restore(String, Instant)}.
+	 * @param safetyBackup whether to back up the current state first (its id is in the result)
+	 */
+	public PointInTimeResult restoreToPointInTime(String database, @Nullable Instant pointInTime,
+			boolean safetyBackup) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
+			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
+			return this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
+		}
+	}
+
+	/**
+	 * How continuous backup of a database stands, with the window a restore can reach; empty when
+	 * it is not captured by this template.
+	 * @throws BackupListingException when the store cannot list the segments
+	 */
+	public Optional<ContinuousStatus> continuousStatus(String database) {
+		String name = getDatabase(database).name();
+		WalCapture capture = this.captures.get(name);
+		if (capture == null) {
+			return Optional.empty();
+		}
+		PointInTimeRestore.Window window = this.pointInTimeRestores.window(name);
+		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
+				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
+		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(), capture.lastFailure(),
+				(window != null) ? window.from() : null, (window != null) ? window.to() : null));
+	}
+
+	// ---------------------------------------------------------------- continuous backup
+
+	/**
+	 * Ships what was committed to a WAL-mode file database since the last call as one segment of
+	 * continuous backup; the first call (and any call after continuity was lost) starts a chain from
+	 * a fresh snapshot instead. Call it every sync interval.
+	 * @throws ContinuousBackupUnavailableException when the database is in memory or not in WAL mode
+	 * @throws OperationInProgressException when another operation holds the database; the WAL keeps
+	 * the frames for the next call
+	 */
+	public CaptureResult capture(String database) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = hold(db, OperationType.CAPTURE)) {
+			CaptureResult result = this.captures
+				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
+				.sync(operation);
+			this.listeners.tell((listener) -> listener.captureCompleted(result));
+			return result;
+		}
+		catch (OperationInProgressException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
+			throw ex;
+		}
+	}
+
+	/**
+	 * How long ago the last pass of continuous backup of a database succeeded: an upper bound on the
+	 * age of the newest commit not yet in the store. Empty when it is not captured or no pass succeeded.
+	 */
+	public Optional<Duration> continuousLag(String database) {
+		WalCapture capture = this.captures.get(getDatabase(database).name());
+		Instant last = (capture != null) ? capture.lastCaptureAt() : null;
+		return (last != null) ? Optional.of(Duration.between(last, this.clock.instant())) : Optional.empty();
+	}
+
+	/**
+	 * Stops continuous backup of a database after shipping what was committed until now, and lets
+	 * go of it. A later {@link #capture} starts a new chain.
+	 */
+	public void stopCapture(String database) {
+		SqliteDatabase db = getDatabase(database);
+		if (!this.captures.containsKey(db.name())) {
+			return;
+		}
+		try {
+			capture(db.name());
+		}
+		finally {
+			WalCapture capture = this.captures.remove(db.name());
+			if (capture != null) {
+				capture.close();
+			}
+		}
+	}
+
+	private void restartCapture(SqliteDatabase db, String reason) {
+		WalCapture capture = this.captures.get(db.name());
+		if (capture != null) {
+			capture.restartChain(reason);
 		}
 	}
 
@@ -360,6 +484,12 @@ public class SqliteBackupTemplate {
 		if (justTaken != null) {
 			alwaysKept.add(justTaken.id());
 		}
+		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
+		// The chain continuous backup extends now must stay restorable, however old its snapshot.
+		segments.stream()
+			.filter(Segment::isAnchor)
+			.max(Comparator.comparing(Segment::chainId))
+			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
 		List<Backup> deleted = new ArrayList<>();
 		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
 			if (!alwaysKept.contains(backup.id())) {
@@ -376,7 +506,39 @@ public class SqliteBackupTemplate {
 		if (!deleted.isEmpty()) {
 			logger.info("Retention deleted {} backup(s) of database '{}'", deleted.size(), db.name());
 		}
+		pruneSegments(db, segments, backups, deleted);
 		return deleted;
+	}
+
+	/**
+	 * Deletes the segments of chains that can no longer be restored because the snapshot they start
+	 * from is gone (deleted by this run or before), so that segments do not outlive their window.
+	 */
+	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
+		Set<String> remaining = new HashSet<>();
+		listed.forEach((backup) -> remaining.add(backup.id()));
+		deleted.forEach((backup) -> remaining.remove(backup.id()));
+		Set<String> restorable = new HashSet<>();
+		segments.stream()
+			.filter((segment) -> segment.isAnchor() && remaining.contains(segment.baseBackupId()))
+			.forEach((anchor) -> restorable.add(anchor.chainId()));
+		int pruned = 0;
+		for (Segment segment : segments) {
+			if (!restorable.contains(segment.chainId())) {
+				try {
+					this.store.deleteSegment(segment);
+					pruned++;
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.id(), db.name(),
+							Messages.describe(ex));
+				}
+			}
+		}
+		if (pruned > 0) {
+			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' whose snapshot is gone",
+					pruned, db.name());
+		}
 	}
 
 	/**

@@ -1,6 +1,9 @@
 package dev.sqlitebackup.actuate;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +22,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.ContinuousStatus;
+import dev.sqlitebackup.PointInTimeResult;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -74,7 +79,10 @@ public class SqliteBackupEndpoint {
 			.map((backup) -> BackupDescriptor.of(backup, locations.getOrDefault(backup.id(), List.of()),
 					this.template.getAuthenticity().isAuthenticated(backup)))
 			.toList();
-		return new DatabaseDescriptor(database, backups, operation);
+		ContinuousDescriptor continuous = this.template.continuousStatus(database)
+			.map((status) -> ContinuousDescriptor.of(status, Instant.now()))
+			.orElse(null);
+		return new DatabaseDescriptor(database, backups, operation, continuous);
 	}
 
 	/**
@@ -87,10 +95,30 @@ public class SqliteBackupEndpoint {
 	 * @throws InvalidEndpointRequestException when the action or the id is missing
 	 * @throws RestoreDisabledException when asked to restore while restores are turned off
 	 */
-	@WriteOperation
 	public OperationResponseBody perform(@Selector String database, @Nullable String action,
 			@Nullable String backupId) {
+		return perform(database, action, backupId, null);
+	}
+
+	/**
+	 * Takes a backup ({@code action=backup}) or restores one ({@code action=restore} with either a
+	 * {@code backupId} or a {@code pointInTime}: an ISO-8601 instant or {@code latest}).
+	 * @param database name of the database
+	 * @param action {@code backup} or {@code restore}
+	 * @param backupId id of the backup to restore; only for a restore
+	 * @param pointInTime instant to restore continuous backup to, or {@code latest}; only for a restore
+	 * @return a {@link BackupDescriptor}, a {@link RestoreDescriptor} or a {@link PointInTimeRestoreDescriptor}
+	 * @throws InvalidEndpointRequestException when the action is missing, or a restore does not have
+	 * exactly one of a backup id and a well-formed point in time
+	 * @throws RestoreDisabledException when asked to restore while restores are turned off
+	 */
+	@WriteOperation
+	public OperationResponseBody perform(@Selector String database, @Nullable String action,
+			@Nullable String backupId, @Nullable String pointInTime) {
 		Action requested = Action.from(action);
+		if (requested == Action.BACKUP && pointInTime != null) {
+			throw new InvalidEndpointRequestException("A backup takes no pointInTime", "Unexpected pointInTime");
+		}
 		if (requested == Action.BACKUP) {
 			Backup backup = this.template.backup(database);
 			return BackupDescriptor.of(backup, null, this.template.getAuthenticity().isAuthenticated(backup));
@@ -98,6 +126,16 @@ public class SqliteBackupEndpoint {
 		// Checked before anything else so that a refused restore touches nothing, not even the store.
 		if (!this.restoreEnabled) {
 			throw new RestoreDisabledException(database);
+		}
+		if ((backupId != null) == (pointInTime != null)) {
+			throw new InvalidEndpointRequestException("A restore needs exactly one of backupId and pointInTime",
+					"Expected one of backupId and pointInTime");
+		}
+		if (pointInTime != null) {
+			// With the template's safety-backup option, like every restore the engine runs.
+			PointInTimeResult result = "latest".equals(pointInTime) ? this.template.restoreLatest(database)
+					: this.template.restore(database, parseInstant(pointInTime));
+			return PointInTimeRestoreDescriptor.of(result);
 		}
 		if (backupId == null || backupId.isEmpty()) {
 			throw new InvalidEndpointRequestException("A restore needs a backupId", "Missing backupId");
@@ -149,7 +187,68 @@ public class SqliteBackupEndpoint {
 	 * @param operation operation running on the database, or {@code null}
 	 */
 	public record DatabaseDescriptor(String name, List<BackupDescriptor> backups,
-			@JsonInclude(Include.ALWAYS) @Nullable OperationDescriptor operation) implements OperationResponseBody {
+			@JsonInclude(Include.ALWAYS) @Nullable OperationDescriptor operation,
+			@JsonInclude(Include.ALWAYS) @Nullable ContinuousDescriptor continuous) implements OperationResponseBody {
+
+		/** A database without continuous backup. */
+		public DatabaseDescriptor(String name, List<BackupDescriptor> backups, @Nullable OperationDescriptor operation) {
+			this(name, backups, operation, null);
+		}
+
+	}
+
+	/**
+	 * Continuous backup of one database.
+	 *
+	 * @param state {@code starting}, {@code running} or {@code failing}
+	 * @param lagMillis how long ago the last pass succeeded, {@code null} before the first one
+	 * @param restoreWindow the instants a restore can reach, {@code null} when there are none
+	 */
+	public record ContinuousDescriptor(String state, @JsonInclude(Include.ALWAYS) @Nullable Long lagMillis,
+			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow) {
+
+		static ContinuousDescriptor of(ContinuousStatus status, Instant now) {
+			Duration lag = status.lag(now);
+			RestoreWindowDescriptor window = (status.windowFrom() != null && status.windowTo() != null)
+					? new RestoreWindowDescriptor(iso(status.windowFrom()), iso(status.windowTo())) : null;
+			return new ContinuousDescriptor(lower(status.state()), (lag != null) ? Math.max(0, lag.toMillis()) : null,
+					window);
+		}
+
+	}
+
+	/**
+	 * Instants a restore to a point in time can reach.
+	 *
+	 * @param from start of the oldest chain, ISO-8601 in UTC
+	 * @param to newest capture, ISO-8601 in UTC
+	 */
+	public record RestoreWindowDescriptor(String from, String to) {
+
+	}
+
+	/**
+	 * Outcome of a restore to a point in time.
+	 *
+	 * @param database name of the restored database
+	 * @param restoredFrom id of the backup the chain starts from
+	 * @param restoredTo when the newest transaction included was captured, ISO-8601 in UTC
+	 * @param safetyBackupId id of the backup of the replaced state, or {@code null} when safety
+	 * backups are off
+	 * @param restoredAt when the restore finished, ISO-8601 in UTC
+	 * @param pageCount pages of the live database afterwards
+	 * @param durationMillis how long the restore took, safety backup included
+	 */
+	public record PointInTimeRestoreDescriptor(String database, String restoredFrom, String restoredTo,
+			@JsonInclude(Include.ALWAYS) @Nullable String safetyBackupId, String restoredAt, long pageCount,
+			long durationMillis) implements OperationResponseBody {
+
+		static PointInTimeRestoreDescriptor of(PointInTimeResult result) {
+			RestoreResult restore = result.restore();
+			return new PointInTimeRestoreDescriptor(restore.database(), restore.restoredFrom(), iso(result.restoredTo()),
+					restore.safetyBackupId(), iso(restore.restoredAt()), restore.pageCount(),
+					restore.duration().toMillis());
+		}
 
 	}
 
@@ -240,6 +339,18 @@ public class SqliteBackupEndpoint {
 					status.pagesTotal(), (int) Math.floor(status.fractionDone() * 100));
 		}
 
+	}
+
+	private static Instant parseInstant(String pointInTime) {
+		try {
+			return OffsetDateTime.parse(pointInTime).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			// The value is not echoed: it comes from the request and may be anything.
+			throw new InvalidEndpointRequestException(
+					"Malformed pointInTime, expected an ISO-8601 instant such as 2026-11-29T17:00:00Z or 'latest'",
+					"Malformed pointInTime");
+		}
 	}
 
 	// Instants and enums are turned into strings here, so that the JSON does not depend on how the

@@ -54,7 +54,7 @@ public class SqliteBackupEndpointArgumentsAdvisor implements OperationInvokerAdv
 				if (!known.contains(name)) {
 					// The name is not echoed: it comes from the request and may be anything.
 					throw new InvalidEndpointRequestException(
-							"Unknown field in the request; expected only 'action' and 'backupId'", "Unknown field");
+							"Unknown field in the request; expected only 'action', 'backupId' and 'pointInTime'", "Unknown field");
 				}
 			}
 			return invoker.invoke(context);

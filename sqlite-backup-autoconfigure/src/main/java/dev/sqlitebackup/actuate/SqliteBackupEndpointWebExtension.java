@@ -18,6 +18,7 @@ import dev.sqlitebackup.BackupNotFoundException;
 import dev.sqlitebackup.DatabaseNotFoundException;
 import dev.sqlitebackup.InvalidBackupIdException;
 import dev.sqlitebackup.OperationInProgressException;
+import dev.sqlitebackup.PointInTimeNotCoveredException;
 import dev.sqlitebackup.SqliteBackupException;
 
 /**
@@ -55,11 +56,17 @@ public class SqliteBackupEndpointWebExtension {
 		return respond(() -> this.delegate.database(database));
 	}
 
-	/** Takes or restores a backup; see {@link SqliteBackupEndpoint#perform(String, String, String)}. */
-	@WriteOperation
+	/** Takes or restores a backup; see {@link SqliteBackupEndpoint#perform(String, String, String, String)}. */
 	public WebEndpointResponse<OperationResponseBody> perform(@Selector String database, @Nullable String action,
 			@Nullable String backupId) {
-		return respond(() -> this.delegate.perform(database, action, backupId));
+		return perform(database, action, backupId, null);
+	}
+
+	/** Takes or restores a backup; see {@link SqliteBackupEndpoint#perform(String, String, String, String)}. */
+	@WriteOperation
+	public WebEndpointResponse<OperationResponseBody> perform(@Selector String database, @Nullable String action,
+			@Nullable String backupId, @Nullable String pointInTime) {
+		return respond(() -> this.delegate.perform(database, action, backupId, pointInTime));
 	}
 
 	private WebEndpointResponse<OperationResponseBody> respond(Supplier<? extends OperationResponseBody> operation) {
@@ -86,7 +93,8 @@ public class SqliteBackupEndpointWebExtension {
 	}
 
 	private static int statusOf(SqliteBackupException ex) {
-		if (ex instanceof DatabaseNotFoundException || ex instanceof BackupNotFoundException) {
+		if (ex instanceof DatabaseNotFoundException || ex instanceof BackupNotFoundException
+				|| ex instanceof PointInTimeNotCoveredException) {
 			return WebEndpointResponse.STATUS_NOT_FOUND;
 		}
 		if (ex instanceof InvalidBackupIdException) {

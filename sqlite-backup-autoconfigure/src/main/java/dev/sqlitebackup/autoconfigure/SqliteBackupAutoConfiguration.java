@@ -114,6 +114,13 @@ public final class SqliteBackupAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	ContinuousBackupLifecycle continuousBackupLifecycle(SqliteBackupTemplate template,
+			SqliteBackupProperties properties) {
+		return new ContinuousBackupLifecycle(template, properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	SqliteBackupLifecycle sqliteBackupLifecycle(SqliteBackupTemplate template, SqliteBackupProperties properties) {
 		return new SqliteBackupLifecycle(template, properties.getShutdownTimeout());
 	}

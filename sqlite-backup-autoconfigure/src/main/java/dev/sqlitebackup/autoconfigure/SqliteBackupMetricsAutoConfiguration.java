@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.actuate.ContinuousBackupMetrics;
 import dev.sqlitebackup.actuate.SqliteBackupMetrics;
 
 /**
@@ -27,6 +28,12 @@ public final class SqliteBackupMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	SqliteBackupMetrics sqliteBackupMetrics(SqliteBackupTemplate template, MeterRegistry registry) {
 		return new SqliteBackupMetrics(template, registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ContinuousBackupMetrics continuousBackupMetrics(SqliteBackupTemplate template, MeterRegistry registry) {
+		return new ContinuousBackupMetrics(template, registry);
 	}
 
 }

@@ -85,9 +85,11 @@ public class SqliteBackupProperties {
 
 	private final S3 s3 = new S3();
 
+	private final Continuous continuous = new Continuous();
+
 	/**
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
-	 * shared ones: "directory", "schedule.enabled" and "schedule.cron".
+	 * shared ones: "directory", "schedule.enabled", "schedule.cron" and "continuous.enabled".
 	 */
 	private final Map<String, Database> databases = new LinkedHashMap<>();
 
@@ -189,6 +191,19 @@ public class SqliteBackupProperties {
 
 	public Map<String, Database> getDatabases() {
 		return this.databases;
+	}
+
+	public Continuous getContinuous() {
+		return this.continuous;
+	}
+
+	/**
+	 * Whether a database is backed up continuously: its override, else the shared setting.
+	 */
+	public boolean isContinuous(String database) {
+		Database overrides = this.databases.get(database);
+		Boolean enabled = (overrides != null) ? overrides.getContinuous().getEnabled() : null;
+		return (enabled != null) ? enabled : this.continuous.isEnabled();
 	}
 
 	/**
@@ -377,6 +392,12 @@ public class SqliteBackupProperties {
 
 		private final DatabaseSchedule schedule = new DatabaseSchedule();
 
+		private final DatabaseContinuous continuous = new DatabaseContinuous();
+
+		public DatabaseContinuous getContinuous() {
+			return this.continuous;
+		}
+
 		public @Nullable Path getDirectory() {
 			return this.directory;
 		}
@@ -387,6 +408,61 @@ public class SqliteBackupProperties {
 
 		public DatabaseSchedule getSchedule() {
 			return this.schedule;
+		}
+
+	}
+
+	/**
+	 * Continuous backup: every committed transaction of a WAL-mode file database shipped to the
+	 * store within the sync interval, for restores to the latest state or to a point in time.
+	 */
+	public static class Continuous {
+
+		/**
+		 * Whether to ship every committed transaction continuously. Startup fails for a database
+		 * that cannot be covered (rollback journal, in memory) unless it opts out.
+		 */
+		private boolean enabled;
+
+		/**
+		 * How often newly committed transactions are shipped.
+		 */
+		private Duration syncInterval = Duration.ofSeconds(1);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getSyncInterval() {
+			return this.syncInterval;
+		}
+
+		public void setSyncInterval(Duration syncInterval) {
+			this.syncInterval = syncInterval;
+		}
+
+	}
+
+	/**
+	 * Continuous backup of one database.
+	 */
+	public static class DatabaseContinuous {
+
+		/**
+		 * Whether to back up this database continuously.
+		 */
+		private @Nullable Boolean enabled;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}

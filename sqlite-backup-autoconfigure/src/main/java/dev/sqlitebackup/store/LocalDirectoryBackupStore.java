@@ -26,6 +26,8 @@ import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.Segment;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
@@ -51,6 +53,13 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	static final String MANIFEST_SUFFIX = BackupFileNames.MANIFEST_SUFFIX;
 
 	static final String STAGING_DIRECTORY = BackupFileNames.STAGING_DIRECTORY;
+
+	/** Folder, inside a database's folder, of continuous backup segments. */
+	static final String SEGMENTS_DIRECTORY = "segments";
+
+	static final String SEGMENT_DATA_SUFFIX = ".frames";
+
+	static final String SEGMENT_MANIFEST_SUFFIX = ".segment";
 
 	/** Locked while an operation runs; never deleted, so that every process locks the same file. */
 	static final String LOCK_FILE = ".lock";
@@ -240,6 +249,100 @@ public class LocalDirectoryBackupStore implements BackupStore {
 			force(databaseDirectory(database));
 			logger.info("Finished publishing backup {} of database '{}' that a crash had interrupted", id, database);
 		}
+	}
+
+	@Override
+	public boolean keepsSegments(String database) {
+		return true;
+	}
+
+	@Override
+	public List<Segment> listSegments(String database) {
+		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		List<Segment> found = new ArrayList<>();
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
+				return List.of();
+			}
+			try (DirectoryStream<Path> manifests = Files.newDirectoryStream(segments, "*" + SEGMENT_MANIFEST_SUFFIX)) {
+				for (Path manifest : manifests) {
+					Segment segment = readSegmentManifest(database, manifest);
+					if (segment != null) {
+						found.add(segment);
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list segments in " + segments + ": " + reason(ex), ex);
+		}
+		return found;
+	}
+
+	private @Nullable Segment readSegmentManifest(String database, Path manifest) {
+		String fileName = manifest.getFileName().toString();
+		try (Reader reader = new StringReader(
+				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
+			Segment segment = SegmentManifestFormat.read(reader);
+			if (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database)) {
+				logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
+						segment.id(), segment.database());
+				return null;
+			}
+			return segment;
+		}
+		catch (UnsafeStorePathException ex) {
+			logger.warn("Skipping segment manifest {}: it {}", manifest, ex.getReason());
+			return null;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Skipping unreadable segment manifest {}: {}", manifest, ex.getMessage());
+			return null;
+		}
+	}
+
+	@Override
+	public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+		Path segments = StoreFiles.ownDirectory(ownDatabaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
+		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
+		StoreFiles.checkRegularFile(stagingFile);
+		Path stagedManifest = stagingFile.resolveSibling(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		StoreFiles.restrictToOwner(stagingFile);
+		force(stagingFile);
+		Files.deleteIfExists(stagedManifest);
+		Files.writeString(stagedManifest, SegmentManifestFormat.write(segment), StandardCharsets.ISO_8859_1,
+				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		StoreFiles.restrictToOwner(stagedManifest);
+		force(stagedManifest);
+		Files.move(stagingFile, segmentDataFile(segment), StandardCopyOption.ATOMIC_MOVE);
+		Files.move(stagedManifest, segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX),
+				StandardCopyOption.ATOMIC_MOVE);
+		force(segments);
+		return segment;
+	}
+
+	@Override
+	public StoredBackupFile openSegment(Segment segment) throws IOException {
+		StoreFiles.existsAsRealDirectory(databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
+		Path data = segmentDataFile(segment);
+		StoreFiles.checkRegularFile(data);
+		return new LocalFile(data);
+	}
+
+	@Override
+	public void deleteSegment(Segment segment) throws IOException {
+		Path segments = databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY);
+		if (!StoreFiles.existsAsRealDirectory(segments)) {
+			return;
+		}
+		Files.deleteIfExists(segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX));
+		Files.deleteIfExists(segmentDataFile(segment));
+	}
+
+	private Path segmentDataFile(Segment segment) {
+		return databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY)
+			.resolve(segment.id() + SEGMENT_DATA_SUFFIX + StoredForm.fileSuffixOf(segment.compression(),
+					segment.encryptionKeyId() != null));
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
@@ -77,6 +78,31 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	@Override
 	public void cleanUp(String database) throws IOException {
 		storeOf(database).cleanUp(database);
+	}
+
+	@Override
+	public boolean keepsSegments(String database) {
+		return storeOf(database).keepsSegments(database);
+	}
+
+	@Override
+	public List<Segment> listSegments(String database) {
+		return storeOf(database).listSegments(database);
+	}
+
+	@Override
+	public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+		return storeOf(segment.database()).publishSegment(stagingFile, segment);
+	}
+
+	@Override
+	public StoredBackupFile openSegment(Segment segment) throws IOException {
+		return storeOf(segment.database()).openSegment(segment);
+	}
+
+	@Override
+	public void deleteSegment(Segment segment) throws IOException {
+		storeOf(segment.database()).deleteSegment(segment);
 	}
 
 	@Override

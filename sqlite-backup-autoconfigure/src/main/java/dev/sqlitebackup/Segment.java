@@ -1,0 +1,86 @@
+package dev.sqlitebackup;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.sqlitebackup.codec.StoredForm;
+
+/**
+ * Manifest of one segment of continuous backup: committed WAL frames, cut at a commit frame, that
+ * follow the previous segment of the same chain. Segment 0 of a chain carries no frames: it names
+ * the snapshot the chain starts from and the WAL position that snapshot reflects.
+ *
+ * @param chainId id of the chain, shaped like a backup id, so that chains sort by start
+ * @param sequence position in the chain, from 0 without gaps
+ * @param database name of the database the frames were captured from
+ * @param baseBackupId id of the snapshot the chain starts from
+ * @param capturedAt when the frames were read from the WAL: every transaction in them committed before
+ * @param walSequence checkpoint sequence of the WAL generation the frames come from; {@code -1} for an
+ * anchor taken while the WAL was empty
+ * @param salt1 first salt of that WAL generation
+ * @param salt2 second salt of that WAL generation
+ * @param startOffset offset in the WAL of the first frame
+ * @param endOffset offset in the WAL just after the last frame
+ * @param checksumIn WAL checksum the first frame continues (both 32-bit halves)
+ * @param checksumOut WAL checksum of the last frame
+ * @param bigEndianChecksum whether the WAL computes its checksums on big-endian words
+ * @param frameCount number of frames
+ * @param pageSize page size of the database
+ * @param pageCount database size in pages after the last transaction of the segment
+ * @param plainSha256 hex SHA-256 of the frames as captured
+ * @param previousSha256 hex SHA-256 of the previous segment's frames, or of the snapshot's stored
+ * bytes for segment 0: what ties a segment to the one before it
+ * @param sizeBytes size of the stored bytes
+ * @param sha256 hex SHA-256 of the stored bytes
+ * @param compression codec of the stored bytes
+ * @param encryptionKeyId key the stored bytes are encrypted with, {@code null} when they are not
+ * @param manifestMac hex HMAC-SHA256 of the manifest, {@code null} when not encrypted
+ */
+public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
+		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
+		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
+		String previousSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
+		@Nullable String manifestMac) {
+
+	/** Id of the segment: its chain's id and its sequence, which sorts within a chain. */
+	public String id() {
+		return idOf(this.chainId, this.sequence);
+	}
+
+	/** The id of segment {@code sequence} of a chain. */
+	public static String idOf(String chainId, long sequence) {
+		return chainId + "-segment-" + String.format("%010d", sequence);
+	}
+
+	/** Whether this is the first segment of its chain, which names the snapshot and carries no frames. */
+	public boolean isAnchor() {
+		return this.sequence == 0;
+	}
+
+	/** Whether this is the anchor of a chain whose snapshot was taken while the WAL was empty. */
+	public boolean isAnchorOfEmptyWal() {
+		return isAnchor() && this.walSequence < 0;
+	}
+
+	/** Size in bytes of the frames once decoded. */
+	public long plainSizeBytes() {
+		return (long) this.frameCount * (WalFrames.FRAME_HEADER_SIZE + this.pageSize);
+	}
+
+	/** What decoding the stored bytes needs. */
+	public StoredForm.Encoding encoding() {
+		return new StoredForm.Encoding(this.compression, this.encryptionKeyId, this.database, id(), false,
+				plainSizeBytes());
+	}
+
+	/** This segment with its manifest's MAC. */
+	public Segment withManifestMac(@Nullable String mac) {
+		return new Segment(this.chainId, this.sequence, this.database, this.baseBackupId, this.capturedAt,
+				this.walSequence, this.salt1, this.salt2, this.startOffset, this.endOffset, this.checksumIn,
+				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
+				this.plainSha256, this.previousSha256, this.sizeBytes, this.sha256, this.compression,
+				this.encryptionKeyId, mac);
+	}
+
+}

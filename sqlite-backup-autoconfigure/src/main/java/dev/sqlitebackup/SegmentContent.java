@@ -1,0 +1,114 @@
+package dev.sqlitebackup;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.sqlitebackup.codec.BackupEncryption;
+
+/**
+ * What a segment's manifest says, field by field, and the exact bytes its MAC covers. The label
+ * differs from a backup manifest's, so that one can never pass for the other.
+ */
+public final class SegmentContent {
+
+	/** Format of a segment manifest. */
+	public static final String FORMAT = "1";
+
+	private static final byte[] CONTENT_LABEL = "sqlite-backup segment".getBytes(StandardCharsets.US_ASCII);
+
+	private SegmentContent() {
+	}
+
+	/** What a segment manifest's MAC is computed over: every field but the MAC, length-prefixed. */
+	public static byte[] authenticated(Segment segment) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (DataOutputStream out = new DataOutputStream(bytes)) {
+			out.writeInt(CONTENT_LABEL.length);
+			out.write(CONTENT_LABEL);
+			for (Map.Entry<String, String> field : fields(segment).entrySet()) {
+				byte[] name = field.getKey().getBytes(StandardCharsets.UTF_8);
+				byte[] value = field.getValue().getBytes(StandardCharsets.UTF_8);
+				out.writeInt(name.length);
+				out.write(name);
+				out.writeInt(value.length);
+				out.write(value);
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return bytes.toByteArray();
+	}
+
+	/** Every field but the MAC, in the order the MAC covers them. */
+	public static Map<String, String> fields(Segment segment) {
+		Map<String, String> fields = new LinkedHashMap<>();
+		fields.put("format", FORMAT);
+		fields.put("chainId", segment.chainId());
+		fields.put("sequence", Long.toString(segment.sequence()));
+		fields.put("database", segment.database());
+		fields.put("baseBackupId", segment.baseBackupId());
+		fields.put("capturedAt", segment.capturedAt().toString());
+		fields.put("walSequence", Long.toString(segment.walSequence()));
+		fields.put("salt1", Integer.toUnsignedString(segment.salt1()));
+		fields.put("salt2", Integer.toUnsignedString(segment.salt2()));
+		fields.put("startOffset", Long.toString(segment.startOffset()));
+		fields.put("endOffset", Long.toString(segment.endOffset()));
+		fields.put("checksumIn", Long.toUnsignedString(segment.checksumIn()));
+		fields.put("checksumOut", Long.toUnsignedString(segment.checksumOut()));
+		fields.put("bigEndianChecksum", Boolean.toString(segment.bigEndianChecksum()));
+		fields.put("frameCount", Integer.toString(segment.frameCount()));
+		fields.put("pageSize", Integer.toString(segment.pageSize()));
+		fields.put("pageCount", Long.toString(segment.pageCount()));
+		fields.put("plainSha256", segment.plainSha256());
+		fields.put("previousSha256", segment.previousSha256());
+		fields.put("sizeBytes", Long.toString(segment.sizeBytes()));
+		fields.put("sha256", segment.sha256());
+		fields.put("compression", segment.compression());
+		if (segment.encryptionKeyId() != null) {
+			fields.put("encryption", BackupEncryption.ALGORITHM);
+			fields.put("encryptionKeyId", segment.encryptionKeyId());
+		}
+		return fields;
+	}
+
+	/**
+	 * Parses the fields a manifest recorded.
+	 * @throws IllegalArgumentException when a field is missing or malformed
+	 */
+	public static Segment parse(Map<String, String> fields, @org.jspecify.annotations.Nullable String mac) {
+		if (!FORMAT.equals(fields.get("format"))) {
+			throw new IllegalArgumentException("Unknown segment manifest format " + fields.get("format"));
+		}
+		String encryption = fields.get("encryption");
+		if (encryption != null && !BackupEncryption.ALGORITHM.equals(encryption)) {
+			throw new IllegalArgumentException("Unknown encryption " + encryption);
+		}
+		return new Segment(required(fields, "chainId"), Long.parseLong(required(fields, "sequence")),
+				required(fields, "database"), required(fields, "baseBackupId"),
+				java.time.Instant.parse(required(fields, "capturedAt")), Long.parseLong(required(fields, "walSequence")),
+				Integer.parseUnsignedInt(required(fields, "salt1")), Integer.parseUnsignedInt(required(fields, "salt2")),
+				Long.parseLong(required(fields, "startOffset")), Long.parseLong(required(fields, "endOffset")),
+				Long.parseUnsignedLong(required(fields, "checksumIn")),
+				Long.parseUnsignedLong(required(fields, "checksumOut")),
+				Boolean.parseBoolean(required(fields, "bigEndianChecksum")),
+				Integer.parseInt(required(fields, "frameCount")), Integer.parseInt(required(fields, "pageSize")),
+				Long.parseLong(required(fields, "pageCount")), required(fields, "plainSha256"),
+				required(fields, "previousSha256"), Long.parseLong(required(fields, "sizeBytes")),
+				required(fields, "sha256"), required(fields, "compression"),
+				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac);
+	}
+
+	private static String required(Map<String, String> fields, String key) {
+		String value = fields.get(key);
+		if (value == null || value.isEmpty()) {
+			throw new IllegalArgumentException("Segment manifest has no " + key);
+		}
+		return value;
+	}
+
+}

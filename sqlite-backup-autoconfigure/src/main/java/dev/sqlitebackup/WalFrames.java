@@ -1,0 +1,218 @@
+package dev.sqlitebackup;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads SQLite's write-ahead log as SQLite's own recovery does (sqlite.org/fileformat2.html): a
+ * frame counts only when its salts match the header and the checksum chain holds up to it, and a
+ * transaction only up to its commit frame. Also checks frames kept in a segment the same way and
+ * writes their pages into a database file. Only the {@code -wal} file is ever opened here, and
+ * only for reading: opening the database file or {@code -shm} from Java would drop the POSIX locks
+ * SQLite holds on them in this process.
+ */
+final class WalFrames {
+
+	static final int HEADER_SIZE = 32;
+
+	static final int FRAME_HEADER_SIZE = 24;
+
+	private static final int MAGIC = 0x377f0682;
+
+	private static final int VERSION = 3007000;
+
+	private WalFrames() {
+	}
+
+	/**
+	 * The valid header of a WAL file.
+	 *
+	 * @param pageSize database page size
+	 * @param sequence checkpoint sequence, which grows by one each time the WAL restarts
+	 * @param salt1 first salt of this generation of the WAL
+	 * @param salt2 second salt
+	 * @param checksum checksum of the header, which the first frame's continues
+	 * @param bigEndian whether checksums are computed on big-endian words
+	 */
+	record Header(int pageSize, long sequence, int salt1, int salt2, long checksum, boolean bigEndian) {
+	}
+
+	/**
+	 * Committed frames read from a WAL, up to the last commit frame.
+	 *
+	 * @param frames the frames' bytes, headers included
+	 * @param frameCount number of frames
+	 * @param endOffset offset just after the last commit frame
+	 * @param checksumOut checksum of the last commit frame
+	 * @param pageCount database size in pages after the last transaction
+	 */
+	record Committed(byte[] frames, int frameCount, long endOffset, long checksumOut, long pageCount) {
+	}
+
+	static Path walOf(Path database) {
+		return database.resolveSibling(database.getFileName() + "-wal");
+	}
+
+	/** The header of the WAL, or {@code null} when the file is missing, too short or not a valid WAL. */
+	static @Nullable Header readHeader(FileChannel wal) throws IOException {
+		ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+		if (readFully(wal, header, 0) < HEADER_SIZE) {
+			return null;
+		}
+		int magic = header.getInt(0);
+		if ((magic & 0xFFFFFFFE) != MAGIC || header.getInt(4) != VERSION) {
+			return null;
+		}
+		boolean bigEndian = (magic & 1) == 1;
+		long checksum = checksum(0, header.array(), 0, 24, bigEndian);
+		if (checksum != header.getLong(24)) {
+			return null;
+		}
+		return new Header(header.getInt(8), Integer.toUnsignedLong(header.getInt(12)), header.getInt(16),
+				header.getInt(20), checksum, bigEndian);
+	}
+
+	/**
+	 * Reads the committed frames that follow {@code fromOffset}, whose predecessor has checksum
+	 * {@code checksumIn}. Stops at the first frame that is not valid, and keeps only whole
+	 * transactions; after a commit once more than {@code maxBytes} are read, so that memory stays
+	 * bounded (the rest is read next time).
+	 */
+	static Committed readCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn, long maxBytes)
+			throws IOException {
+		return read(wal, header, fromOffset, checksumIn, maxBytes, true);
+	}
+
+	/** Where the committed frames after {@code fromOffset} end, without keeping their bytes. */
+	static Committed scanCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn)
+			throws IOException {
+		return read(wal, header, fromOffset, checksumIn, Long.MAX_VALUE, false);
+	}
+
+	private static Committed read(FileChannel wal, Header header, long fromOffset, long checksumIn, long maxBytes,
+			boolean keep) throws IOException {
+		int frameSize = FRAME_HEADER_SIZE + header.pageSize();
+		ByteBuffer frame = ByteBuffer.allocate(frameSize);
+		ByteArrayOutputStream frames = new ByteArrayOutputStream();
+		long offset = fromOffset;
+		long checksum = checksumIn;
+		int count = 0;
+		int committedCount = 0;
+		long committedEnd = fromOffset;
+		long committedChecksum = checksumIn;
+		long pageCount = 0;
+		while (readFully(wal, frame.clear(), offset) == frameSize) {
+			byte[] bytes = frame.array();
+			if (frame.getInt(8) != header.salt1() || frame.getInt(12) != header.salt2()) {
+				break;
+			}
+			checksum = checksum(checksum(checksum, bytes, 0, 8, header.bigEndian()), bytes, FRAME_HEADER_SIZE,
+					header.pageSize(), header.bigEndian());
+			if (checksum != frame.getLong(16)) {
+				break;
+			}
+			if (keep) {
+				frames.write(bytes, 0, frameSize);
+			}
+			count++;
+			offset += frameSize;
+			long commitSize = Integer.toUnsignedLong(frame.getInt(4));
+			if (commitSize != 0) {
+				committedCount = count;
+				committedEnd = offset;
+				committedChecksum = checksum;
+				pageCount = commitSize;
+				if ((long) count * frameSize > maxBytes) {
+					break;
+				}
+			}
+		}
+		byte[] all = frames.toByteArray();
+		int length = keep ? committedCount * frameSize : 0;
+		byte[] whole = (length == all.length) ? all : java.util.Arrays.copyOf(all, length);
+		return new Committed(whole, committedCount, committedEnd, committedChecksum, pageCount);
+	}
+
+	/**
+	 * Checks the frames of a segment against its manifest (salts, the checksum chain from its
+	 * {@code checksumIn} to its {@code checksumOut}, a commit frame at the end with the page count it
+	 * records) and writes their pages into a database file, which is then cut to that page count.
+	 * @throws IllegalStateException naming what does not hold; the database file is then partly written
+	 */
+	static void checkAndApply(Path frames, Segment segment, FileChannel database) throws IOException {
+		int pageSize = segment.pageSize();
+		int frameSize = FRAME_HEADER_SIZE + pageSize;
+		byte[] bytes = new byte[frameSize];
+		ByteBuffer frame = ByteBuffer.wrap(bytes);
+		long checksum = segment.checksumIn();
+		long lastCommitSize = 0;
+		int count = 0;
+		try (InputStream input = Files.newInputStream(frames)) {
+			int read;
+			while ((read = input.readNBytes(bytes, 0, frameSize)) > 0) {
+				if (read < frameSize) {
+					throw new IllegalStateException("it ends in the middle of a frame");
+				}
+				if (frame.getInt(8) != segment.salt1() || frame.getInt(12) != segment.salt2()) {
+					throw new IllegalStateException("frame " + count + " belongs to another WAL generation");
+				}
+				checksum = checksum(checksum(checksum, bytes, 0, 8, segment.bigEndianChecksum()), bytes,
+						FRAME_HEADER_SIZE, pageSize, segment.bigEndianChecksum());
+				if (checksum != frame.getLong(16)) {
+					throw new IllegalStateException("frame " + count + " breaks the WAL checksum chain");
+				}
+				long pageNumber = Integer.toUnsignedLong(frame.getInt(0));
+				if (pageNumber == 0) {
+					throw new IllegalStateException("frame " + count + " names page 0");
+				}
+				database.write(ByteBuffer.wrap(bytes, FRAME_HEADER_SIZE, pageSize), (pageNumber - 1) * pageSize);
+				lastCommitSize = Integer.toUnsignedLong(frame.getInt(4));
+				count++;
+			}
+		}
+		if (count != segment.frameCount() || checksum != segment.checksumOut()) {
+			throw new IllegalStateException("its frames do not end where its manifest says (" + count + " of "
+					+ segment.frameCount() + " frames)");
+		}
+		if (lastCommitSize != segment.pageCount()) {
+			throw new IllegalStateException("its last frame does not commit " + segment.pageCount() + " pages");
+		}
+		database.truncate(lastCommitSize * pageSize);
+	}
+
+	/**
+	 * SQLite's WAL checksum: over 32-bit words taken in pairs, in the byte order the WAL's magic
+	 * number says, continuing from a previous checksum (both halves in one long).
+	 */
+	static long checksum(long previous, byte[] data, int offset, int length, boolean bigEndian) {
+		int s1 = (int) (previous >>> 32);
+		int s2 = (int) previous;
+		ByteBuffer words = ByteBuffer.wrap(data, offset, length)
+			.order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN);
+		for (int i = offset; i < offset + length; i += 8) {
+			s1 += words.getInt(i) + s2;
+			s2 += words.getInt(i + 4) + s1;
+		}
+		return ((long) s1 << 32) | (s2 & 0xFFFFFFFFL);
+	}
+
+	private static int readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+		int total = 0;
+		while (buffer.hasRemaining()) {
+			int read = channel.read(buffer, position + total);
+			if (read < 0) {
+				break;
+			}
+			total += read;
+		}
+		return total;
+	}
+
+}

@@ -1,0 +1,157 @@
+package dev.sqlitebackup.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+import dev.sqlitebackup.ContinuousBackupUnavailableException;
+import dev.sqlitebackup.OperationInProgressException;
+import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.SqliteDatabase;
+
+/**
+ * Runs continuous backup for the databases that have it on: at start, before the application
+ * serves, it checks that each can be covered (failing startup otherwise) and starts its chain; then
+ * it ships new transactions every sync interval on a thread of its own; at a graceful shutdown it
+ * ships what was committed until then and lets go of the databases.
+ */
+final class ContinuousBackupLifecycle implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(ContinuousBackupLifecycle.class);
+
+	/** Longest wait between attempts while capture keeps failing. */
+	private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+	private final SqliteBackupTemplate template;
+
+	private final SqliteBackupProperties properties;
+
+	private final Map<String, Failures> failures = new ConcurrentHashMap<>();
+
+	private volatile List<String> covered = List.of();
+
+	private volatile ScheduledExecutorService executor;
+
+	private volatile boolean running;
+
+	ContinuousBackupLifecycle(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		this.template = template;
+		this.properties = properties;
+	}
+
+	@Override
+	public void start() {
+		List<String> covered = this.template.getDatabaseNames()
+			.stream()
+			.filter(this.properties::isContinuous)
+			.sorted()
+			.toList();
+		for (String database : covered) {
+			requireCoverable(this.template.getDatabase(database));
+		}
+		for (String database : covered) {
+			this.template.capture(database);
+		}
+		this.covered = covered;
+		this.running = true;
+		if (covered.isEmpty()) {
+			return;
+		}
+		this.executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "sqlite-backup-continuous");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long interval = Math.max(1, this.properties.getContinuous().getSyncInterval().toMillis());
+		this.executor.scheduleWithFixedDelay(this::captureAll, interval, interval, TimeUnit.MILLISECONDS);
+		logger.info("Continuous backup ships the transactions of {} every {} ms", covered, interval);
+	}
+
+	private static void requireCoverable(SqliteDatabase database) {
+		if (database.isInMemory()) {
+			throw new ContinuousBackupUnavailableException(database.name(), "Continuous backup is enabled but "
+					+ "database '" + database.name() + "' lives in memory, which it cannot cover; turn it off for this "
+					+ "database with sqlite.backup.databases." + database.name() + ".continuous.enabled=false");
+		}
+	}
+
+	private void captureAll() {
+		for (String database : this.covered) {
+			Failures failed = this.failures.get(database);
+			if (failed != null && System.nanoTime() < failed.retryAt) {
+				continue;
+			}
+			try {
+				this.template.capture(database);
+				if (this.failures.remove(database) != null) {
+					logger.info("Continuous backup of database '{}' works again", database);
+				}
+			}
+			catch (OperationInProgressException ex) {
+				// Another operation holds the database; the WAL keeps the frames for the next pass.
+			}
+			catch (RuntimeException ex) {
+				Failures next = this.failures.merge(database, new Failures(1, 0), (old, one) -> new Failures(old.count + 1, 0));
+				Duration backoff = backoff(next.count);
+				this.failures.put(database, new Failures(next.count, System.nanoTime() + backoff.toNanos()));
+				logger.warn("Continuous backup of database '{}' failed ({} in a row), next attempt in {} ms: {}",
+						database, next.count, backoff.toMillis(), ex.getMessage());
+			}
+		}
+	}
+
+	private Duration backoff(int failures) {
+		Duration interval = this.properties.getContinuous().getSyncInterval();
+		Duration backoff = interval.multipliedBy(1L << Math.min(failures, 16));
+		return (backoff.compareTo(MAX_BACKOFF) > 0) ? MAX_BACKOFF : backoff;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		ScheduledExecutorService executor = this.executor;
+		if (executor != null) {
+			executor.shutdown();
+			try {
+				executor.awaitTermination(this.properties.getShutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		for (String database : this.covered) {
+			try {
+				this.template.stopCapture(database);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Continuous backup of database '{}' could not ship its last transactions at shutdown: {}",
+						database, ex.getMessage());
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// Starts before the scheduled job and the web server; stops after both, so the last commits ship.
+		return SqliteBackupScheduler.PHASE - 2;
+	}
+
+	/** Consecutive failures of one database's capture and when to try again. */
+	private record Failures(int count, long retryAt) {
+	}
+
+}

@@ -1,0 +1,403 @@
+package dev.sqlitebackup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.sqlitebackup.RetentionTests.MutableClock;
+import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/** Continuous backup of a WAL-mode database: capture of committed transactions and restore to a point. */
+class ContinuousBackupTests {
+
+	@TempDir
+	Path temp;
+
+	private DataSource dataSource;
+
+	private SqliteBackupTemplate template;
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T12:00:00Z"));
+
+	@AfterEach
+	void close() {
+		if (this.template != null) {
+			this.template.stopCapture("app");
+		}
+		TestDatabases.close(this.dataSource);
+	}
+
+	@Test
+	void everyCommittedTransactionIsCapturedAndARestoreToLatestEqualsTheLiveDatabase() throws Exception {
+		start(Mode.WAL);
+		for (int round = 0; round < 5; round++) {
+			for (int i = 0; i < 7; i++) {
+				insert("round " + round + " row " + i, 300);
+			}
+			execute("UPDATE item SET label = label || '!' WHERE id % 3 = " + round % 3);
+			capture();
+		}
+		execute("DELETE FROM item WHERE id % 5 = 0");
+		capture();
+		List<String> live = dump();
+		execute("DELETE FROM item");
+
+		PointInTimeResult result = this.template.restoreLatest("app");
+
+		assertThat(dump()).isEqualTo(live);
+		assertThat(result.segments()).isEqualTo(6);
+		assertThat(integrityCheck()).isEqualTo("ok");
+	}
+
+	@Test
+	void aPassWithNoNewCommitsWritesNothing() throws Exception {
+		start(Mode.WAL);
+		insert("one", 10);
+		capture();
+		List<Path> before = storedFiles();
+
+		CaptureResult result = capture();
+
+		assertThat(result.frames()).isZero();
+		assertThat(storedFiles()).isEqualTo(before);
+	}
+
+	@Test
+	void restoreToAnInstantHasExactlyTheTransactionsCapturedByThen() throws Exception {
+		start(Mode.WAL);
+		insert("first", 10);
+		capture();
+		Instant afterFirst = this.clock.instant();
+		insert("second", 10);
+		capture();
+		Instant afterSecond = this.clock.instant();
+		insert("third", 10);
+		capture();
+
+		this.template.restore("app", afterSecond);
+		assertThat(labels()).containsExactly("first", "second");
+
+		this.template.restore("app", afterFirst.plusMillis(500));
+		assertThat(labels()).containsExactly("first");
+	}
+
+	@Test
+	void anInstantOutsideTheRestoreWindowIsRefusedNamingTheWindow() throws Exception {
+		start(Mode.WAL);
+		insert("first", 10);
+		capture();
+
+		assertThatExceptionOfType(PointInTimeNotCoveredException.class)
+			.isThrownBy(() -> this.template.restore("app", Instant.parse("2026-11-28T00:00:00Z")))
+			.withMessageContaining("restore window is 2026-11-29T12:");
+	}
+
+	@Test
+	void checkpointsByTheApplicationsConnectionsLoseNothing() throws Exception {
+		start(Mode.WAL);
+		for (int round = 0; round < 6; round++) {
+			try (Connection connection = this.dataSource.getConnection();
+					Statement statement = connection.createStatement()) {
+				statement.execute("PRAGMA wal_autocheckpoint=4");
+			}
+			for (int i = 0; i < 10; i++) {
+				insert("round " + round + " row " + i, 6000);
+			}
+			capture();
+		}
+		List<String> live = dump();
+		execute("DELETE FROM item");
+
+		this.template.restoreLatest("app");
+
+		assertThat(dump()).isEqualTo(live);
+	}
+
+	@Test
+	void aTruncatingCheckpointByAnotherConnectionLosesNothing() throws Exception {
+		start(Mode.WAL);
+		List<String> outsiderResults = new ArrayList<>();
+		for (int round = 0; round < 4; round++) {
+			for (int i = 0; i < 10; i++) {
+				insert("round " + round + " row " + i, 3000);
+			}
+			try (Connection outsider = TestDatabases.open(this.temp.resolve("app.db"));
+					Statement statement = outsider.createStatement()) {
+				statement.execute("PRAGMA busy_timeout=100");
+				ResultSet rows = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)");
+				rows.next();
+				outsiderResults.add(rows.getInt(1) + "/" + rows.getInt(2) + "/" + rows.getInt(3));
+			}
+			insert("after checkpoint " + round, 10);
+			capture();
+		}
+		List<String> live = dump();
+		execute("DELETE FROM item");
+
+		this.template.restoreLatest("app");
+
+		assertThat(dump()).as("outsider checkpoints %s", outsiderResults).isEqualTo(live);
+	}
+
+	@Test
+	void theCaptureCheckpointsAGrowingWalAndTheChainContinuesThroughTheRestart() throws Exception {
+		start(Mode.WAL);
+		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			statement.execute("BEGIN");
+			for (int i = 0; i < 1500; i++) {
+				statement.execute("INSERT INTO item (label, padding) VALUES ('bulk " + i + "', randomblob(5000))");
+			}
+			statement.execute("COMMIT");
+		}
+		CaptureResult bulk = capture();
+		insert("after the restart", 10);
+		CaptureResult next = capture();
+		List<String> live = dump();
+		execute("DELETE FROM item");
+
+		this.template.restoreLatest("app");
+
+		assertThat(bulk.checkpointed()).as("%s", bulk).isTrue();
+		assertThat(next.startedChain()).isFalse();
+		assertThat(Files.size(this.temp.resolve("app.db-wal"))).isLessThan(1000L * 4096);
+		assertThat(dump()).isEqualTo(live);
+	}
+
+	@Test
+	void retentionKeepsTheSnapshotOfTheChainBeingExtended() throws Exception {
+		start(Mode.WAL);
+		insert("in the chain", 10);
+		capture();
+		this.template.backup("app");
+		this.template.backup("app");
+
+		this.template.prune("app", new RetentionPolicy(1, null));
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+
+		assertThat(labels()).containsExactly("in the chain");
+	}
+
+	@Test
+	void retentionDeletesTheSegmentsOfAChainWhoseSnapshotIsGone() throws Exception {
+		start(Mode.WAL);
+		insert("in the first chain", 10);
+		capture();
+		this.template.stopCapture("app");
+		capture();
+		insert("in the second chain", 10);
+		capture();
+		long firstChainSegments = segmentFiles().stream().filter((file) -> !isOfNewestChain(file)).count();
+
+		this.template.prune("app", new RetentionPolicy(1, null));
+
+		assertThat(firstChainSegments).isPositive();
+		assertThat(segmentFiles()).allMatch(this::isOfNewestChain).isNotEmpty();
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+		assertThat(labels()).containsExactly("in the first chain", "in the second chain");
+	}
+
+	@Test
+	void anOperationThatMeetsACapturePassWaitsForItInsteadOfFailing() throws Exception {
+		start(Mode.WAL);
+		this.template.stopCapture("app");
+		List<Object> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Thread[] manual = new Thread[1];
+		this.template.addListener(new BackupListener() {
+
+			@Override
+			public void backupCompleted(Backup backup) {
+				if (backup.trigger() == BackupTrigger.CONTINUOUS && manual[0] == null) {
+					// Still inside the capture pass that starts the chain.
+					manual[0] = new Thread(() -> {
+						try {
+							outcomes.add(ContinuousBackupTests.this.template.backup("app"));
+						}
+						catch (RuntimeException ex) {
+							outcomes.add(ex);
+						}
+					});
+					manual[0].start();
+					sleep(200);
+				}
+			}
+
+		});
+
+		capture();
+		manual[0].join();
+
+		assertThat(outcomes).singleElement().isInstanceOf(Backup.class);
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private List<Path> segmentFiles() throws Exception {
+		try (var files = Files.list(this.temp.resolve("backups").resolve("app").resolve("segments"))) {
+			return files.sorted().toList();
+		}
+	}
+
+	private boolean isOfNewestChain(Path file) {
+		try {
+			String newest = segmentFiles().stream()
+				.map((each) -> each.getFileName().toString().substring(0, 26))
+				.max(String::compareTo)
+				.orElseThrow();
+			return file.getFileName().toString().startsWith(newest);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Test
+	void afterAFailedPassTheNextStartsANewChainAndNothingIsLost() throws Exception {
+		start(Mode.WAL);
+		insert("before the failure", 10);
+		capture();
+		Path segments = this.temp.resolve("backups").resolve("app").resolve("segments");
+		Path aside = this.temp.resolve("segments-aside");
+		Files.move(segments, aside);
+		Files.writeString(segments, "not a folder");
+		insert("during the failure", 10);
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(this::capture)
+			.withMessageContaining("the next pass starts a new chain");
+		Files.delete(segments);
+		Files.move(aside, segments);
+
+		CaptureResult next = capture();
+		List<String> live = dump();
+		execute("DELETE FROM item");
+		this.template.restoreLatest("app");
+
+		assertThat(next.newChainReason()).contains("the previous pass failed");
+		assertThat(dump()).isEqualTo(live);
+	}
+
+	@Test
+	void aStoreThatCannotKeepSegmentsIsRefusedBeforeAnythingIsWritten() throws Exception {
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		execute("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL, padding BLOB)");
+		SqliteBackupTemplate noSegments = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")) {
+
+					@Override
+					public boolean keepsSegments(String database) {
+						return false;
+					}
+
+				}, BackupOptions.defaults());
+
+		assertThatExceptionOfType(ContinuousBackupUnavailableException.class).isThrownBy(() -> noSegments.capture("app"))
+			.withMessageContaining("needs a store that keeps segments");
+		assertThat(noSegments.list("app")).isEmpty();
+	}
+
+	@Test
+	void aRollbackJournalDatabaseCannotBeCovered() throws Exception {
+		start(Mode.DELETE);
+
+		assertThatExceptionOfType(ContinuousBackupUnavailableException.class).isThrownBy(this::capture)
+			.withMessageContaining("continuous.enabled=false");
+		this.template = null;
+	}
+
+	private void start(Mode mode) throws SQLException {
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), mode);
+		execute("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL, padding BLOB)");
+		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults().withSafetyBackup(false),
+				this.clock);
+		if (mode == Mode.WAL) {
+			capture();
+		}
+	}
+
+	private CaptureResult capture() {
+		this.clock.advance(Duration.ofSeconds(1));
+		return this.template.capture("app");
+	}
+
+	private void insert(String label, int paddingBytes) throws SQLException {
+		try (Connection connection = this.dataSource.getConnection();
+				PreparedStatement insert = connection
+					.prepareStatement("INSERT INTO item (label, padding) VALUES (?, randomblob(?))")) {
+			insert.setString(1, label);
+			insert.setInt(2, paddingBytes);
+			insert.executeUpdate();
+		}
+	}
+
+	private void execute(String sql) throws SQLException {
+		TestDatabases.execute(this.dataSource, sql);
+	}
+
+	private List<String> labels() throws SQLException {
+		List<String> labels = new ArrayList<>();
+		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT label FROM item ORDER BY id")) {
+			while (rows.next()) {
+				labels.add(rows.getString(1));
+			}
+		}
+		return labels;
+	}
+
+	/** Every row of every table, with its content hashed, in a fixed order: equal dumps mean equal data. */
+	private List<String> dump() throws SQLException {
+		List<String> dump = new ArrayList<>();
+		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			try (ResultSet rows = statement.executeQuery("SELECT type, name, sql FROM sqlite_schema ORDER BY name")) {
+				while (rows.next()) {
+					dump.add(rows.getString(1) + " " + rows.getString(2) + " " + rows.getString(3));
+				}
+			}
+			try (ResultSet rows = statement.executeQuery("SELECT id, label, hex(padding) FROM item ORDER BY id")) {
+				while (rows.next()) {
+					dump.add(rows.getLong(1) + " " + rows.getString(2) + " " + rows.getString(3));
+				}
+			}
+		}
+		return dump;
+	}
+
+	private String integrityCheck() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			return TestDatabases.queryText(connection, "PRAGMA integrity_check");
+		}
+	}
+
+	private List<Path> storedFiles() throws Exception {
+		try (var files = Files.walk(this.temp.resolve("backups"))) {
+			return files.filter(Files::isRegularFile).sorted().toList();
+		}
+	}
+
+}

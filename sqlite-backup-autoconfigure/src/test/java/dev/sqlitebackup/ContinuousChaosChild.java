@@ -1,0 +1,80 @@
+package dev.sqlitebackup;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+
+/**
+ * The capturing process of the chaos test: captures every sync interval and commits transfers
+ * ({@link ContinuousChaosTests#transfer}), printing {@code ACK <seq> <millis>} for each. On a
+ * {@code stop} line it stops writing, ships what was committed and prints {@code STOPPED}.
+ * <p>
+ * Arguments: {@code <database file> <backup directory> <sync interval in ms>}.
+ */
+public final class ContinuousChaosChild {
+
+	private ContinuousChaosChild() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		SQLiteConfig config = new SQLiteConfig();
+		config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+		config.setBusyTimeout(20_000);
+		SQLiteDataSource dataSource = new SQLiteDataSource(config);
+		dataSource.setUrl("jdbc:sqlite:" + args[0]);
+		long syncMillis = Long.parseLong(args[2]);
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
+				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
+		template.capture("app");
+		System.out.println("READY");
+		Thread writer = new Thread(() -> {
+			try (Connection connection = dataSource.getConnection()) {
+				while (!Thread.currentThread().isInterrupted()) {
+					long[] acked = ContinuousChaosTests.transfer(connection);
+					System.out.println("ACK " + acked[0] + " " + acked[1]);
+				}
+			}
+			catch (Exception ex) {
+				System.out.println("WRITER FAILED " + ex);
+			}
+		});
+		AtomicBoolean capturing = new AtomicBoolean(true);
+		// Stopped by a flag, not an interrupt: an interrupt closes the file channel a pass is reading.
+		Thread capturer = new Thread(() -> {
+			while (capturing.get()) {
+				try {
+					template.capture("app");
+					Thread.sleep(syncMillis);
+				}
+				catch (InterruptedException ex) {
+					return;
+				}
+				catch (RuntimeException ex) {
+					System.out.println("CAPTURE FAILED " + ex.getMessage());
+				}
+			}
+		});
+		writer.start();
+		capturer.start();
+		BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+		while (!"stop".equals(input.readLine())) {
+			// Waits for the test to say stop, or to kill the process.
+		}
+		writer.interrupt();
+		writer.join();
+		capturing.set(false);
+		capturer.join();
+		template.stopCapture("app");
+		System.out.println("STOPPED");
+	}
+
+}

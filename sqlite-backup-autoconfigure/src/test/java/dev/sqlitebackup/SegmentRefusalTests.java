@@ -1,0 +1,254 @@
+package dev.sqlitebackup;
+
+import java.io.Reader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.sqlitebackup.RetentionTests.MutableClock;
+import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.codec.BackupCodec;
+import dev.sqlitebackup.codec.BackupEncryption;
+import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.SegmentManifestFormat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * A restore to a point in time applies only segments that are exactly what the capture published,
+ * in order and without gaps; anything else is refused and the live database stays as it was.
+ */
+class SegmentRefusalTests {
+
+	@TempDir
+	Path temp;
+
+	private DataSource dataSource;
+
+	private SqliteBackupTemplate template;
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T12:00:00Z"));
+
+	private List<String> liveBefore;
+
+	@AfterEach
+	void close() {
+		this.template.stopCapture("app");
+		TestDatabases.close(this.dataSource);
+	}
+
+	@Test
+	void aSegmentWithAChangedByteIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		Path frames = dataFile(2);
+		byte[] bytes = Files.readAllBytes(frames);
+		bytes[bytes.length / 2] ^= 1;
+		Files.write(frames, bytes);
+
+		assertRefused("segment " + Segment.idOf(chainId(), 2) + " no longer matches");
+	}
+
+	@Test
+	void aTruncatedSegmentIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		try (RandomAccessFile file = new RandomAccessFile(dataFile(2).toFile(), "rw")) {
+			file.setLength(file.length() / 2);
+		}
+
+		assertRefused("no longer matches the size and SHA-256");
+	}
+
+	@Test
+	void aMissingSegmentIsAGapAndIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		Files.delete(manifestFile(2));
+		Files.delete(dataFile(2));
+
+		assertRefused("segment 2 of chain " + chainId() + " is missing, so the restore plan would have a gap");
+	}
+
+	@Test
+	void reorderedSegmentsAreRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		Segment second = read(2);
+		Segment third = read(3);
+		Path secondFrames = set(second, "second");
+		Path thirdFrames = set(third, "third");
+		renumber(second, 3, secondFrames);
+		renumber(third, 2, thirdFrames);
+
+		assertRefused("segment 2 of chain " + chainId() + " does not follow segment 1");
+	}
+
+	@Test
+	void aSegmentOfAnotherChainIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		String firstChain = chainId();
+		Segment stray = read(3);
+		this.template.stopCapture("app");
+		capture();
+		insert("in the second chain");
+		capture();
+		String secondChain = chainIds().stream().filter((id) -> !id.equals(firstChain)).findFirst().orElseThrow();
+		Segment moved = SegmentContent.parse(with(SegmentContent.fields(stray), "chainId", secondChain, "sequence", "2"),
+				null);
+		Files.writeString(segments().resolve(moved.id() + ".segment"), SegmentManifestFormat.write(moved),
+				StandardCharsets.ISO_8859_1);
+		Files.copy(dataFile(firstChain, 3), dataFile(secondChain, 2));
+		this.liveBefore = labels();
+
+		assertRefused("segment 2 of chain " + secondChain + " does not follow segment 1");
+	}
+
+	@Test
+	void anEncryptedSegmentWhoseManifestWasEditedIsRefused() throws Exception {
+		byte[] key = new byte[32];
+		Arrays.fill(key, (byte) 7);
+		captureThreeSegments(new StoredForm(BackupCodec.GZIP, BackupEncryption.of("k", key, Map.of())));
+		Segment third = read(3);
+		Segment edited = SegmentContent.parse(
+				with(SegmentContent.fields(third), "capturedAt", "2026-11-29T11:59:59Z"), third.manifestMac());
+		Files.writeString(manifestFile(3), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
+
+		assertRefused("fails authentication");
+	}
+
+	@Test
+	void untouchedSegmentsRestore() throws Exception {
+		captureThreeSegments(new StoredForm(BackupCodec.GZIP, null));
+		execute("DELETE FROM item");
+
+		this.template.restoreLatest("app");
+
+		assertThat(labels()).isEqualTo(this.liveBefore);
+	}
+
+	private void captureThreeSegments(StoredForm form) throws SQLException {
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		execute("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL)");
+		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")),
+				BackupOptions.defaults().withSafetyBackup(false).withStoredForm(form), this.clock);
+		capture();
+		for (String label : List.of("one", "two", "three")) {
+			insert(label);
+			capture();
+		}
+		this.liveBefore = labels();
+	}
+
+	private void assertRefused(String reason) throws SQLException {
+		assertThatExceptionOfType(BackupVerificationException.class)
+			.isThrownBy(() -> this.template.restoreLatest("app"))
+			.withMessageContaining(reason)
+			.withMessageContaining("the live database was not changed");
+		assertThat(labels()).isEqualTo(this.liveBefore);
+	}
+
+	private Path set(Segment segment, String name) throws Exception {
+		Path staged = this.temp.resolve(name + ".frames");
+		Files.move(dataFile(segment.sequence()), staged);
+		Files.delete(manifestFile(segment.sequence()));
+		return staged;
+	}
+
+	private void renumber(Segment segment, long sequence, Path staged) throws Exception {
+		Segment renumbered = SegmentContent.parse(
+				with(SegmentContent.fields(segment), "sequence", Long.toString(sequence)), null);
+		Files.writeString(manifestFile(sequence), SegmentManifestFormat.write(renumbered), StandardCharsets.ISO_8859_1);
+		Files.move(staged, dataFile(sequence));
+	}
+
+	private static Map<String, String> with(Map<String, String> fields, String... changes) {
+		Map<String, String> changed = new java.util.LinkedHashMap<>(fields);
+		for (int i = 0; i < changes.length; i += 2) {
+			changed.put(changes[i], changes[i + 1]);
+		}
+		return changed;
+	}
+
+	private Segment read(long sequence) throws Exception {
+		try (Reader reader = Files.newBufferedReader(manifestFile(sequence), StandardCharsets.ISO_8859_1)) {
+			return SegmentManifestFormat.read(reader);
+		}
+	}
+
+	private Path segments() {
+		return this.temp.resolve("backups").resolve("app").resolve("segments");
+	}
+
+	private String chainId() throws Exception {
+		return chainIds().get(0);
+	}
+
+	private List<String> chainIds() throws Exception {
+		try (var files = Files.list(segments())) {
+			return files.map((file) -> file.getFileName().toString())
+				.filter((name) -> name.endsWith("-segment-0000000000.segment"))
+				.map((name) -> name.substring(0, 26))
+				.sorted()
+				.toList();
+		}
+	}
+
+	private Path manifestFile(long sequence) throws Exception {
+		return segments().resolve(Segment.idOf(chainId(), sequence) + ".segment");
+	}
+
+	private Path dataFile(long sequence) throws Exception {
+		return dataFile(chainId(), sequence);
+	}
+
+	private Path dataFile(String chainId, long sequence) throws Exception {
+		try (var files = Files.list(segments())) {
+			String prefix = Segment.idOf(chainId, sequence) + ".frames";
+			return files.filter((file) -> file.getFileName().toString().startsWith(prefix))
+				.findFirst()
+				.orElse(segments().resolve(prefix));
+		}
+	}
+
+	private void capture() {
+		this.clock.advance(Duration.ofSeconds(1));
+		this.template.capture("app");
+	}
+
+	private void insert(String label) throws SQLException {
+		execute("INSERT INTO item (label) VALUES ('" + label + "')");
+	}
+
+	private void execute(String sql) throws SQLException {
+		TestDatabases.execute(this.dataSource, sql);
+	}
+
+	private List<String> labels() throws SQLException {
+		List<String> labels = new ArrayList<>();
+		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT label FROM item ORDER BY id")) {
+			while (rows.next()) {
+				labels.add(rows.getString(1));
+			}
+		}
+		return labels;
+	}
+
+}
