@@ -4,13 +4,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.BackupStore;
-import dev.sqlitebackup.BackupStore.StoreLock;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
@@ -40,17 +35,6 @@ public class SqliteBackupTemplate {
 
 	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupTemplate.class);
 
-	private static final int SQLITE_OK = 0;
-
-	private static final int BUSY_RETRY_MILLIS = 100;
-
-	/** How long a restore waits for readers and writers to let it truncate the WAL it leaves. */
-	private static final int CHECKPOINT_WAIT_MILLIS = 250;
-
-	private static final Duration PROGRESS_LOG_INTERVAL = Duration.ofSeconds(5);
-
-	private static final String SHA256_MISMATCH = "its bytes no longer match the SHA-256 in its manifest";
-
 	private final Map<String, SqliteDatabase> databases;
 
 	private final BackupStore store;
@@ -61,7 +45,7 @@ public class SqliteBackupTemplate {
 
 	private final BackupAuthenticity authenticity;
 
-	private final OperationLocks locks = new OperationLocks();
+	private final DatabaseHolds holds;
 
 	private final Listeners listeners = new Listeners();
 
@@ -75,11 +59,10 @@ public class SqliteBackupTemplate {
 
 	private final PointInTimeRestore pointInTimeRestores;
 
+	private final PruneRun prunes;
+
 	/** Continuous capture of each database it was started for; touched only while that database is held. */
 	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
-
-	/** Stores whose lack of file locks was already WARNed about, so that it is said once. */
-	private final Set<String> storesWarnedWithoutLocks = ConcurrentHashMap.newKeySet();
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
 		this(databases, store, options, Clock.systemUTC());
@@ -98,11 +81,13 @@ public class SqliteBackupTemplate {
 		this.options = Objects.requireNonNull(options, "options");
 		this.clock = Objects.requireNonNull(clock, "clock");
 		this.authenticity = new BackupAuthenticity(options.storedForm().encryption());
+		this.holds = new DatabaseHolds(this.store);
 		this.context = new EngineContext(this.store, this.options, this.clock, this.authenticity, this.listeners);
 		this.backups = new BackupRun(this.context);
 		this.restores = new RestoreRun(this.context);
 		this.checks = new StoredBackupCheck(this.context);
 		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
+		this.prunes = new PruneRun(this.context);
 	}
 
 	/** Registers a listener for completed and failed operations and progress. */
@@ -144,7 +129,7 @@ public class SqliteBackupTemplate {
 
 	/** The operation running on a database right now, with its progress, if any. */
 	public Optional<OperationStatus> currentOperation(String database) {
-		return this.locks.current(getDatabase(database).name());
+		return this.holds.current(getDatabase(database).name());
 	}
 
 	/** Published backups of a database, newest first. */
@@ -210,57 +195,9 @@ public class SqliteBackupTemplate {
 	 */
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
-	}
-
-	/**
-	 * Takes the database for an operation: in this process, then its part of the store against
-	 * other processes using the same store.
-	 * @throws OperationInProgressException when another operation holds either
-	 */
-	private RunningOperation hold(SqliteDatabase db, OperationType type) {
-		RunningOperation operation = this.locks.acquire(db.name(), type);
-		try {
-			StoreLock storeLock = this.store.tryLock(db.name())
-				.orElseThrow(() -> OperationInProgressException.elsewhere(db.name(), this.store.describe()));
-			operation.releaseOnClose(storeLock);
-			return operation;
-		}
-		catch (IOException | UnsupportedOperationException ex) {
-			if (ex instanceof StoreFolderUnusableException) {
-				// The operation meets the same problem and reports it in its own words (to listeners too).
-				logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), Messages.describe(ex));
-				return operation;
-			}
-			if (hasNoLocks(ex)) {
-				// Running unlocked is what such a file system allows; the WARN says what that risks.
-				if (this.storesWarnedWithoutLocks.add(this.store.describe())) {
-					logger.warn("The file system of {} does not support file locks ({}): operations on database "
-							+ "'{}' run without the lock that keeps other processes sharing this store from "
-							+ "cleaning up or pruning under them; do not let two processes use it at once",
-							this.store.describe(), Messages.describe(ex), db.name());
-				}
-				return operation;
-			}
-			operation.close();
-			throw new SqliteBackupException(db.name(), null, "Cannot lock " + this.store.describe()
-					+ " for an operation on database '" + db.name() + "', so nothing was done: " + Messages.describe(ex), ex);
-		}
-		catch (RuntimeException ex) {
-			operation.close();
-			throw ex;
-		}
-	}
-
-	/** Whether a locking failure says that the file system has no locks at all (NFS without a lock daemon, say). */
-	private static boolean hasNoLocks(Exception ex) {
-		if (ex instanceof UnsupportedOperationException) {
-			return true;
-		}
-		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
-		return message.contains("no locks available") || message.contains("enolck");
 	}
 
 	// ---------------------------------------------------------------- restore
@@ -288,7 +225,7 @@ public class SqliteBackupTemplate {
 		if (!BackupIds.isWellFormed(backupId)) {
 			throw new InvalidBackupIdException(db.name());
 		}
-		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
 			restartCapture(db, "the database was restored from backup " + backupId);
@@ -323,7 +260,7 @@ public class SqliteBackupTemplate {
 	public PointInTimeResult restoreToPointInTime(String database, @Nullable Instant pointInTime,
 			boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.RESTORE)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
 			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
 			return this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
 		}
@@ -359,7 +296,7 @@ public class SqliteBackupTemplate {
 	 */
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.CAPTURE)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.CAPTURE)) {
 			CaptureResult result = this.captures
 				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
 				.sync(operation);
@@ -423,7 +360,7 @@ public class SqliteBackupTemplate {
 	 */
 	public VerificationResult verify(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.VERIFY)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
 			return this.checks.verify(db, get(db.name(), backupId));
 		}
 	}
@@ -431,7 +368,7 @@ public class SqliteBackupTemplate {
 	/** Deletes one backup. */
 	public void delete(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
 			Backup backup = get(db.name(), backupId);
 			this.store.delete(backup);
 			logger.info("Deleted backup {} of database '{}'", backupId, db.name());
@@ -450,8 +387,8 @@ public class SqliteBackupTemplate {
 	 */
 	public List<Backup> prune(String database, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
-			return pruneLocked(db, policy, null);
+		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
+			return this.prunes.run(db, policy, null);
 		}
 	}
 
@@ -462,82 +399,10 @@ public class SqliteBackupTemplate {
 	 */
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = hold(db, OperationType.BACKUP)) {
+		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
 			Backup backup = this.backups.run(db, BackupRequest.requested(trigger), operation);
-			pruneLocked(db, policy, backup);
+			this.prunes.run(db, policy, backup);
 			return backup;
-		}
-	}
-
-	private List<Backup> pruneLocked(SqliteDatabase db, RetentionPolicy policy, @Nullable Backup justTaken) {
-		List<Backup> backups = listed(db.name());
-		Instant now = this.clock.instant();
-		FutureDatedBackups.warnAbout(backups, now);
-		Set<String> alwaysKept = new HashSet<>();
-		// The policy keeps future-dated backups itself. The exemption belongs to the newest verified
-		// trusted backup before now, which the age limit would delete once backups stopped for a while.
-		FutureDatedBackups.datedBefore(backups, now)
-			.stream()
-			.filter((backup) -> backup.verified() && this.authenticity.counts(backup))
-			.findFirst()
-			.ifPresent((newestVerified) -> alwaysKept.add(newestVerified.id()));
-		if (justTaken != null) {
-			alwaysKept.add(justTaken.id());
-		}
-		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
-		// The chain continuous backup extends now must stay restorable, however old its snapshot.
-		segments.stream()
-			.filter(Segment::isAnchor)
-			.max(Comparator.comparing(Segment::chainId))
-			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
-		List<Backup> deleted = new ArrayList<>();
-		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
-			if (!alwaysKept.contains(backup.id())) {
-				try {
-					this.store.delete(backup);
-					deleted.add(backup);
-				}
-				catch (IOException ex) {
-					logger.warn("Could not delete backup {} of database '{}' by retention: {}", backup.id(),
-							db.name(), Messages.describe(ex));
-				}
-			}
-		}
-		if (!deleted.isEmpty()) {
-			logger.info("Retention deleted {} backup(s) of database '{}'", deleted.size(), db.name());
-		}
-		pruneSegments(db, segments, backups, deleted);
-		return deleted;
-	}
-
-	/**
-	 * Deletes the segments of chains that can no longer be restored because the snapshot they start
-	 * from is gone (deleted by this run or before), so that segments do not outlive their window.
-	 */
-	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
-		Set<String> remaining = new HashSet<>();
-		listed.forEach((backup) -> remaining.add(backup.id()));
-		deleted.forEach((backup) -> remaining.remove(backup.id()));
-		Set<String> restorable = new HashSet<>();
-		segments.stream()
-			.filter((segment) -> segment.isAnchor() && remaining.contains(segment.baseBackupId()))
-			.forEach((anchor) -> restorable.add(anchor.chainId()));
-		int pruned = 0;
-		for (Segment segment : segments) {
-			if (!restorable.contains(segment.chainId())) {
-				try {
-					this.store.deleteSegment(segment);
-					pruned++;
-				}
-				catch (IOException ex) {
-					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.id(), db.name(),
-							Messages.describe(ex));
-				}
-			}
-		}
-		if (pruned > 0) {
-			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' whose snapshot is gone",
-					pruned, db.name());
 		}
 	}
 
@@ -547,7 +412,7 @@ public class SqliteBackupTemplate {
 	 */
 	public void cleanUp() {
 		for (SqliteDatabase db : this.databases.values()) {
-			try (RunningOperation operation = hold(db, OperationType.PRUNE)) {
+			try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
 				this.context.cleanUp(db);
 			}
 			catch (OperationInProgressException ex) {

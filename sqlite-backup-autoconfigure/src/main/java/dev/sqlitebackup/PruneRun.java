@@ -1,0 +1,109 @@
+package dev.sqlitebackup;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One retention run, top to bottom: list, decide what the policy deletes among the trusted
+ * backups dated before now, keep the newest verified one, the one just taken and the snapshot of
+ * the chain continuous backup extends, delete the rest, then the segments whose snapshot is gone.
+ */
+final class PruneRun {
+
+	private static final Logger logger = LoggerFactory.getLogger(PruneRun.class);
+
+	private final EngineContext context;
+
+	private final BackupStore store;
+
+	private final BackupAuthenticity authenticity;
+
+	PruneRun(EngineContext context) {
+		this.context = context;
+		this.store = context.store();
+		this.authenticity = context.authenticity();
+	}
+
+	/** Prunes the backups of a database the caller holds; {@code justTaken} is kept whatever the policy says. */
+	List<Backup> run(SqliteDatabase db, RetentionPolicy policy, @Nullable Backup justTaken) {
+		List<Backup> backups = this.context.list(db.name());
+		Instant now = this.context.clock().instant();
+		FutureDatedBackups.warnAbout(backups, now);
+		Set<String> alwaysKept = new HashSet<>();
+		// The policy keeps future-dated backups itself. The exemption belongs to the newest verified
+		// trusted backup before now, which the age limit would delete once backups stopped for a while.
+		FutureDatedBackups.datedBefore(backups, now)
+			.stream()
+			.filter((backup) -> backup.verified() && this.authenticity.counts(backup))
+			.findFirst()
+			.ifPresent((newestVerified) -> alwaysKept.add(newestVerified.id()));
+		if (justTaken != null) {
+			alwaysKept.add(justTaken.id());
+		}
+		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
+		// The chain continuous backup extends now must stay restorable, however old its snapshot.
+		segments.stream()
+			.filter(Segment::isAnchor)
+			.max(Comparator.comparing(Segment::chainId))
+			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
+		List<Backup> deleted = new ArrayList<>();
+		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
+			if (!alwaysKept.contains(backup.id())) {
+				try {
+					this.store.delete(backup);
+					deleted.add(backup);
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete backup {} of database '{}' by retention: {}", backup.id(),
+							db.name(), Messages.describe(ex));
+				}
+			}
+		}
+		if (!deleted.isEmpty()) {
+			logger.info("Retention deleted {} backup(s) of database '{}'", deleted.size(), db.name());
+		}
+		pruneSegments(db, segments, backups, deleted);
+		return deleted;
+	}
+
+	/**
+	 * Deletes the segments of chains that can no longer be restored because the snapshot they start
+	 * from is gone (deleted by this run or before), so that segments do not outlive their window.
+	 */
+	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
+		Set<String> remaining = new HashSet<>();
+		listed.forEach((backup) -> remaining.add(backup.id()));
+		deleted.forEach((backup) -> remaining.remove(backup.id()));
+		Set<String> restorable = new HashSet<>();
+		segments.stream()
+			.filter((segment) -> segment.isAnchor() && remaining.contains(segment.baseBackupId()))
+			.forEach((anchor) -> restorable.add(anchor.chainId()));
+		int pruned = 0;
+		for (Segment segment : segments) {
+			if (!restorable.contains(segment.chainId())) {
+				try {
+					this.store.deleteSegment(segment);
+					pruned++;
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.id(), db.name(),
+							Messages.describe(ex));
+				}
+			}
+		}
+		if (pruned > 0) {
+			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' whose snapshot is gone",
+					pruned, db.name());
+		}
+	}
+
+}
