@@ -268,8 +268,8 @@ public class SqliteBackupTemplate {
 
 	/**
 	 * How continuous backup of a database stands, with the window a restore can reach; empty when
-	 * it is not captured by this template.
-	 * @throws BackupListingException when the store cannot list the segments
+	 * it is not captured by this template. The window is {@code null} when the store cannot list
+	 * the segments right now.
 	 */
 	public Optional<ContinuousStatus> continuousStatus(String database) {
 		String name = getDatabase(database).name();
@@ -277,7 +277,14 @@ public class SqliteBackupTemplate {
 		if (capture == null) {
 			return Optional.empty();
 		}
-		PointInTimeRestore.Window window = this.pointInTimeRestores.window(name);
+		PointInTimeRestore.Window window;
+		try {
+			window = this.pointInTimeRestores.window(name);
+		}
+		catch (SqliteBackupException ex) {
+			// A store that cannot list its segments fails the passes too: the state says so, the window is unknown.
+			window = null;
+		}
 		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
 		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(), capture.lastFailure(),

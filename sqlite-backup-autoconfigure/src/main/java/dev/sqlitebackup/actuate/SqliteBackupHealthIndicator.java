@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import org.springframework.boot.health.contributor.Status;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.FutureDatedBackups;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -46,6 +48,8 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 
 	private final Function<String, @Nullable Duration> maxAges;
 
+	private final @Nullable Duration maxCaptureLag;
+
 	private final Clock clock;
 
 	private final Instant startedAt;
@@ -58,14 +62,32 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 	 * @param maxAges maximum age of the newest backup by database name, {@code null} for no limit
 	 */
 	public SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges) {
-		this(template, maxAges, Clock.systemUTC());
+		this(template, maxAges, null, Clock.systemUTC());
+	}
+
+	/**
+	 * Creates an indicator that also judges continuous backup.
+	 * @param template the template whose databases are checked
+	 * @param maxAges maximum age of the newest backup by database name, {@code null} for no limit
+	 * @param maxCaptureLag how long ago the last successful pass of continuous backup may be before
+	 * a database is down, {@code null} for no limit
+	 */
+	public SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges,
+			@Nullable Duration maxCaptureLag) {
+		this(template, maxAges, maxCaptureLag, Clock.systemUTC());
 	}
 
 	SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges,
 			Clock clock) {
+		this(template, maxAges, null, clock);
+	}
+
+	SqliteBackupHealthIndicator(SqliteBackupTemplate template, Function<String, @Nullable Duration> maxAges,
+			@Nullable Duration maxCaptureLag, Clock clock) {
 		super("SQLite backup health check failed");
 		this.template = template;
 		this.maxAges = maxAges;
+		this.maxCaptureLag = maxCaptureLag;
 		this.clock = clock;
 		this.startedAt = clock.instant();
 	}
@@ -147,6 +169,7 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 				}
 			}
 		}
+		healthy &= checkContinuous(database, now, details);
 		Failure failure = this.lastFailures.get(database);
 		if (failure != null) {
 			healthy = false;
@@ -155,6 +178,49 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			details.putIfAbsent("reason", "last backup attempt failed");
 		}
 		return healthy;
+	}
+
+	/**
+	 * Continuous backup of the database, when it runs: down while its passes fail, or when the last
+	 * successful one (every commit before it is in the store) is older than the allowed lag, which
+	 * counts from the application's start until a first pass succeeded.
+	 */
+	private boolean checkContinuous(String database, Instant now, Map<String, Object> details) {
+		Optional<ContinuousStatus> found;
+		try {
+			found = this.template.continuousStatus(database);
+		}
+		catch (SqliteBackupException ex) {
+			details.put("continuous", Map.of("state", "unknown"));
+			details.putIfAbsent("reason", ex.getMessage());
+			return false;
+		}
+		if (found.isEmpty()) {
+			return true;
+		}
+		ContinuousStatus status = found.get();
+		Map<String, Object> continuous = new LinkedHashMap<>();
+		continuous.put("state", status.state().name().toLowerCase(Locale.ROOT));
+		Duration lag = Duration.between((status.lastCaptureAt() != null) ? status.lastCaptureAt() : this.startedAt, now);
+		continuous.put("lagMillis", lag.toMillis());
+		if (status.windowFrom() != null && status.windowTo() != null) {
+			continuous.put("restoreWindow", Map.of("from", status.windowFrom().toString(), "to",
+					status.windowTo().toString()));
+		}
+		if (status.lastFailure() != null) {
+			continuous.put("lastFailure", status.lastFailure());
+		}
+		details.put("continuous", continuous);
+		if (status.state() == ContinuousStatus.State.FAILING) {
+			details.putIfAbsent("reason", "continuous backup is failing: " + status.lastFailure());
+			return false;
+		}
+		if (this.maxCaptureLag != null && lag.compareTo(this.maxCaptureLag) > 0) {
+			details.putIfAbsent("reason", "continuous backup has shipped nothing for " + lag.toSeconds()
+					+ " s, more than " + this.maxCaptureLag);
+			return false;
+		}
+		return true;
 	}
 
 	private static String clockSetBack(List<Backup> futureDated, Instant now) {

@@ -44,7 +44,7 @@ public final class SqliteBackupHealthContributorAutoConfiguration {
 		for (String database : template.getDatabaseNames()) {
 			maxAges.put(database, maxAge(properties, database));
 		}
-		return new SqliteBackupHealthIndicator(template, maxAges::get);
+		return new SqliteBackupHealthIndicator(template, maxAges::get, properties.getContinuous().getMaxLag());
 	}
 
 	/**

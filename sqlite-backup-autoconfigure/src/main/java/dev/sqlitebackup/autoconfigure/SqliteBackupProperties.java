@@ -429,6 +429,21 @@ public class SqliteBackupProperties {
 		 */
 		private Duration syncInterval = Duration.ofSeconds(1);
 
+		/**
+		 * How long ago the last successful pass may be before health reports the database down
+		 * (counted from the start until a first pass succeeded). Every transaction committed before
+		 * that pass is in the store, so this bounds what a crash now would lose.
+		 */
+		private Duration maxLag = Duration.ofMinutes(1);
+
+		public Duration getMaxLag() {
+			return this.maxLag;
+		}
+
+		public void setMaxLag(Duration maxLag) {
+			this.maxLag = maxLag;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}

@@ -10,6 +10,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
+import dev.sqlitebackup.CaptureResult;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -50,6 +51,18 @@ public class BackupEventPublisher implements BackupListener {
 	@Override
 	public void restoreFailed(String database, String backupId, Duration elapsed, Exception failure) {
 		publish(new RestoreFailedEvent(this.template, database, backupId, elapsed, failure));
+	}
+
+	@Override
+	public void captureCompleted(CaptureResult result) {
+		if (result.startedChain()) {
+			publish(new ContinuousChainStartedEvent(this.template, result));
+		}
+	}
+
+	@Override
+	public void captureFailed(String database, Exception failure) {
+		publish(new ContinuousCaptureFailedEvent(this.template, database, failure));
 	}
 
 	private void publish(SqliteBackupEvent event) {
