@@ -4,11 +4,16 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -87,7 +92,7 @@ final class ContinuousBenchmark {
 		Benchmark.deleteTree(store);
 		SqliteBackupTemplate template = template(live, store);
 		Capturing capturing = captureUnderWriter(template, live);
-		Restores restores = restores(template, live);
+		Restores restores = restores(template, live, store, capturing);
 		List<Kill> kills = new ArrayList<>();
 		for (int run = 0; run < this.settings.runs(); run++) {
 			Benchmark.deleteTree(killedStore);
@@ -99,12 +104,19 @@ final class ContinuousBenchmark {
 	// ------------------------------------------------------------------ lag and writer latency
 
 	/** One capture pass on the wall clock, as {@link ScheduledWriter} notes its commits. */
-	record Pass(long startMicros, long endMicros, int frames, long bytes, boolean checkpointed, boolean failed) {
+	record Pass(long startMicros, long endMicros, int frames, boolean checkpointed, boolean failed) {
 	}
 
 	/** The writer with capture off, then on, and the passes that ran meanwhile. */
 	record Capturing(Benchmark.Window off, Benchmark.Window on, List<Double> lagSeconds, int unshipped,
-			double chainStartSeconds, List<Pass> passes, int writerErrors) {
+			double chainStartSeconds, List<Pass> passes, int writerErrors, long onFromMicros, long onToMicros) {
+
+		/** The middle of the writes with capture on, which a restore to a point halfway aims at. */
+		Instant middle() {
+			long micros = this.onFromMicros + (this.onToMicros - this.onFromMicros) / 2;
+			return Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);
+		}
+
 	}
 
 	private Capturing captureUnderWriter(SqliteBackupTemplate template, Path live) throws Exception {
@@ -146,7 +158,8 @@ final class ContinuousBenchmark {
 		}
 		Lag lag = Lag.of(samples, passes, onFrom, onTo);
 		Capturing result = new Capturing(Benchmark.Window.of(samples, offFrom, offTo),
-				Benchmark.Window.of(samples, onFrom, onTo), lag.seconds, lag.unshipped, chainStart, passes, errors);
+				Benchmark.Window.of(samples, onFrom, onTo), lag.seconds, lag.unshipped, chainStart, passes, errors,
+				onFrom, onTo);
 		this.out.printf(Locale.ROOT, "continuous: capture off %s; on %s; lag p50 %.3f p99 %.3f max %.3f s; %d passes%n",
 				result.off(), result.on(), Stats.percentile(lag.seconds, 50), Stats.percentile(lag.seconds, 99),
 				Stats.max(lag.seconds), passes.size());
@@ -160,14 +173,14 @@ final class ContinuousBenchmark {
 			long ended = ScheduledWriter.nowMicros();
 			synchronized (passes) {
 				passes.add((result != null)
-						? new Pass(started, ended, result.frames(), result.bytes(), result.checkpointed(), false)
-						: new Pass(started, ended, 0, 0, false, false));
+						? new Pass(started, ended, result.frames(), result.checkpointed(), false)
+						: new Pass(started, ended, 0, false, false));
 			}
 		}
 		catch (RuntimeException ex) {
 			this.out.println("continuous: a capture pass failed: " + ex.getMessage());
 			synchronized (passes) {
-				passes.add(new Pass(started, ScheduledWriter.nowMicros(), 0, 0, false, true));
+				passes.add(new Pass(started, ScheduledWriter.nowMicros(), 0, false, true));
 			}
 		}
 	}
@@ -209,16 +222,27 @@ final class ContinuousBenchmark {
 
 	// ------------------------------------------------------------------ restores
 
-	/** Restore to latest and plain restore of the same database, with the cp + fsync baseline. */
-	record Restores(List<Double> baseline, List<Double> latest, List<Double> plain, int segments) {
+	/**
+	 * Restores to latest, to the middle of the writes and of a plain backup of the same database,
+	 * with the cp + fsync baseline, and two parts of a restore to a point measured on their own.
+	 */
+	record Restores(List<Double> baseline, List<Double> latest, int segments, List<Double> middle,
+			int middleSegments, List<Double> plain, List<Double> quickCheck, List<Double> segmentRead,
+			long segmentBytes) {
 	}
 
-	private Restores restores(SqliteBackupTemplate template, Path live) throws Exception {
+	private Restores restores(SqliteBackupTemplate template, Path live, Path store, Capturing capturing)
+			throws Exception {
 		Backup plainBackup = template.backup(DATABASE);
 		List<Double> baseline = new ArrayList<>();
 		List<Double> latest = new ArrayList<>();
+		List<Double> middle = new ArrayList<>();
 		List<Double> plain = new ArrayList<>();
+		List<Double> quickCheck = new ArrayList<>();
+		List<Double> segmentRead = new ArrayList<>();
 		int segments = 0;
+		int middleSegments = 0;
+		long segmentBytes = 0;
 		for (int run = 0; run < this.settings.runs(); run++) {
 			baseline.add(CopyBaseline.cpAndFsync(live, this.directory));
 			long started = System.nanoTime();
@@ -226,13 +250,55 @@ final class ContinuousBenchmark {
 			latest.add((System.nanoTime() - started) / 1e9);
 			segments = result.segments();
 			started = System.nanoTime();
+			result = template.restoreToPointInTime(DATABASE, capturing.middle(), false);
+			middle.add((System.nanoTime() - started) / 1e9);
+			middleSegments = result.segments();
+			started = System.nanoTime();
 			template.restore(DATABASE, plainBackup.id(), false);
 			plain.add((System.nanoTime() - started) / 1e9);
-			this.out.printf(Locale.ROOT, "continuous restore run %d: cp %.2f latest %.2f (%d segments) plain %.2f s%n",
-					run + 1, baseline.get(run), latest.get(run), segments, plain.get(run));
+			quickCheck.add(quickCheckSeconds(live));
+			started = System.nanoTime();
+			segmentBytes = readAndHash(store.resolve(DATABASE).resolve("segments"));
+			segmentRead.add((System.nanoTime() - started) / 1e9);
+			this.out.printf(Locale.ROOT,
+					"continuous restore run %d: cp %.2f latest %.2f (%d segments) middle %.2f (%d segments) plain %.2f "
+							+ "quick_check %.2f segment read %.2f s%n",
+					run + 1, baseline.get(run), latest.get(run), segments, middle.get(run), middleSegments,
+					plain.get(run), quickCheck.get(run), segmentRead.get(run));
 		}
 		template.delete(DATABASE, plainBackup.id());
-		return new Restores(baseline, latest, plain, segments);
+		return new Restores(baseline, latest, segments, middle, middleSegments, plain, quickCheck, segmentRead,
+				segmentBytes);
+	}
+
+	private static double quickCheckSeconds(Path file) throws Exception {
+		long started = System.nanoTime();
+		try (Connection connection = new SQLiteConfig().createConnection("jdbc:sqlite:" + file);
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("PRAGMA quick_check")) {
+			rows.next();
+		}
+		return (System.nanoTime() - started) / 1e9;
+	}
+
+	/** Reads every segment's frame file with SHA-256, as a restore does before it applies them; returns the bytes. */
+	private static long readAndHash(Path segments) throws Exception {
+		long bytes = 0;
+		byte[] buffer = new byte[1 << 20];
+		try (var files = Files.list(segments)) {
+			for (Path file : files.filter((path) -> path.getFileName().toString().endsWith(".frames")).toList()) {
+				MessageDigest digest = MessageDigest.getInstance("SHA-256");
+				try (InputStream input = Files.newInputStream(file)) {
+					int read;
+					while ((read = input.read(buffer)) >= 0) {
+						digest.update(buffer, 0, read);
+						bytes += read;
+					}
+				}
+				digest.digest();
+			}
+		}
+		return bytes;
 	}
 
 	// ------------------------------------------------------------------ kill -9
@@ -357,11 +423,20 @@ final class ContinuousBenchmark {
 		table.append(String.format(Locale.ROOT, "| restore to latest after %d s of writes, no safety backup (s; snapshot + %d segments) | %s | %s | ≤ 1.5× plain restore | %s (%s plain) |%n",
 				settings.writes().toSeconds(), restores.segments(), Stats.spread(restores.latest(), 2),
 				Stats.ratio(latest, base), met(latest <= 1.5 * plain), Stats.ratio(latest, plain)));
+		double middle = Stats.median(restores.middle());
+		table.append(String.format(Locale.ROOT, "| restore to the middle of those writes, no safety backup (s; snapshot + %d segments) | %s | %s | – | – (%s plain) |%n",
+				restores.middleSegments(), Stats.spread(restores.middle(), 2), Stats.ratio(middle, base),
+				Stats.ratio(middle, plain)));
+		table.append("| part: `PRAGMA quick_check` of the live file alone (a restore to a point runs it on the snapshot and on the built file) (s) | ")
+			.append(Stats.spread(restores.quickCheck(), 2)).append(" | ")
+			.append(Stats.ratio(Stats.median(restores.quickCheck()), base)).append(" | – | – |\n");
+		table.append(String.format(Locale.ROOT, "| part: reading every segment's frames with SHA-256 alone (s; %.1f MiB) | %s | %s | – | – |%n",
+				restores.segmentBytes() / 1048576.0, Stats.spread(restores.segmentRead(), 2),
+				Stats.ratio(Stats.median(restores.segmentRead()), base)));
 		List<Pass> passes = capturing.passes();
-		long shipped = passes.stream().mapToLong(Pass::bytes).sum();
-		table.append(String.format(Locale.ROOT, "| capture work: chain start (snapshot) s; passes (failed); MiB of WAL frames shipped; checkpoints; writer errors | %.2f; %d (%d); %.1f; %d; %d | – | – | – |%n",
+		table.append(String.format(Locale.ROOT, "| capture work: chain start (snapshot) s; passes (failed); passes that checkpointed; writer errors | %.2f; %d (%d); %d; %d | – | – | – |%n",
 				capturing.chainStartSeconds(), passes.size(), passes.stream().filter(Pass::failed).count(),
-				shipped / 1048576.0, passes.stream().filter(Pass::checkpointed).count(), capturing.writerErrors()));
+				passes.stream().filter(Pass::checkpointed).count(), capturing.writerErrors()));
 		if (capturing.unshipped() > 0) {
 			table.append("\n").append(capturing.unshipped()).append(" commits had no successful pass after them.\n");
 		}
