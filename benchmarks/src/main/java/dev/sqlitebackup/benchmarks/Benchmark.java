@@ -43,8 +43,8 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * process), the rollback-journal writer's longest wait, a large backup and restore in a
  * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
  * backups into and restores from S3Proxy ({@link S3Benchmark}), and continuous backup
- * ({@link ContinuousBenchmark}). Every figure and its baseline
- * come from the same run; the tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
+ * ({@link ContinuousBenchmark}). Every figure and its baseline come from the same run; the
+ * tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
  * --dir=... --data=mixed --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200
  * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3,continuous --continuous-off-s=120
  * --continuous-writes-s=600 --continuous-kill-after-s=10 --quick} ({@code --data=text}
