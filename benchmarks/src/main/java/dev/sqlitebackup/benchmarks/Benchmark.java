@@ -42,10 +42,12 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * latency during backups (default and write-rate capped, writer in-process and in another
  * process), the rollback-journal writer's longest wait, a large backup and restore in a
  * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
- * backups into and restores from S3Proxy ({@link S3Benchmark}). Every figure and its baseline
- * come from the same run; the tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
+ * backups into and restores from S3Proxy ({@link S3Benchmark}), and continuous backup
+ * ({@link ContinuousBenchmark}). Every figure and its baseline come from the same run; the
+ * tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
  * --dir=... --data=mixed --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200
- * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3 --quick} ({@code --data=text}
+ * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3,continuous --continuous-off-s=120
+ * --continuous-writes-s=600 --continuous-kill-after-s=10 --quick} ({@code --data=text}
  * generates a database of text and JSON rows instead, see {@link DatabaseGenerator.Profile};
  * {@code --quick} skips the knee and the heap check).
  */
@@ -73,6 +75,8 @@ public final class Benchmark {
 
 	private final List<String> parts;
 
+	private final ContinuousBenchmark.Settings continuous;
+
 	private final List<String> tables = new ArrayList<>();
 
 	private Benchmark(Map<String, String> options) {
@@ -87,7 +91,11 @@ public final class Benchmark {
 		this.writerRate = Integer.parseInt(options.getOrDefault("writer-rate", "200"));
 		this.quick = options.containsKey("quick");
 		this.idleMillis = Long.parseLong(options.getOrDefault("idle-ms", "4000"));
-		this.parts = List.of(options.getOrDefault("only", "speed,wal,rollback,knee,heap,codecs,s3").split(","));
+		this.parts = List.of(options.getOrDefault("only", "speed,wal,rollback,knee,heap,codecs,s3,continuous").split(","));
+		this.continuous = new ContinuousBenchmark.Settings(this.writerRate,
+				Duration.ofSeconds(Long.parseLong(options.getOrDefault("continuous-off-s", "120"))),
+				Duration.ofSeconds(Long.parseLong(options.getOrDefault("continuous-writes-s", "600"))),
+				Duration.ofSeconds(Long.parseLong(options.getOrDefault("continuous-kill-after-s", "10"))), this.runs);
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -141,6 +149,9 @@ public final class Benchmark {
 			}
 			if (this.parts.contains("s3")) {
 				this.tables.add(S3Benchmark.run(generated, this.data, this.directory, this.runs, out));
+			}
+			if (this.parts.contains("continuous")) {
+				this.tables.add(ContinuousBenchmark.run(generated, this.directory, this.continuous, out));
 			}
 		}
 		finally {
@@ -398,7 +409,7 @@ public final class Benchmark {
 	}
 
 	/** A running writer that can be stopped and asked for its samples. */
-	private interface WriterHandle extends AutoCloseable {
+	interface WriterHandle extends AutoCloseable {
 
 		DataSource dataSource();
 
@@ -458,7 +469,7 @@ public final class Benchmark {
 	}
 
 	/** A writer in another OS process: a child JVM on the same class path. */
-	private static final class ChildWriter implements WriterHandle {
+	static final class ChildWriter implements WriterHandle {
 
 		private final Process process;
 

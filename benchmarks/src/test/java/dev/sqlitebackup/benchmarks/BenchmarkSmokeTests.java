@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The benchmark at a few MB: every part runs and prints its table (the S3 group against its own
- * S3Proxy process), and the codecs group on the text profile. Nothing here is timed.
+ * S3Proxy process, the continuous group for a few seconds), and the codecs group on the text profile. Nothing here is timed.
  */
 class BenchmarkSmokeTests {
 
@@ -25,11 +25,15 @@ class BenchmarkSmokeTests {
 	void smallRunPrintsEveryTable() throws Exception {
 		// Idle long enough that a child JVM writer has samples in its idle window on a loaded machine too.
 		List<String> tables = Benchmark.runForTest(Map.of("size-mb", "4", "runs", "1", "dir", this.temp.toString(),
-				"idle-ms", "2000", "quick", "true"));
-		assertThat(tables).hasSize(5);
+				"idle-ms", "2000", "quick", "true", "continuous-off-s", "1", "continuous-writes-s", "3",
+				"continuous-kill-after-s", "1"));
+		assertThat(tables).hasSize(6);
 		assertThat(String.join("\n", tables)).contains("| WAL | copy phase", "whole restore", "separate process",
-				"engine default: via memory", "| gzip |", "| zstd + AES-256-GCM |", "whole backup into S3")
-			.doesNotContain("NaN", "Infinity", "FAILED");
+				"engine default: via memory", "| gzip |", "| zstd + AES-256-GCM |", "whole backup into S3",
+				"| capture lag p50 / p99", "capture off", "capture on", "`kill -9` of the capturing process",
+				"| restore to latest after 3 s of writes", "| restore to the middle of those writes",
+				"| plain restore of a backup", "| part: reading every segment's frames")
+			.doesNotContain("NaN", "Infinity", "FAILED", "gap-free prefix: NO", "had no successful pass");
 	}
 
 	@Test

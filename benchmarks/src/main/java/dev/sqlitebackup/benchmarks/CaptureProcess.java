@@ -1,0 +1,49 @@
+package dev.sqlitebackup.benchmarks;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+
+/**
+ * Continuous capture in a child JVM, the way the starter runs it in an application: one pass
+ * that starts the chain, then a pass every sync interval on a scheduler thread, until the
+ * process is killed. Arguments: {@code <database file> <backup directory> <interval in ms>};
+ * prints {@code READY} once the chain has started.
+ */
+final class CaptureProcess {
+
+	private CaptureProcess() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		SqliteBackupTemplate template = new SqliteBackupTemplate(
+				List.of(SqliteDatabase.of(ContinuousBenchmark.DATABASE, ScheduledWriter.plainDataSource(args[0]))),
+				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
+		template.capture(ContinuousBenchmark.DATABASE);
+		long interval = Long.parseLong(args[2]);
+		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+		scheduler.scheduleWithFixedDelay(() -> {
+			try {
+				template.capture(ContinuousBenchmark.DATABASE);
+			}
+			catch (RuntimeException ex) {
+				// As the starter does: the WAL keeps the frames, the next pass ships them.
+				System.err.println("capture pass failed: " + ex.getMessage());
+			}
+		}, interval, interval, TimeUnit.MILLISECONDS);
+		PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+		out.println("READY");
+		new CountDownLatch(1).await();
+	}
+
+}
