@@ -132,9 +132,8 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	/** The manifest's backup if it is readable and describes backup {@code id}, whose data file exists. */
 	private @Nullable Backup readManifest(String database, Path manifest, String id, boolean warnIfNoData) {
-		try (Reader reader = new StringReader(
-				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
-			Backup backup = ManifestFormat.read(reader);
+		return readManifestFile(manifest, "manifest", (text) -> {
+			Backup backup = ManifestFormat.read(text);
 			if (!backup.id().equals(id) || !backup.database().equals(database)) {
 				logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", manifest, backup.id(),
 						backup.database());
@@ -148,16 +147,28 @@ public class LocalDirectoryBackupStore implements BackupStore {
 				return null;
 			}
 			return backup;
+		});
+	}
+
+	/**
+	 * Reads a manifest of either kind, bounded (see {@link StoreFiles#readManifest}), and parses and
+	 * checks it with {@code reader}. One that is gone meanwhile is skipped quietly; one that is not a
+	 * regular file, too large or unreadable is skipped with a WARN, so that the rest still list.
+	 */
+	private <T> @Nullable T readManifestFile(Path manifest, String kind, ManifestReader<T> reader) {
+		try (Reader text = new StringReader(
+				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
+			return reader.read(text);
 		}
 		catch (NoSuchFileException ex) {
 			return null;
 		}
 		catch (UnsafeStorePathException ex) {
-			logger.warn("Skipping manifest {}: it {}", manifest, ex.getReason());
+			logger.warn("Skipping {} {}: it {}", kind, manifest, ex.getReason());
 			return null;
 		}
 		catch (IOException | RuntimeException ex) {
-			logger.warn("Skipping unreadable manifest {}: {}", manifest, ex.getMessage());
+			logger.warn("Skipping unreadable {} {}: {}", kind, manifest, ex.getMessage());
 			return null;
 		}
 	}
@@ -281,24 +292,15 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	private @Nullable Segment readSegmentManifest(String database, Path manifest) {
 		String fileName = manifest.getFileName().toString();
-		try (Reader reader = new StringReader(
-				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
-			Segment segment = SegmentManifestFormat.read(reader);
+		return readManifestFile(manifest, "segment manifest", (text) -> {
+			Segment segment = SegmentManifestFormat.read(text);
 			if (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database)) {
 				logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
 						segment.id(), segment.database());
 				return null;
 			}
 			return segment;
-		}
-		catch (UnsafeStorePathException ex) {
-			logger.warn("Skipping segment manifest {}: it {}", manifest, ex.getReason());
-			return null;
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn("Skipping unreadable segment manifest {}: {}", manifest, ex.getMessage());
-			return null;
-		}
+		});
 	}
 
 	@Override
@@ -411,6 +413,15 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		@Override
 		public void close() {
 		}
+
+	}
+
+
+	/** Parses and checks one manifest's text; {@code null} to skip it. */
+	@FunctionalInterface
+	private interface ManifestReader<T> {
+
+		@Nullable T read(Reader text) throws IOException;
 
 	}
 
