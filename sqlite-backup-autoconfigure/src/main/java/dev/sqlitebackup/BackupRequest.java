@@ -31,6 +31,15 @@ record BackupRequest(BackupTrigger trigger, boolean cleanUpFirst, boolean refuse
 	}
 
 	/**
+	 * A backup asked for while continuous backup extends a chain, which becomes the chain's next
+	 * snapshot: copied through a connection whose read transaction began at the WAL position the
+	 * chain records for it. It is checked like any backup asked for.
+	 */
+	static BackupRequest chainSnapshot(BackupTrigger trigger, SQLiteConnection pinnedSource) {
+		return new BackupRequest(trigger, true, true, false, pinnedSource);
+	}
+
+	/**
 	 * A safety backup is the only copy of the state a restore replaces: a damaged database's is
 	 * kept unverified rather than block the restore that is meant to repair it.
 	 */

@@ -55,6 +55,7 @@ final class BackupRun {
 		long started = System.nanoTime();
 		Instant createdAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
 		String id = BackupIds.next(createdAt);
+		PhaseTimes phases = new PhaseTimes();
 		try {
 			if (request.cleanUpFirst()) {
 				this.context.cleanUp(db);
@@ -62,11 +63,13 @@ final class BackupRun {
 			Backup published;
 			try (StagingFile staging = stage(db, id)) {
 				Snapshot snapshot = this.snapshots.copyToStaging(db, staging.path(), operation, request.source());
+				phases.end("copy");
 				if (request.refuseUnexpectedlyEmpty()) {
 					refuseUnexpectedlyEmpty(db, id, snapshot);
 				}
 				makeSelfContained(db, id, staging.path());
 				CheckedCopy checked = check(db, id, staging.path(), snapshot, request);
+				phases.end("check");
 				try (StoredBytes stored = encodeForStore(db, id, staging, checked.plainSha256())) {
 					StoredForm form = this.options.storedForm();
 					Backup backup = new Backup(id, db.name(), createdAt, stored.sizeBytes(), stored.sha256(),
@@ -75,10 +78,12 @@ final class BackupRun {
 							this.options.verifyMode(), Messages.elapsedSince(started), request.trigger(),
 							form.encryptionKeyId());
 					published = this.store.publish(stored.path(), this.context.authenticity().sign(backup));
+					phases.end(form.isPlain() ? "publish" : "encode and publish");
 				}
 			}
-			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms", db.name(), id,
-					Messages.formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis());
+			logger.info("Backed up database '{}' as {} ({}, {} pages) in {} ms ({})", db.name(), id,
+					Messages.formatBytes(published.sizeBytes()), published.pageCount(), published.duration().toMillis(),
+					phases);
 			this.listeners.tell((listener) -> listener.backupCompleted(published));
 			return published;
 		}

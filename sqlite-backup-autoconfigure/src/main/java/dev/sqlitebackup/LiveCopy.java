@@ -95,6 +95,7 @@ final class LiveCopy {
 				.backup("main", SqliteConnections.liveUri(liveFile), observer, EngineContext.BUSY_RETRY_MILLIS, this.context.busyRetries(),
 						pagesPerStepOfAtLeastTwo(sourcePages));
 			safety.throwIfFailed();
+			operation.phases().end("copy into live");
 			if (rc != EngineContext.SQLITE_OK) {
 				throw new RestoreFailedException(db.name(), backup.id(), "Could not write backup " + backup.id()
 						+ " into database '" + db.name() + "': " + SqliteConnections.describe(rc)
@@ -103,7 +104,9 @@ final class LiveCopy {
 			}
 			try (Connection live = SqliteConnections.openLive(liveFile, this.options.busyTimeout())) {
 				long pageCount = confirm(db, backup, live, backupFile, false);
+				operation.phases().end("confirm");
 				checkpointRestoredWal(db, live);
+				operation.phases().end("checkpoint");
 				return pageCount;
 			}
 		}
@@ -137,6 +140,7 @@ final class LiveCopy {
 			holder.getDatabase()
 				.restore("main", source.toString(), this.context.progress(db, operation), EngineContext.BUSY_RETRY_MILLIS, this.context.busyRetries(),
 						this.options.pagesPerStep());
+			operation.phases().end("copy into live");
 			if (SqliteConnections.number(holder, "PRAGMA schema_version") != schemaVersion + 1) {
 				throw new RestoreFailedException(db.name(), backup.id(), "SQLite did not commit backup "
 						+ backup.id() + " into database '" + db.name() + "' (disk full or an I/O error?); "

@@ -73,6 +73,8 @@ final class OperationLocks {
 
 		private @Nullable StoreLock storeLock;
 
+		private final PhaseTimes phases = new PhaseTimes();
+
 		private RunningOperation(String database, OperationType type, Instant startedAt) {
 			this.database = database;
 			this.type = type;
@@ -87,6 +89,11 @@ final class OperationLocks {
 
 		OperationStatus status() {
 			return new OperationStatus(this.database, this.type, this.startedAt, this.pagesDone, this.pagesTotal);
+		}
+
+		/** Where this operation's time went so far, for its log line. */
+		PhaseTimes phases() {
+			return this.phases;
 		}
 
 		/** Also releases the store's lock when the operation ends. */

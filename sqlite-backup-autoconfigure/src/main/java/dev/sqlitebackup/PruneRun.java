@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
@@ -14,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One retention run, top to bottom: list, decide what the policy deletes among the trusted
- * backups dated before now, keep the newest verified one, the one just taken and the snapshot of
- * the chain continuous backup extends, delete the rest, then the segments whose snapshot is gone.
+ * backups dated before now, keep the newest verified one, the one just taken and the newest
+ * snapshot of the chain continuous backup extends, delete the rest, then the segments
+ * that no remaining snapshot needs.
  */
 final class PruneRun {
 
@@ -50,10 +53,10 @@ final class PruneRun {
 			alwaysKept.add(justTaken.id());
 		}
 		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
-		// The chain continuous backup extends now must stay restorable, however old its snapshot.
+		// The chain continuous backup extends now must stay restorable, however old its newest snapshot.
 		segments.stream()
-			.filter(Segment::isAnchor)
-			.max(Comparator.comparing(Segment::chainId))
+			.filter(Segment::isSnapshot)
+			.max(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
 			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
 		List<Backup> deleted = new ArrayList<>();
 		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
@@ -76,20 +79,22 @@ final class PruneRun {
 	}
 
 	/**
-	 * Deletes the segments of chains that can no longer be restored because the snapshot they start
-	 * from is gone (deleted by this run or before), so that segments do not outlive their window.
+	 * Deletes the segments no restore can use any more, so that they do not outlive the window: in
+	 * each chain, those before its oldest snapshot whose backup is still there (deleted by this run
+	 * or before), and every segment of a chain with no such snapshot.
 	 */
 	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
 		Set<String> remaining = new HashSet<>();
 		listed.forEach((backup) -> remaining.add(backup.id()));
 		deleted.forEach((backup) -> remaining.remove(backup.id()));
-		Set<String> restorable = new HashSet<>();
+		Map<String, Long> firstUsable = new HashMap<>();
 		segments.stream()
-			.filter((segment) -> segment.isAnchor() && remaining.contains(segment.baseBackupId()))
-			.forEach((anchor) -> restorable.add(anchor.chainId()));
+			.filter((segment) -> segment.isSnapshot() && remaining.contains(segment.baseBackupId()))
+			.forEach((snapshot) -> firstUsable.merge(snapshot.chainId(), snapshot.sequence(), Math::min));
 		int pruned = 0;
 		for (Segment segment : segments) {
-			if (!restorable.contains(segment.chainId())) {
+			Long first = firstUsable.get(segment.chainId());
+			if (first == null || segment.sequence() < first) {
 				try {
 					this.store.deleteSegment(segment);
 					pruned++;
@@ -101,8 +106,8 @@ final class PruneRun {
 			}
 		}
 		if (pruned > 0) {
-			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' whose snapshot is gone",
-					pruned, db.name());
+			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' that no remaining "
+					+ "snapshot needs", pruned, db.name());
 		}
 	}
 

@@ -80,10 +80,11 @@ final class RestoreRun {
 		long started = System.nanoTime();
 		try (StoredBackupFile stored = this.store.open(backup);
 				CheckedBackup checked = this.check.forRestore(db, backup, stored)) {
+			operation.phases().end("check");
 			RestoreResult result = copyCheckedIntoLive(db, backup, checked.plainFile(), checked.facts().pageSize(),
 					safetyBackup, operation, started);
-			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms{}", db.name(), backup.id(),
-					result.pageCount(), result.duration().toMillis(),
+			logger.info("Restored database '{}' from backup {} ({} pages) in {} ms ({}){}", db.name(), backup.id(),
+					result.pageCount(), result.duration().toMillis(), operation.phases(),
 					(result.safetyBackupId() != null) ? "; the previous state is backup " + result.safetyBackupId() : "");
 			this.listeners.tell((listener) -> listener.restoreCompleted(result));
 			return result;
@@ -111,6 +112,9 @@ final class RestoreRun {
 		LiveCopy.LiveFacts live = this.liveCopy.readLive(db);
 		try (StagingFile converted = live.needsPageSize(pageSize) ? convertPageSize(db, backup, plainFile, live.pageSize())
 				: null) {
+			if (converted != null) {
+				operation.phases().end("page size conversion");
+			}
 			Path source = (converted != null) ? converted.path() : plainFile;
 			SafetyBackup safety = new SafetyBackup(this.backups, db, backup, operation, safetyBackup);
 			long pageCount = this.liveCopy.copyIntoLive(db, backup, source, live, safety, operation);

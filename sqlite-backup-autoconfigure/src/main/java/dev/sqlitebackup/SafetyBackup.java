@@ -46,8 +46,10 @@ final class SafetyBackup {
 			return this.failure == null;
 		}
 		this.pending = false;
+		this.operation.phases().end("copy into live");
 		try {
 			this.id = this.backups.run(this.db, BackupRequest.safety(heldSource), this.operation).id();
+			this.operation.phases().end("safety backup");
 			return true;
 		}
 		catch (RuntimeException ex) {

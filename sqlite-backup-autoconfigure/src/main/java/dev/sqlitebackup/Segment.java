@@ -8,13 +8,15 @@ import dev.sqlitebackup.codec.StoredForm;
 
 /**
  * Manifest of one segment of continuous backup: committed WAL frames, cut at a commit frame, that
- * follow the previous segment of the same chain. Segment 0 of a chain carries no frames: it names
- * the snapshot the chain starts from and the WAL position that snapshot reflects.
+ * follow the previous segment of the same chain. A snapshot segment carries no frames: it names a
+ * backup and the WAL position that backup reflects. Segment 0 of a chain is one (the snapshot the
+ * chain starts from); backups taken while the chain is extended add later ones, from which a
+ * restore can start instead.
  *
  * @param chainId id of the chain, shaped like a backup id, so that chains sort by start
  * @param sequence position in the chain, from 0 without gaps
  * @param database name of the database the frames were captured from
- * @param baseBackupId id of the snapshot the chain starts from
+ * @param baseBackupId id of the newest snapshot of the chain at or before this segment
  * @param capturedAt when the frames were read from the WAL: every transaction in them committed before
  * @param walSequence checkpoint sequence of the WAL generation the frames come from; {@code -1} for an
  * anchor taken while the WAL was empty
@@ -31,6 +33,8 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param plainSha256 hex SHA-256 of the frames as captured
  * @param previousSha256 hex SHA-256 of the previous segment's frames, or of the snapshot's stored
  * bytes for segment 0: what ties a segment to the one before it
+ * @param snapshotSha256 for a later snapshot segment, hex SHA-256 of the stored bytes of the backup it
+ * names; {@code null} for every other segment
  * @param sizeBytes size of the stored bytes
  * @param sha256 hex SHA-256 of the stored bytes
  * @param compression codec of the stored bytes
@@ -40,7 +44,7 @@ import dev.sqlitebackup.codec.StoredForm;
 public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
 		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
-		String previousSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
+		String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
 		@Nullable String manifestMac) {
 
 	/** Id of the segment: its chain's id and its sequence, which sorts within a chain. */
@@ -56,6 +60,19 @@ public record Segment(String chainId, long sequence, String database, String bas
 	/** Whether this is the first segment of its chain, which names the snapshot and carries no frames. */
 	public boolean isAnchor() {
 		return this.sequence == 0;
+	}
+
+	/** Whether this segment names a backup a restore can start from: the anchor or a later snapshot. */
+	public boolean isSnapshot() {
+		return isAnchor() || this.snapshotSha256 != null;
+	}
+
+	/** SHA-256 of the stored bytes of the backup this snapshot segment names. */
+	public String snapshotBytesSha256() {
+		if (!isSnapshot()) {
+			throw new IllegalStateException("Segment " + id() + " names no snapshot");
+		}
+		return isAnchor() ? this.previousSha256 : this.snapshotSha256;
 	}
 
 	/** Whether this is the anchor of a chain whose snapshot was taken while the WAL was empty. */
@@ -79,7 +96,7 @@ public record Segment(String chainId, long sequence, String database, String bas
 		return new Segment(this.chainId, this.sequence, this.database, this.baseBackupId, this.capturedAt,
 				this.walSequence, this.salt1, this.salt2, this.startOffset, this.endOffset, this.checksumIn,
 				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
-				this.plainSha256, this.previousSha256, this.sizeBytes, this.sha256, this.compression,
+				this.plainSha256, this.previousSha256, this.snapshotSha256, this.sizeBytes, this.sha256, this.compression,
 				this.encryptionKeyId, mac);
 	}
 

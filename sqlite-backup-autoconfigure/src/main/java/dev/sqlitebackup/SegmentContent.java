@@ -66,6 +66,9 @@ public final class SegmentContent {
 		fields.put("pageCount", Long.toString(segment.pageCount()));
 		fields.put("plainSha256", segment.plainSha256());
 		fields.put("previousSha256", segment.previousSha256());
+		if (segment.snapshotSha256() != null) {
+			fields.put("snapshotSha256", segment.snapshotSha256());
+		}
 		fields.put("sizeBytes", Long.toString(segment.sizeBytes()));
 		fields.put("sha256", segment.sha256());
 		fields.put("compression", segment.compression());
@@ -98,7 +101,7 @@ public final class SegmentContent {
 				Boolean.parseBoolean(required(fields, "bigEndianChecksum")),
 				Integer.parseInt(required(fields, "frameCount")), Integer.parseInt(required(fields, "pageSize")),
 				Long.parseLong(required(fields, "pageCount")), required(fields, "plainSha256"),
-				required(fields, "previousSha256"), Long.parseLong(required(fields, "sizeBytes")),
+				required(fields, "previousSha256"), fields.get("snapshotSha256"), Long.parseLong(required(fields, "sizeBytes")),
 				required(fields, "sha256"), required(fields, "compression"),
 				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac);
 	}

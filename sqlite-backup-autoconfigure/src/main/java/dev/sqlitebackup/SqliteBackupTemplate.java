@@ -196,8 +196,22 @@ public class SqliteBackupTemplate {
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
+			return takeBackup(db, trigger, operation);
+		}
+	}
+
+	/**
+	 * While continuous backup captures the database, the backup becomes the next snapshot of its
+	 * chain, so that a restore to a later point starts from it.
+	 */
+	private Backup takeBackup(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
+		WalCapture capture = this.captures.get(db.name());
+		if (capture == null) {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
+		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
+		this.listeners.tell((listener) -> listener.captureCompleted(snapshot.result()));
+		return snapshot.backup();
 	}
 
 	// ---------------------------------------------------------------- restore
@@ -407,7 +421,7 @@ public class SqliteBackupTemplate {
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
-			Backup backup = this.backups.run(db, BackupRequest.requested(trigger), operation);
+			Backup backup = takeBackup(db, trigger, operation);
 			this.prunes.run(db, policy, backup);
 			return backup;
 		}

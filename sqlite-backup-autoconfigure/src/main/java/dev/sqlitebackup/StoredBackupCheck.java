@@ -45,10 +45,60 @@ final class StoredBackupCheck {
 			return inspection.checked();
 		}
 		inspection.checked().close();
-		Problem first = inspection.problems().get(0);
-		throw new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
-				+ db.name() + "' cannot be restored: " + first.explained() + "; the live database was not changed",
-				first.cause());
+		throw refused(db, backup, inspection.problems().get(0));
+	}
+
+	/**
+	 * A checked plain copy of a stored backup in staging that the caller may change (a restore to a
+	 * point in time builds on it): size, SHA-256 and decoding are checked and the page count read
+	 * from the copy, but SQLite's own check is left to the caller, who checks what it builds.
+	 * @throws BackupVerificationException at the first problem; nothing live was touched
+	 */
+	CheckedBackup writableCopy(SqliteDatabase db, Backup backup, StoredBackupFile stored, String suffix)
+			throws IOException {
+		boolean plain = Backup.NO_COMPRESSION.equals(backup.compression()) && !backup.isEncrypted();
+		if (!plain) {
+			Inspection inspection = inspect(db, backup, stored.path(), VerifyMode.NONE, suffix);
+			if (inspection.problems().isEmpty()) {
+				return inspection.checked();
+			}
+			inspection.checked().close();
+			throw refused(db, backup, inspection.problems().get(0));
+		}
+		long size = Files.size(stored.path());
+		if (size != backup.sizeBytes()) {
+			throw refused(db, backup, Problem.of("it has " + size + " bytes but its manifest says " + backup.sizeBytes()));
+		}
+		StagingFile copy = this.store.newStagingFile(db.name(), backup.id() + suffix);
+		// Hashed on a second core while the copy is made, so that the two take about as long as one.
+		PendingSha256 sha256 = BackupFileCheck.sha256InBackground(stored.path());
+		try {
+			Files.copy(stored.path(), copy.path());
+			if (!sha256.get().equalsIgnoreCase(backup.sha256())) {
+				throw refused(db, backup, Problem.SHA256_MISMATCH);
+			}
+			Facts facts = BackupFileCheck.verify(copy.path(), VerifyMode.NONE);
+			if (facts.pageCount() != backup.pageCount()) {
+				throw refused(db, backup, Problem.of("it holds " + facts.pageCount() + " pages but its manifest says "
+						+ backup.pageCount()));
+			}
+			return new CheckedBackup(copy.path(), facts, copy);
+		}
+		catch (CheckFailedException ex) {
+			copy.close();
+			throw refused(db, backup, Problem.of(ex.getMessage()));
+		}
+		catch (IOException | RuntimeException ex) {
+			sha256.cancel();
+			copy.close();
+			throw ex;
+		}
+	}
+
+	private static BackupVerificationException refused(SqliteDatabase db, Backup backup, Problem problem) {
+		return new BackupVerificationException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+				+ db.name() + "' cannot be restored: " + problem.explained() + "; the live database was not changed",
+				problem.cause());
 	}
 
 	/** Checks a stored backup again and collects every problem found, its authenticity included. */

@@ -136,14 +136,15 @@ final class WalCapture implements AutoCloseable {
 	private CaptureResult pass(RunningOperation operation) {
 		try {
 			if (this.chain == null || this.restartReason != null) {
-				return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet");
+				return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet",
+						BackupTrigger.CONTINUOUS).result();
 			}
 			Chain chain = this.chain;
 			Step step = captureNew(chain);
 			if (step.lostReason() != null) {
 				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
 						+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, step.lostReason());
-				return startChain(operation, step.lostReason());
+				return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
 			}
 			renewHold();
 			boolean checkpointed = false;
@@ -164,6 +165,96 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Takes a backup asked for while the database is captured, as the chain's next snapshot: under a
+	 * write barrier, so that nothing commits meanwhile, ships the frames committed so far and opens
+	 * the backup's read transaction at that position; lifts the barrier; copies the backup; publishes
+	 * a snapshot segment that ties it to that position, from which a restore can start. When there
+	 * is no chain to extend, or its continuity cannot be shown, a new chain starts from the backup.
+	 */
+	Snapshot snapshot(RunningOperation operation, BackupTrigger trigger) {
+		Instant started = this.context.clock().instant();
+		try {
+			Snapshot snapshot = extendWithSnapshot(operation, trigger);
+			this.lastCaptureAt = started;
+			this.lastFailure = null;
+			return snapshot;
+		}
+		catch (BackupFailedOnIntactChain ex) {
+			// The frames before it were shipped and the chain goes on; only the backup failed.
+			this.lastCaptureAt = started;
+			this.lastFailure = null;
+			throw ex.failure;
+		}
+		catch (SQLException | IOException | RuntimeException ex) {
+			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
+			this.lastFailure = Messages.describe(ex);
+			release();
+			if (ex instanceof SqliteBackupException known) {
+				throw known;
+			}
+			throw new BackupFailedException(this.db.name(), null, "Backup of continuously captured database '"
+					+ this.db.name() + "' failed: " + Messages.describe(ex) + "; continuous backup starts a new chain", ex);
+		}
+	}
+
+	private Snapshot extendWithSnapshot(RunningOperation operation, BackupTrigger trigger)
+			throws SQLException, IOException {
+		Chain chain = this.chain;
+		if (chain == null || this.restartReason != null) {
+			return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet", trigger);
+		}
+		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
+		try {
+			Step step;
+			Instant positionAt;
+			try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
+					Statement statement = barrier.createStatement()) {
+				takeWriteBarrier(statement, this.context.options().busyTimeout());
+				try {
+					step = captureNew(chain);
+					source.setAutoCommit(false);
+					SqliteConnections.number(source, "SELECT count(*) FROM sqlite_schema");
+					positionAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+				}
+				finally {
+					statement.execute("ROLLBACK");
+				}
+			}
+			if (step.lostReason() != null) {
+				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
+						+ "starting a new chain from the backup asked for", this.db.name(), chain.id, step.lostReason());
+				source.close();
+				return startChain(operation, step.lostReason(), trigger);
+			}
+			renewHold();
+			Backup backup;
+			try {
+				backup = this.backups.run(this.db, BackupRequest.chainSnapshot(trigger, source), operation);
+			}
+			catch (SqliteBackupException ex) {
+				throw new BackupFailedOnIntactChain(ex);
+			}
+			Position position = chain.position;
+			String noFrames = sha256(new byte[0]);
+			Segment marker = new Segment(chain.id, chain.nextSequence, this.db.name(), backup.id(), positionAt,
+					position.walSequence(), position.salt1(), position.salt2(), position.offset(), position.offset(),
+					position.checksum(), position.checksum(), position.bigEndian(), 0, backup.pageSize(),
+					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null);
+			publish(marker, new byte[0]);
+			chain.nextSequence++;
+			chain.previousSha256 = noFrames;
+			chain.baseBackupId = backup.id();
+			logger.info("Continuous backup of database '{}' took backup {} as snapshot {} of chain {}", this.db.name(),
+					backup.id(), marker.sequence(), chain.id);
+			return new Snapshot(backup, new CaptureResult(this.db.name(), chain.id, null, step.frames(),
+					(long) step.frames() * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), false));
+		}
+		finally {
+			source.close();
+		}
+	}
+
 	/** Makes the next pass start a new chain, and lets go of the database now (a restore replaces it). */
 	void restartChain(String reason) {
 		this.restartReason = reason;
@@ -175,7 +266,8 @@ final class WalCapture implements AutoCloseable {
 	 * committed frames end and opens the read transactions of the snapshot and of the hold; lifts
 	 * the barrier; copies the snapshot; publishes segment 0, which ties the snapshot to that position.
 	 */
-	private CaptureResult startChain(RunningOperation operation, String reason) throws SQLException, IOException {
+	private Snapshot startChain(RunningOperation operation, String reason, BackupTrigger trigger)
+			throws SQLException, IOException {
 		release();
 		this.chain = null;
 		requireWal();
@@ -198,18 +290,19 @@ final class WalCapture implements AutoCloseable {
 				}
 			}
 			this.spare = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-			Backup base = this.backups.run(this.db, BackupRequest.chainStart(source), operation);
+			Backup base = this.backups.run(this.db, (trigger == BackupTrigger.CONTINUOUS)
+					? BackupRequest.chainStart(source) : BackupRequest.chainSnapshot(trigger, source), operation);
 			String chainId = BackupIds.next(positionAt);
 			Segment anchor = new Segment(chainId, 0, this.db.name(), base.id(), positionAt, position.walSequence(),
 					position.salt1(), position.salt2(), position.offset(), position.offset(), position.checksum(),
 					position.checksum(), position.bigEndian(), 0, base.pageSize(), base.pageCount(), sha256(new byte[0]),
-					base.sha256(), 0, "", "", null, null);
+					base.sha256(), null, 0, "", "", null, null);
 			publish(anchor, new byte[0]);
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
 			logger.info("Continuous backup of database '{}' started chain {} from backup {} ({})", this.db.name(), chainId,
 					base.id(), reason);
-			return new CaptureResult(this.db.name(), chainId, reason, 0, 0, false);
+			return new Snapshot(base, new CaptureResult(this.db.name(), chainId, reason, 0, 0, false));
 		}
 		finally {
 			source.close();
@@ -267,7 +360,7 @@ final class WalCapture implements AutoCloseable {
 			Segment segment = new Segment(chain.id, chain.nextSequence, this.db.name(), chain.baseBackupId, capturedAt,
 					header.sequence(), header.salt1(), header.salt2(), start.offset(), committed.endOffset(),
 					start.checksum(), committed.checksumOut(), header.bigEndian(), committed.frameCount(),
-					header.pageSize(), committed.pageCount(), plainSha256, chain.previousSha256, 0, "", "", null, null);
+					header.pageSize(), committed.pageCount(), plainSha256, chain.previousSha256, null, 0, "", "", null, null);
 			publish(segment, committed.frames());
 			chain.nextSequence++;
 			chain.previousSha256 = plainSha256;
@@ -320,7 +413,7 @@ final class WalCapture implements AutoCloseable {
 				plain.capturedAt(), plain.walSequence(), plain.salt1(), plain.salt2(), plain.startOffset(),
 				plain.endOffset(), plain.checksumIn(), plain.checksumOut(), plain.bigEndianChecksum(),
 				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
-				sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null);
+				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null);
 		return this.context.authenticity().sign(segment);
 	}
 
@@ -506,7 +599,7 @@ final class WalCapture implements AutoCloseable {
 
 		final String id;
 
-		final String baseBackupId;
+		String baseBackupId;
 
 		final int pageSize;
 
@@ -524,6 +617,29 @@ final class WalCapture implements AutoCloseable {
 			this.nextSequence = nextSequence;
 			this.position = position;
 			this.previousSha256 = previousSha256;
+		}
+
+	}
+
+	/**
+	 * A backup taken as a snapshot of a chain, and what shipping the frames before it did.
+	 *
+	 * @param backup the backup, which a restore can start the chain from
+	 * @param result the frames shipped up to the backup's position, or the start of a new chain
+	 */
+	record Snapshot(Backup backup, CaptureResult result) {
+	}
+
+	/** A backup asked for failed after the frames before it were shipped: the chain itself is intact. */
+	private static final class BackupFailedOnIntactChain extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		final SqliteBackupException failure;
+
+		BackupFailedOnIntactChain(SqliteBackupException failure) {
+			super(failure.getMessage(), failure, false, false);
+			this.failure = failure;
 		}
 
 	}

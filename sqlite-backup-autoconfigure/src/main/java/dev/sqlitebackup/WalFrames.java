@@ -2,11 +2,14 @@ package dev.sqlitebackup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -27,6 +30,9 @@ final class WalFrames {
 	private static final int MAGIC = 0x377f0682;
 
 	private static final int VERSION = 3007000;
+
+	/** How much of a segment one read takes in. */
+	private static final int READ_BYTES = 1 << 20;
 
 	private WalFrames() {
 	}
@@ -143,38 +149,49 @@ final class WalFrames {
 	/**
 	 * Checks the frames of a segment against its manifest (salts, the checksum chain from its
 	 * {@code checksumIn} to its {@code checksumOut}, a commit frame at the end with the page count it
-	 * records) and writes their pages into a database file, which is then cut to that page count.
-	 * @throws IllegalStateException naming what does not hold; the database file is then partly written
+	 * records), in one sequential read that also feeds {@code digest} with every byte.
+	 * @return the page each frame writes, in WAL order
+	 * @throws IllegalStateException naming what does not hold
 	 */
-	static void checkAndApply(Path frames, Segment segment, FileChannel database) throws IOException {
+	static int[] check(FileChannel frames, Segment segment, MessageDigest digest) throws IOException {
 		int pageSize = segment.pageSize();
 		int frameSize = FRAME_HEADER_SIZE + pageSize;
-		byte[] bytes = new byte[frameSize];
-		ByteBuffer frame = ByteBuffer.wrap(bytes);
+		int[] pages = new int[segment.frameCount()];
+		ByteBuffer buffer = ByteBuffer.allocate(Math.max(1, READ_BYTES / frameSize) * frameSize);
+		byte[] bytes = buffer.array();
 		long checksum = segment.checksumIn();
 		long lastCommitSize = 0;
 		int count = 0;
-		try (InputStream input = Files.newInputStream(frames)) {
-			int read;
-			while ((read = input.readNBytes(bytes, 0, frameSize)) > 0) {
-				if (read < frameSize) {
-					throw new IllegalStateException("it ends in the middle of a frame");
+		long position = 0;
+		while (true) {
+			int read = readFully(frames, buffer.clear(), position);
+			if (read == 0) {
+				break;
+			}
+			position += read;
+			digest.update(bytes, 0, read);
+			if (read % frameSize != 0) {
+				throw new IllegalStateException("it ends in the middle of a frame");
+			}
+			for (int at = 0; at < read; at += frameSize) {
+				if (count == pages.length) {
+					throw new IllegalStateException("it has more frames than the " + pages.length + " its manifest says");
 				}
-				if (frame.getInt(8) != segment.salt1() || frame.getInt(12) != segment.salt2()) {
+				if (buffer.getInt(at + 8) != segment.salt1() || buffer.getInt(at + 12) != segment.salt2()) {
 					throw new IllegalStateException("frame " + count + " belongs to another WAL generation");
 				}
-				checksum = checksum(checksum(checksum, bytes, 0, 8, segment.bigEndianChecksum()), bytes,
-						FRAME_HEADER_SIZE, pageSize, segment.bigEndianChecksum());
-				if (checksum != frame.getLong(16)) {
+				checksum = checksum(checksum(checksum, bytes, at, 8, segment.bigEndianChecksum()), bytes,
+						at + FRAME_HEADER_SIZE, pageSize, segment.bigEndianChecksum());
+				if (checksum != buffer.getLong(at + 16)) {
 					throw new IllegalStateException("frame " + count + " breaks the WAL checksum chain");
 				}
-				long pageNumber = Integer.toUnsignedLong(frame.getInt(0));
-				if (pageNumber == 0) {
-					throw new IllegalStateException("frame " + count + " names page 0");
+				int pageNumber = buffer.getInt(at);
+				if (pageNumber <= 0) {
+					throw new IllegalStateException("frame " + count + " names page " + Integer.toUnsignedString(pageNumber)
+							+ ", which no database restored here has");
 				}
-				database.write(ByteBuffer.wrap(bytes, FRAME_HEADER_SIZE, pageSize), (pageNumber - 1) * pageSize);
-				lastCommitSize = Integer.toUnsignedLong(frame.getInt(4));
-				count++;
+				pages[count++] = pageNumber;
+				lastCommitSize = Integer.toUnsignedLong(buffer.getInt(at + 4));
 			}
 		}
 		if (count != segment.frameCount() || checksum != segment.checksumOut()) {
@@ -184,7 +201,40 @@ final class WalFrames {
 		if (lastCommitSize != segment.pageCount()) {
 			throw new IllegalStateException("its last frame does not commit " + segment.pageCount() + " pages");
 		}
-		database.truncate(lastCommitSize * pageSize);
+		return pages;
+	}
+
+	/**
+	 * Writes into a database file the pages of checked frames that no newer frame wrote already,
+	 * the newest copy of each page only, and marks them written. Called newest segment first, this
+	 * builds what a SQLite reader of the chain's last transaction sees: for each page its newest
+	 * frame, else the snapshot's page; pages past {@code pageLimit} are cut off at the end.
+	 * @param pages the page of each frame, as {@link #check} returned them
+	 * @param pageLimit database size in pages after the last transaction applied
+	 */
+	static void writeNewest(FileChannel frames, int[] pages, int pageSize, BitSet written, long pageLimit,
+			FileChannel database) throws IOException {
+		int frameSize = FRAME_HEADER_SIZE + pageSize;
+		List<long[]> writes = new ArrayList<>();
+		for (int frame = pages.length - 1; frame >= 0; frame--) {
+			int page = pages[frame];
+			if (page <= pageLimit && !written.get(page)) {
+				written.set(page);
+				writes.add(new long[] { page, frame });
+			}
+		}
+		// In page order, so that the file is written front to back.
+		writes.sort(Comparator.comparingLong((long[] write) -> write[0]));
+		ByteBuffer page = ByteBuffer.allocate(pageSize);
+		for (long[] write : writes) {
+			if (readFully(frames, page.clear(), write[1] * frameSize + FRAME_HEADER_SIZE) != pageSize) {
+				throw new IllegalStateException("frame " + write[1] + " cannot be read back");
+			}
+			page.flip();
+			while (page.hasRemaining()) {
+				database.write(page, (write[0] - 1) * pageSize + page.position());
+			}
+		}
 	}
 
 	/**

@@ -11,10 +11,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +67,38 @@ class ContinuousBackupTests {
 
 		assertThat(dump()).isEqualTo(live);
 		assertThat(result.segments()).isEqualTo(6);
+		assertThat(integrityCheck()).isEqualTo("ok");
+	}
+
+	@Test
+	void aDatabaseThatShrinksAndGrowsAgainRestoresToEachCapturedStateExactly() throws Exception {
+		start(Mode.WAL);
+		for (int i = 0; i < 60; i++) {
+			insert("large " + i, 3000);
+		}
+		capture();
+		Instant large = this.clock.instant();
+		List<String> largeDump = dump();
+		execute("DELETE FROM item WHERE id > 5");
+		execute("VACUUM");
+		capture();
+		Instant shrunk = this.clock.instant();
+		List<String> shrunkDump = dump();
+		for (int i = 0; i < 20; i++) {
+			insert("again " + i, 2000);
+		}
+		execute("UPDATE item SET label = label || '?' WHERE id < 4");
+		capture();
+		List<String> grownDump = dump();
+
+		this.template.restore("app", shrunk);
+		assertThat(dump()).isEqualTo(shrunkDump);
+		assertThat(integrityCheck()).isEqualTo("ok");
+		this.template.restore("app", large);
+		assertThat(dump()).isEqualTo(largeDump);
+		assertThat(integrityCheck()).isEqualTo("ok");
+		this.template.restoreToPointInTime("app", shrunk.plusSeconds(1), false);
+		assertThat(dump()).isEqualTo(grownDump);
 		assertThat(integrityCheck()).isEqualTo("ok");
 	}
 
@@ -182,7 +217,7 @@ class ContinuousBackupTests {
 	}
 
 	@Test
-	void retentionKeepsTheSnapshotOfTheChainBeingExtended() throws Exception {
+	void retentionKeepsTheChainBeingExtendedRestorable() throws Exception {
 		start(Mode.WAL);
 		insert("in the chain", 10);
 		capture();
@@ -398,6 +433,137 @@ class ContinuousBackupTests {
 		try (var files = Files.walk(this.temp.resolve("backups"))) {
 			return files.filter(Files::isRegularFile).sorted().toList();
 		}
+	}
+
+
+	/** Backups taken while the database is captured become later snapshots of its chain. */
+	@Nested
+	class LaterSnapshots {
+
+		@Test
+		void aBackupTakenWhileCapturingBecomesTheSnapshotARestoreToLatestStartsFrom() throws Exception {
+			start(Mode.WAL);
+			insert("before the backup", 10);
+			capture();
+			Backup backup = ContinuousBackupTests.this.template.backup("app");
+			insert("after the backup", 10);
+			capture();
+			List<String> live = dump();
+			execute("DELETE FROM item");
+
+			PointInTimeResult result = ContinuousBackupTests.this.template.restoreLatest("app");
+
+			assertThat(result.restore().restoredFrom()).isEqualTo(backup.id());
+			assertThat(result.segments()).isEqualTo(1);
+			assertThat(dump()).isEqualTo(live);
+		}
+
+		@Test
+		void aRestoreToAnInstantBeforeALaterSnapshotStartsFromAnEarlierOne() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Instant afterFirst = ContinuousBackupTests.this.clock.instant();
+			ContinuousBackupTests.this.clock.advance(Duration.ofSeconds(1));
+			Backup later = ContinuousBackupTests.this.template.backup("app");
+			insert("second", 10);
+			capture();
+
+			PointInTimeResult result = ContinuousBackupTests.this.template.restore("app", afterFirst);
+
+			assertThat(result.restore().restoredFrom()).isNotEqualTo(later.id());
+			assertThat(labels()).containsExactly("first");
+		}
+
+		@Test
+		void writesCommittedWhileSnapshotsAreTakenAreAllRestoredFromTheNewestSnapshot() throws Exception {
+			start(Mode.WAL);
+			AtomicBoolean writing = new AtomicBoolean(true);
+			AtomicInteger written = new AtomicInteger();
+			Thread writer = new Thread(() -> {
+				while (writing.get()) {
+					try {
+						insert("row " + written.get(), 200);
+						written.incrementAndGet();
+					}
+					catch (SQLException ex) {
+						throw new IllegalStateException(ex);
+					}
+				}
+			});
+			writer.start();
+			Backup newest = null;
+			for (int round = 0; round < 4; round++) {
+				sleep(50);
+				newest = ContinuousBackupTests.this.template.backup("app");
+				sleep(50);
+				capture();
+			}
+			writing.set(false);
+			writer.join();
+			capture();
+			List<String> live = dump();
+			execute("DELETE FROM item");
+
+			PointInTimeResult result = ContinuousBackupTests.this.template.restoreLatest("app");
+
+			assertThat(result.restore().restoredFrom()).isEqualTo(newest.id());
+			assertThat(written.get()).isGreaterThan(10);
+			assertThat(dump()).isEqualTo(live);
+			assertThat(integrityCheck()).isEqualTo("ok");
+		}
+
+		@Test
+		void aRestoreStartsFromAnEarlierSnapshotWhenTheNewestOnesBackupWasDeleted() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Backup later = ContinuousBackupTests.this.template.backup("app");
+			insert("second", 10);
+			capture();
+			ContinuousBackupTests.this.template.delete("app", later.id());
+			execute("DELETE FROM item");
+
+			PointInTimeResult result = ContinuousBackupTests.this.template.restoreLatest("app");
+
+			assertThat(result.restore().restoredFrom()).isNotEqualTo(later.id());
+			assertThat(labels()).containsExactly("first", "second");
+		}
+
+		@Test
+		void retentionPrunesTheSegmentsBeforeTheOldestRemainingSnapshotAndTheWindowStartsThere() throws Exception {
+			start(Mode.WAL);
+			insert("a", 10);
+			capture();
+			ContinuousBackupTests.this.template.backup("app");
+			insert("b", 10);
+			capture();
+			ContinuousBackupTests.this.clock.advance(Duration.ofSeconds(1));
+			Backup kept = ContinuousBackupTests.this.template.backup("app");
+			Instant keptAt = ContinuousBackupTests.this.clock.instant();
+			insert("c", 10);
+			capture();
+			List<Segment> before = segments();
+
+			ContinuousBackupTests.this.template.prune("app", new RetentionPolicy(1, null));
+
+			Segment snapshot = segments().stream().filter(Segment::isSnapshot).findFirst().orElseThrow();
+			assertThat(snapshot.baseBackupId()).isEqualTo(kept.id());
+			assertThat(segments()).hasSizeLessThan(before.size())
+				.allMatch((segment) -> segment.sequence() >= snapshot.sequence());
+			assertThat(ContinuousBackupTests.this.template.continuousStatus("app").orElseThrow().windowFrom())
+				.isEqualTo(keptAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+			assertThatExceptionOfType(PointInTimeNotCoveredException.class)
+				.isThrownBy(() -> ContinuousBackupTests.this.template.restore("app", keptAt.minusSeconds(1)));
+			execute("DELETE FROM item");
+			ContinuousBackupTests.this.template.restoreLatest("app");
+			assertThat(labels()).containsExactly("a", "b", "c");
+		}
+
+		private List<Segment> segments() {
+			return new LocalDirectoryBackupStore(ContinuousBackupTests.this.temp.resolve("backups")).listSegments("app");
+		}
+
 	}
 
 }
