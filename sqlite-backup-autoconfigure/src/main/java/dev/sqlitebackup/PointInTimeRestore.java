@@ -329,17 +329,24 @@ final class PointInTimeRestore {
 	}
 
 	/** The database built in staging must pass {@code quick_check} and have the page count the capture recorded. */
-	private void checkBuilt(SqliteDatabase db, Path built, long pageCount) throws SQLException {
+	private void checkBuilt(SqliteDatabase db, Path built, long pageCount) {
+		List<String> problems;
+		long actual;
 		try (SQLiteConnection connection = SqliteConnections.open(built, Duration.ZERO)) {
 			// Frames of page 1 say "WAL" in the header; the built file must stand alone like any backup.
 			SqliteConnections.text(connection, "PRAGMA journal_mode=DELETE");
-			List<String> problems = SqliteConnections.check(connection, VerifyMode.QUICK);
-			long actual = SqliteConnections.number(connection, "PRAGMA page_count");
-			if (!problems.isEmpty() || actual != pageCount) {
-				throw new BackupVerificationException(db.name(), null, "The database built for the restore of '"
-						+ db.name() + "' fails its check (" + (problems.isEmpty() ? actual + " pages instead of "
-								+ pageCount : String.join("; ", problems)) + "); the live database was not changed");
-			}
+			problems = SqliteConnections.check(connection, VerifyMode.QUICK);
+			actual = SqliteConnections.number(connection, "PRAGMA page_count");
+		}
+		catch (SQLException ex) {
+			// SQLite gives up on some damage with an error instead of a list of problems.
+			problems = List.of("SQLite cannot read it: " + ex.getMessage());
+			actual = pageCount;
+		}
+		if (!problems.isEmpty() || actual != pageCount) {
+			throw new BackupVerificationException(db.name(), null, "The database built for the restore of '"
+					+ db.name() + "' fails its check (" + (problems.isEmpty() ? actual + " pages instead of "
+							+ pageCount : String.join("; ", problems)) + "); the live database was not changed");
 		}
 	}
 

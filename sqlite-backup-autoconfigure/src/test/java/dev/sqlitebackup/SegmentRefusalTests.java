@@ -1,10 +1,12 @@
 package dev.sqlitebackup;
 
-import java.io.Reader;
 import java.io.RandomAccessFile;
+import java.io.Reader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -130,6 +133,34 @@ class SegmentRefusalTests {
 		Files.writeString(manifestFile(3), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
 
 		assertRefused("fails authentication");
+	}
+
+	@Test
+	void framesRewrittenWithValidChecksumsThatDamageTheDatabaseAreRefusedByTheCheckOfTheBuiltFile() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		Segment last = read(3);
+		byte[] frames = Files.readAllBytes(dataFile(3));
+		int frameSize = WalFrames.FRAME_HEADER_SIZE + last.pageSize();
+		ByteBuffer buffer = ByteBuffer.wrap(frames);
+		for (int at = 0; at < frames.length; at += frameSize) {
+			if (buffer.getInt(at) != 1) {
+				// A table page whose header names no page type SQLite knows.
+				Arrays.fill(frames, at + WalFrames.FRAME_HEADER_SIZE, at + frameSize, (byte) 0x7f);
+			}
+		}
+		long checksum = last.checksumIn();
+		for (int at = 0; at < frames.length; at += frameSize) {
+			checksum = WalFrames.checksum(WalFrames.checksum(checksum, frames, at, 8, last.bigEndianChecksum()), frames,
+					at + WalFrames.FRAME_HEADER_SIZE, last.pageSize(), last.bigEndianChecksum());
+			buffer.putLong(at + 16, checksum);
+		}
+		Files.write(dataFile(3), frames);
+		String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(frames));
+		Segment forged = SegmentContent.parse(with(SegmentContent.fields(last), "plainSha256", sha256, "sha256", sha256,
+				"checksumOut", Long.toUnsignedString(checksum)), null);
+		Files.writeString(manifestFile(3), SegmentManifestFormat.write(forged), StandardCharsets.ISO_8859_1);
+
+		assertRefused("fails its check");
 	}
 
 	@Test

@@ -31,6 +31,7 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.CaptureResult;
 import dev.sqlitebackup.PointInTimeResult;
+import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
@@ -228,7 +229,7 @@ final class ContinuousBenchmark {
 	 */
 	record Restores(List<Double> baseline, List<Double> latest, int segments, List<Double> middle,
 			int middleSegments, List<Double> plain, List<Double> quickCheck, List<Double> segmentRead,
-			long segmentBytes) {
+			long segmentBytes, List<Double> plainSafe, List<Double> latestSafe) {
 	}
 
 	private Restores restores(SqliteBackupTemplate template, Path live, Path store, Capturing capturing)
@@ -240,6 +241,8 @@ final class ContinuousBenchmark {
 		List<Double> plain = new ArrayList<>();
 		List<Double> quickCheck = new ArrayList<>();
 		List<Double> segmentRead = new ArrayList<>();
+		List<Double> plainSafe = new ArrayList<>();
+		List<Double> latestSafe = new ArrayList<>();
 		int segments = 0;
 		int middleSegments = 0;
 		long segmentBytes = 0;
@@ -256,19 +259,28 @@ final class ContinuousBenchmark {
 			started = System.nanoTime();
 			template.restore(DATABASE, plainBackup.id(), false);
 			plain.add((System.nanoTime() - started) / 1e9);
+			// The same two with the safety backup every restore takes by default.
+			started = System.nanoTime();
+			RestoreResult safe = template.restore(DATABASE, plainBackup.id(), true);
+			plainSafe.add((System.nanoTime() - started) / 1e9);
+			template.delete(DATABASE, safe.safetyBackupId());
+			started = System.nanoTime();
+			safe = template.restoreToPointInTime(DATABASE, null, true).restore();
+			latestSafe.add((System.nanoTime() - started) / 1e9);
+			template.delete(DATABASE, safe.safetyBackupId());
 			quickCheck.add(quickCheckSeconds(live));
 			started = System.nanoTime();
 			segmentBytes = readAndHash(store.resolve(DATABASE).resolve("segments"));
 			segmentRead.add((System.nanoTime() - started) / 1e9);
 			this.out.printf(Locale.ROOT,
 					"continuous restore run %d: cp %.2f latest %.2f (%d segments) middle %.2f (%d segments) plain %.2f "
-							+ "quick_check %.2f segment read %.2f s%n",
+							+ "quick_check %.2f segment read %.2f s; with safety backups: plain %.2f latest %.2f s%n",
 					run + 1, baseline.get(run), latest.get(run), segments, middle.get(run), middleSegments,
-					plain.get(run), quickCheck.get(run), segmentRead.get(run));
+					plain.get(run), quickCheck.get(run), segmentRead.get(run), plainSafe.get(run), latestSafe.get(run));
 		}
 		template.delete(DATABASE, plainBackup.id());
 		return new Restores(baseline, latest, segments, middle, middleSegments, plain, quickCheck, segmentRead,
-				segmentBytes);
+				segmentBytes, plainSafe, latestSafe);
 	}
 
 	private static double quickCheckSeconds(Path file) throws Exception {
@@ -427,7 +439,15 @@ final class ContinuousBenchmark {
 		table.append(String.format(Locale.ROOT, "| restore to the middle of those writes, no safety backup (s; snapshot + %d segments) | %s | %s | – | – (%s plain) |%n",
 				restores.middleSegments(), Stats.spread(restores.middle(), 2), Stats.ratio(middle, base),
 				Stats.ratio(middle, plain)));
-		table.append("| part: `PRAGMA quick_check` of the live file alone (a restore to a point runs it on the snapshot and on the built file) (s) | ")
+		double plainSafe = Stats.median(restores.plainSafe());
+		double latestSafe = Stats.median(restores.latestSafe());
+		table.append("| plain restore with the safety backup (the default) (s) | ")
+			.append(Stats.spread(restores.plainSafe(), 2)).append(" | ").append(Stats.ratio(plainSafe, base))
+			.append(" | – | – |\n");
+		table.append(String.format(Locale.ROOT, "| restore to latest with the safety backup (the default) (s) | %s | %s | ≤ 1.5× plain restore | %s (%s plain) |%n",
+				Stats.spread(restores.latestSafe(), 2), Stats.ratio(latestSafe, base), met(latestSafe <= 1.5 * plainSafe),
+				Stats.ratio(latestSafe, plainSafe)));
+		table.append("| part: `PRAGMA quick_check` of the live file alone (a restore to a point runs it on the built file) (s) | ")
 			.append(Stats.spread(restores.quickCheck(), 2)).append(" | ")
 			.append(Stats.ratio(Stats.median(restores.quickCheck()), base)).append(" | – | – |\n");
 		table.append(String.format(Locale.ROOT, "| part: reading every segment's frames with SHA-256 alone (s; %.1f MiB) | %s | %s | – | – |%n",

@@ -61,6 +61,31 @@ class ContinuousBackupHttpTests {
 	}
 
 	@Test
+	void aBackupAskedForOverHttpBecomesTheSnapshotALaterRestoreToAPointStartsFrom() {
+		HttpSession http = new HttpSession(this.port);
+		await().untilAsserted(() -> assertThat(http.get(DATABASE).json().get("continuous").get("state").asString())
+			.isEqualTo("running"));
+		Response backup = http.post(DATABASE, "{\"action\":\"backup\"}");
+		assertThat(backup.status()).as(backup.toString()).isEqualTo(200);
+		Instant beforeNote = Instant.now();
+		Response note = http.post("/notes", "{\"text\":\"after the backup\"}");
+		assertThat(note.status()).isEqualTo(201);
+		// Nothing else commits meanwhile: the first segment captured after beforeNote holds the note.
+		await().until(() -> Instant.parse(http.get(DATABASE).json().get("continuous").get("restoreWindow").get("to")
+			.asString()).isAfter(beforeNote));
+		String deleteNote = "/notes/" + note.json().get("id").asString();
+		Instant beforeDelete = Instant.now();
+		assertThat(http.delete(deleteNote).status()).isLessThan(300);
+
+		Response restore = http.post(DATABASE, "{\"action\":\"restore\",\"pointInTime\":\"" + beforeDelete + "\"}");
+
+		assertThat(restore.status()).as(restore.toString()).isEqualTo(200);
+		assertThat(restore.json().get("restoredFrom").asString()).isEqualTo(backup.json().get("id").asString());
+		assertThat(SqliteBackupEndpointHttpTests.texts(http.get("/notes").json())).contains("after the backup");
+		assertThat(http.delete(deleteNote).status()).isLessThan(300);
+	}
+
+	@Test
 	void aRestoreToLatestAnswers200() {
 		Response restore = new HttpSession(this.port).post(DATABASE,
 				"{\"action\":\"restore\",\"pointInTime\":\"latest\"}");
