@@ -35,11 +35,12 @@ import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
 
 /**
- * One restore to a point in time, top to bottom: choose the chain that covers the instant and the
- * segments captured at or before it, refuse a plan with a gap, build the target in staging (the
- * chain's snapshot, checked like any backup, then each segment's frames, each checked against its
- * manifest and its predecessor), check the result ({@code quick_check} and the page count the
- * capture recorded), and copy it into the live database the way {@link RestoreRun} does.
+ * One restore to a point in time, top to bottom: choose the chain that covers the instant, the
+ * newest of its snapshots at or before it and the segments captured after that snapshot until the
+ * instant, refuse a plan with a gap, build the target in staging (a copy of the snapshot, checked
+ * against its manifest, then the newest copy of each page the segments wrote, each segment checked
+ * against its manifest and the WAL checksums), check the result ({@code quick_check} and the page
+ * count the capture recorded), and copy it into the live database the way {@link RestoreRun} does.
  */
 final class PointInTimeRestore {
 

@@ -210,6 +210,9 @@ public class SqliteBackupTemplate {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
 		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
+		if (snapshot == null) {
+			return this.backups.run(db, BackupRequest.requested(trigger), operation);
+		}
 		this.listeners.tell((listener) -> listener.captureCompleted(snapshot.result()));
 		return snapshot.backup();
 	}

@@ -47,6 +47,10 @@ import dev.sqlitebackup.codec.StoredForm;
  * under a write barrier (its own {@code BEGIN IMMEDIATE}, so that nothing commits in between) it
  * copies the last frames, lets go of its read transaction, runs a PASSIVE checkpoint, takes a new
  * read transaction and only then lifts the barrier.
+ * <p>
+ * A backup asked for while the chain is extended ({@link #snapshot}) is pinned the same way as a
+ * chain's first snapshot, under a write barrier at the position up to which everything was shipped,
+ * and becomes a later snapshot of the chain.
  */
 final class WalCapture implements AutoCloseable {
 
@@ -147,12 +151,13 @@ final class WalCapture implements AutoCloseable {
 				return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
 			}
 			renewHold();
-			boolean checkpointed = false;
+			int shippedForCheckpoint = -1;
 			if (chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES) {
-				checkpointed = checkpoint(chain);
+				shippedForCheckpoint = checkpoint(chain);
 			}
-			return new CaptureResult(this.db.name(), chain.id, null, step.frames(),
-					(long) step.frames() * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), checkpointed);
+			int frames = step.frames() + Math.max(0, shippedForCheckpoint);
+			return new CaptureResult(this.db.name(), chain.id, null, frames,
+					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), shippedForCheckpoint >= 0);
 		}
 		catch (SQLException | IOException | RuntimeException ex) {
 			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
@@ -171,8 +176,12 @@ final class WalCapture implements AutoCloseable {
 	 * the backup's read transaction at that position; lifts the barrier; copies the backup; publishes
 	 * a snapshot segment that ties it to that position, from which a restore can start. When there
 	 * is no chain to extend, or its continuity cannot be shown, a new chain starts from the backup.
+	 * @return the backup, or {@code null} when it could not be tied to the chain before it was
+	 * taken (the barrier could not be had, the WAL could not be read): the caller takes it as a
+	 * plain backup, and the next pass starts a new chain
+	 * @throws SqliteBackupException when the backup itself failed, as a plain one would
 	 */
-	Snapshot snapshot(RunningOperation operation, BackupTrigger trigger) {
+	@Nullable Snapshot snapshot(RunningOperation operation, BackupTrigger trigger) {
 		Instant started = this.context.clock().instant();
 		try {
 			Snapshot snapshot = extendWithSnapshot(operation, trigger);
@@ -180,21 +189,17 @@ final class WalCapture implements AutoCloseable {
 			this.lastFailure = null;
 			return snapshot;
 		}
-		catch (BackupFailedOnIntactChain ex) {
-			// The frames before it were shipped and the chain goes on; only the backup failed.
-			this.lastCaptureAt = started;
-			this.lastFailure = null;
+		catch (RequestedBackupFailed ex) {
 			throw ex.failure;
 		}
 		catch (SQLException | IOException | RuntimeException ex) {
 			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
 			this.lastFailure = Messages.describe(ex);
 			release();
-			if (ex instanceof SqliteBackupException known) {
-				throw known;
-			}
-			throw new BackupFailedException(this.db.name(), null, "Backup of continuously captured database '"
-					+ this.db.name() + "' failed: " + Messages.describe(ex) + "; continuous backup starts a new chain", ex);
+			logger.warn("Backup of database '{}' could not become a snapshot of its continuous backup chain ({}); "
+					+ "it is taken as a plain backup and the next pass starts a new chain", this.db.name(),
+					Messages.describe(ex));
+			return null;
 		}
 	}
 
@@ -204,6 +209,13 @@ final class WalCapture implements AutoCloseable {
 		if (chain == null || this.restartReason != null) {
 			return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet", trigger);
 		}
+		// Most frames are shipped before writers are held back, so that the barrier is short.
+		Step before = captureNew(chain);
+		if (before.lostReason() != null) {
+			logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
+					+ "starting a new chain from the backup asked for", this.db.name(), chain.id, before.lostReason());
+			return startChain(operation, before.lostReason(), trigger);
+		}
 		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 		try {
 			Step step;
@@ -212,7 +224,7 @@ final class WalCapture implements AutoCloseable {
 					Statement statement = barrier.createStatement()) {
 				takeWriteBarrier(statement, this.context.options().busyTimeout());
 				try {
-					step = captureNew(chain);
+					step = drain(chain);
 					source.setAutoCommit(false);
 					SqliteConnections.number(source, "SELECT count(*) FROM sqlite_schema");
 					positionAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
@@ -228,30 +240,45 @@ final class WalCapture implements AutoCloseable {
 				return startChain(operation, step.lostReason(), trigger);
 			}
 			renewHold();
-			Backup backup;
-			try {
-				backup = this.backups.run(this.db, BackupRequest.chainSnapshot(trigger, source), operation);
-			}
-			catch (SqliteBackupException ex) {
-				throw new BackupFailedOnIntactChain(ex);
-			}
+			Backup backup = takeBackup(operation, BackupRequest.chainSnapshot(trigger, source));
 			Position position = chain.position;
 			String noFrames = sha256(new byte[0]);
 			Segment marker = new Segment(chain.id, chain.nextSequence, this.db.name(), backup.id(), positionAt,
 					position.walSequence(), position.salt1(), position.salt2(), position.offset(), position.offset(),
 					position.checksum(), position.checksum(), position.bigEndian(), 0, backup.pageSize(),
 					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null);
-			publish(marker, new byte[0]);
+			int frames = before.frames() + step.frames();
+			CaptureResult shipped = new CaptureResult(this.db.name(), chain.id, null, frames,
+					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), false);
+			try {
+				publish(marker, new byte[0]);
+			}
+			catch (IOException | RuntimeException ex) {
+				// The backup is published and sound; only the chain cannot name it.
+				logger.warn("Backup {} of database '{}' could not be recorded as a snapshot of chain {} ({}); the next "
+						+ "pass starts a new chain", backup.id(), this.db.name(), chain.id, Messages.describe(ex));
+				restartChain("the snapshot segment of backup " + backup.id() + " could not be published");
+				return new Snapshot(backup, shipped);
+			}
 			chain.nextSequence++;
 			chain.previousSha256 = noFrames;
 			chain.baseBackupId = backup.id();
 			logger.info("Continuous backup of database '{}' took backup {} as snapshot {} of chain {}", this.db.name(),
 					backup.id(), marker.sequence(), chain.id);
-			return new Snapshot(backup, new CaptureResult(this.db.name(), chain.id, null, step.frames(),
-					(long) step.frames() * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), false));
+			return new Snapshot(backup, shipped);
 		}
 		finally {
 			source.close();
+		}
+	}
+
+	/** Runs a backup asked for; its own failure is told apart from a failure to tie it to the chain. */
+	private Backup takeBackup(RunningOperation operation, BackupRequest request) {
+		try {
+			return this.backups.run(this.db, request, operation);
+		}
+		catch (SqliteBackupException ex) {
+			throw new RequestedBackupFailed(ex);
 		}
 	}
 
@@ -290,8 +317,9 @@ final class WalCapture implements AutoCloseable {
 				}
 			}
 			this.spare = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-			Backup base = this.backups.run(this.db, (trigger == BackupTrigger.CONTINUOUS)
-					? BackupRequest.chainStart(source) : BackupRequest.chainSnapshot(trigger, source), operation);
+			Backup base = (trigger == BackupTrigger.CONTINUOUS)
+					? this.backups.run(this.db, BackupRequest.chainStart(source), operation)
+					: takeBackup(operation, BackupRequest.chainSnapshot(trigger, source));
 			String chainId = BackupIds.next(positionAt);
 			Segment anchor = new Segment(chainId, 0, this.db.name(), base.id(), positionAt, position.walSequence(),
 					position.salt1(), position.salt2(), position.offset(), position.offset(), position.checksum(),
@@ -374,6 +402,26 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	/**
+	 * Ships every frame committed after the chain's position, in as many segments as it takes; the
+	 * caller holds the write barrier, so the end it reaches is the end of what was committed. The
+	 * checkpoint and a snapshot rely on that: one pass alone stops after about
+	 * {@link #MAX_SEGMENT_BYTES}.
+	 */
+	private Step drain(Chain chain) throws IOException {
+		int frames = 0;
+		while (true) {
+			Step step = captureNew(chain);
+			if (step.lostReason() != null) {
+				return step;
+			}
+			if (step.frames() == 0) {
+				return new Step(null, frames);
+			}
+			frames += step.frames();
+		}
+	}
+
+	/**
 	 * Why frames of the previous generation may have been missed: committed frames that continue
 	 * the chain past its position are still in the file after the WAL restarted, so they were
 	 * written and checkpointed without being copied. {@code null} when there are none.
@@ -421,8 +469,9 @@ final class WalCapture implements AutoCloseable {
 	 * Checkpoints the WAL so that it does not grow without bound. Under the write barrier nothing
 	 * commits, so after the last copy there is nothing the checkpoint could move into the database
 	 * file unseen. A barrier that cannot be had soon (a long write transaction) is tried next time.
+	 * @return frames shipped under the barrier, or {@code -1} when it did not checkpoint
 	 */
-	private boolean checkpoint(Chain chain) throws SQLException, IOException {
+	private int checkpoint(Chain chain) throws SQLException, IOException {
 		try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, BARRIER_WAIT);
 				Statement statement = barrier.createStatement()) {
 			try {
@@ -431,13 +480,13 @@ final class WalCapture implements AutoCloseable {
 			catch (SQLException ex) {
 				logger.debug("Continuous backup of database '{}' postpones its checkpoint: {}", this.db.name(),
 						ex.getMessage());
-				return false;
+				return -1;
 			}
 			try {
-				Step step = captureNew(chain);
+				Step step = drain(chain);
 				if (step.lostReason() != null) {
 					this.restartReason = step.lostReason();
-					return false;
+					return -1;
 				}
 				SQLiteConnection checkpointer = spare();
 				endRead(this.hold);
@@ -450,7 +499,7 @@ final class WalCapture implements AutoCloseable {
 				}
 				this.spare = this.hold;
 				this.hold = beginRead(checkpointer);
-				return true;
+				return step.frames();
 			}
 			finally {
 				statement.execute("ROLLBACK");
@@ -630,14 +679,14 @@ final class WalCapture implements AutoCloseable {
 	record Snapshot(Backup backup, CaptureResult result) {
 	}
 
-	/** A backup asked for failed after the frames before it were shipped: the chain itself is intact. */
-	private static final class BackupFailedOnIntactChain extends RuntimeException {
+	/** A backup asked for failed as a plain one would have: its failure is the caller's answer. */
+	private static final class RequestedBackupFailed extends RuntimeException {
 
 		private static final long serialVersionUID = 1L;
 
 		final SqliteBackupException failure;
 
-		BackupFailedOnIntactChain(SqliteBackupException failure) {
+		RequestedBackupFailed(SqliteBackupException failure) {
 			super(failure.getMessage(), failure, false, false);
 			this.failure = failure;
 		}

@@ -365,11 +365,14 @@ class ContinuousBackupTests {
 	}
 
 	private void start(Mode mode) throws SQLException {
+		start(mode, BackupOptions.defaults().withSafetyBackup(false));
+	}
+
+	private void start(Mode mode, BackupOptions options) throws SQLException {
 		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), mode);
 		execute("CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL, padding BLOB)");
 		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
-				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults().withSafetyBackup(false),
-				this.clock);
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")), options, this.clock);
 		if (mode == Mode.WAL) {
 			capture();
 		}
@@ -558,6 +561,27 @@ class ContinuousBackupTests {
 			execute("DELETE FROM item");
 			ContinuousBackupTests.this.template.restoreLatest("app");
 			assertThat(labels()).containsExactly("a", "b", "c");
+		}
+
+		@Test
+		void aBackupThatCannotHoldWritersBackIsTakenPlainAndTheNextPassStartsANewChain() throws Exception {
+			start(Mode.WAL, BackupOptions.defaults().withSafetyBackup(false).withBusyTimeout(Duration.ofMillis(300)));
+			insert("before", 10);
+			capture();
+			Backup backup;
+			try (Connection writer = ContinuousBackupTests.this.dataSource.getConnection();
+					Statement statement = writer.createStatement()) {
+				statement.execute("BEGIN IMMEDIATE");
+				statement.execute("INSERT INTO item (label) VALUES ('uncommitted')");
+				backup = ContinuousBackupTests.this.template.backup("app");
+				statement.execute("ROLLBACK");
+			}
+
+			CaptureResult next = capture();
+
+			assertThat(ContinuousBackupTests.this.template.list("app")).extracting(Backup::id).contains(backup.id());
+			assertThat(segments()).noneMatch((segment) -> backup.id().equals(segment.baseBackupId()));
+			assertThat(next.startedChain()).isTrue();
 		}
 
 		private List<Segment> segments() {
