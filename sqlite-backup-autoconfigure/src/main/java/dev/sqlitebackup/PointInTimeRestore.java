@@ -3,6 +3,7 @@ package dev.sqlitebackup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,27 +82,24 @@ final class PointInTimeRestore {
 			throw refused(db, "snapshot " + plan.start().sequence() + " of chain " + plan.start().chainId()
 					+ " does not name the bytes of backup " + base.id());
 		}
-		try (StoredBackupFile stored = this.store.open(base);
-				CheckedBackup target = this.check.writableCopy(db, base, stored, "-point-in-time")) {
-			operation.phases().end("snapshot");
-			applySegments(db, plan, target.plainFile());
-			operation.phases().end("segments");
-			// The copy into the live database is slower from a file whose pages are still being written
-			// back (measured: about a quarter); they are written back while SQLite checks the file.
-			CompletableFuture<Void> writtenBack = writeBack(target.plainFile());
-			checkBuilt(db, target.plainFile(), plan.last().pageCount());
-			writtenBack.join();
-			operation.phases().end("build check");
-			RestoreResult restore = this.restores.copyCheckedIntoLive(db, base, target.plainFile(),
-					plan.last().pageSize(), safetyBackup, operation, started);
-			PointInTimeResult result = new PointInTimeResult(restore, plan.last().capturedAt(),
-					plan.segments().size() - 1);
-			logger.info("Restored database '{}' to {} (backup {} and {} segments of chain {}, {} pages) in {} ms ({}){}",
-					db.name(), result.restoredTo(), base.id(), result.segments(), plan.start().chainId(),
-					restore.pageCount(), restore.duration().toMillis(), operation.phases(), (restore.safetyBackupId() != null)
-							? "; the previous state is backup " + restore.safetyBackupId() : "");
-			this.context.listeners().tell((listener) -> listener.restoreCompleted(restore));
-			return result;
+		try (StagingFile newestPages = this.store.newStagingFile(db.name(), base.id() + "-point-in-time-pages")) {
+			// The segments are checked, and their newest pages collected, on a core of their own while
+			// the snapshot is copied and hashed: neither waits for the other.
+			CompletableFuture<BitSet> collected = onThreadOfItsOwn("sqlite-backup-segments",
+					() -> collectNewestPages(db, plan, newestPages.path()));
+			try (StoredBackupFile stored = this.store.open(base);
+					CheckedBackup target = this.check.writableCopy(db, base, stored, "-point-in-time")) {
+				operation.phases().end("snapshot");
+				BitSet pages = await(collected);
+				operation.phases().end("segments");
+				mergeNewestPages(newestPages.path(), pages, plan.last(), target.plainFile());
+				operation.phases().end("segment pages");
+				return finish(db, plan, base, target, safetyBackup, operation, started);
+			}
+			finally {
+				// Never leave it reading segments after the restore let go of the database.
+				collected.handle((pages, failure) -> null).join();
+			}
 		}
 		catch (IOException | SQLException | RuntimeException ex) {
 			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
@@ -112,6 +110,27 @@ final class PointInTimeRestore {
 			this.context.listeners().tell((listener) -> listener.restoreFailed(db.name(), base.id(), elapsed, failure));
 			throw failure;
 		}
+	}
+
+	/** Checks the built file and copies it into the live database. */
+	private PointInTimeResult finish(SqliteDatabase db, Plan plan, Backup base, CheckedBackup target,
+			boolean safetyBackup, RunningOperation operation, long started) throws IOException, SQLException {
+		// The copy into the live database is slower from a file whose pages are still being written
+		// back (measured: about a quarter); they are written back while SQLite checks the file.
+		CompletableFuture<Void> writtenBack = writeBack(target.plainFile());
+		checkBuilt(db, target.plainFile(), plan.last().pageCount());
+		writtenBack.join();
+		operation.phases().end("build check");
+		RestoreResult restore = this.restores.copyCheckedIntoLive(db, base, target.plainFile(),
+				plan.last().pageSize(), safetyBackup, operation, started);
+		PointInTimeResult result = new PointInTimeResult(restore, plan.last().capturedAt(),
+				plan.segments().size() - 1);
+		logger.info("Restored database '{}' to {} (backup {} and {} segments of chain {}, {} pages) in {} ms ({}){}",
+				db.name(), result.restoredTo(), base.id(), result.segments(), plan.start().chainId(),
+				restore.pageCount(), restore.duration().toMillis(), operation.phases(), (restore.safetyBackupId() != null)
+						? "; the previous state is backup " + restore.safetyBackupId() : "");
+		this.context.listeners().tell((listener) -> listener.restoreCompleted(restore));
+		return result;
 	}
 
 	/**
@@ -227,24 +246,89 @@ final class PointInTimeRestore {
 	}
 
 	/**
-	 * Writes the segments' frames into the copy of the snapshot, newest segment first and only the
-	 * newest copy of each page (see {@link WalFrames#writeNewest}), then cuts the file to the page
-	 * count of the last transaction. Every segment is checked in full first: its stored bytes and
-	 * frames against its manifest, and its frames against the WAL's checksum chain.
+	 * Checks every segment of the plan in full (its stored bytes and frames against its manifest,
+	 * its frames against the WAL's checksum chain) and writes the newest copy of each page they
+	 * hold into a sparse file at the page's own offset, newest segment first (see
+	 * {@link WalFrames#writeNewest}). Each segment is read once, through one open file, so that
+	 * what is written is what was checked.
+	 * @return the pages written
 	 */
-	private void applySegments(SqliteDatabase db, Plan plan, Path target) throws IOException {
+	private BitSet collectNewestPages(SqliteDatabase db, Plan plan, Path newestPages) throws IOException {
 		Segment last = plan.last();
 		BitSet written = new BitSet();
-		try (FileChannel database = FileChannel.open(target, StandardOpenOption.WRITE)) {
+		try (FileChannel pages = FileChannel.open(newestPages, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
 			List<Segment> segments = plan.segments();
 			for (int index = segments.size() - 1; index >= 1; index--) {
 				// Later snapshots in the plan carry no frames; their manifests were checked in the plan.
 				if (segments.get(index).frameCount() > 0) {
-					apply(db, segments.get(index), database, written, last.pageCount());
+					apply(db, segments.get(index), pages, written, last.pageCount());
 				}
 			}
-			database.truncate(last.pageCount() * last.pageSize());
 		}
+		return written;
+	}
+
+	/**
+	 * Writes the collected pages into the copy of the snapshot and cuts it to the page count of the
+	 * last transaction: for each page the newest frame, else the snapshot's page, as a SQLite
+	 * reader of the chain's last transaction sees it.
+	 */
+	private static void mergeNewestPages(Path newestPages, BitSet pages, Segment last, Path target) throws IOException {
+		int pageSize = last.pageSize();
+		ByteBuffer page = ByteBuffer.allocate(pageSize);
+		try (FileChannel source = FileChannel.open(newestPages, StandardOpenOption.READ);
+				FileChannel database = FileChannel.open(target, StandardOpenOption.WRITE)) {
+			for (int number = pages.nextSetBit(1); number >= 0; number = pages.nextSetBit(number + 1)) {
+				long offset = (long) (number - 1) * pageSize;
+				page.clear();
+				while (page.hasRemaining() && source.read(page, offset + page.position()) >= 0) {
+					// read the whole page
+				}
+				page.flip();
+				while (page.hasRemaining()) {
+					database.write(page, offset + page.position());
+				}
+			}
+			database.truncate(last.pageCount() * pageSize);
+		}
+	}
+
+	private static <T> CompletableFuture<T> onThreadOfItsOwn(String name, Work<T> work) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		Thread thread = new Thread(() -> {
+			try {
+				result.complete(work.run());
+			}
+			catch (Throwable ex) {
+				result.completeExceptionally(ex);
+			}
+		}, name);
+		thread.setDaemon(true);
+		thread.start();
+		return result;
+	}
+
+	private static <T> T await(CompletableFuture<T> future) throws IOException {
+		try {
+			return future.join();
+		}
+		catch (java.util.concurrent.CompletionException ex) {
+			if (ex.getCause() instanceof IOException io) {
+				throw io;
+			}
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw ex;
+		}
+	}
+
+	/** Work that may fail with an I/O error. */
+	@FunctionalInterface
+	private interface Work<T> {
+
+		T run() throws IOException;
+
 	}
 
 	private void apply(SqliteDatabase db, Segment segment, FileChannel target, BitSet written, long pageLimit)

@@ -1,5 +1,6 @@
 package dev.sqlitebackup;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.Reader;
 import java.nio.ByteBuffer;
@@ -187,12 +188,15 @@ class SegmentRefusalTests {
 		this.liveBefore = labels();
 	}
 
-	private void assertRefused(String reason) throws SQLException {
+	private void assertRefused(String reason) throws SQLException, IOException {
 		assertThatExceptionOfType(BackupVerificationException.class)
 			.isThrownBy(() -> this.template.restoreLatest("app"))
 			.withMessageContaining(reason)
 			.withMessageContaining("the live database was not changed");
 		assertThat(labels()).isEqualTo(this.liveBefore);
+		try (var staged = Files.list(this.temp.resolve("backups").resolve("app").resolve(".staging"))) {
+			assertThat(staged).as("what the refused restore built").isEmpty();
+		}
 	}
 
 	private Path set(Segment segment, String name) throws Exception {
