@@ -94,6 +94,8 @@ final class PointInTimeRestore {
 				operation.phases().end("segments");
 				mergeNewestPages(newestPages.path(), pages, plan.last(), target.plainFile());
 				operation.phases().end("segment pages");
+				logger.debug("The segments of the restore of database '{}' wrote {} distinct pages", db.name(),
+						pages.cardinality());
 				return finish(db, plan, base, target, safetyBackup, operation, started);
 			}
 			finally {

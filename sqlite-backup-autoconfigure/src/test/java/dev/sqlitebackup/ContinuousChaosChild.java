@@ -14,7 +14,8 @@ import org.sqlite.SQLiteDataSource;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 /**
- * The capturing process of the chaos test: captures every sync interval and commits transfers
+ * The capturing process of the chaos test: captures every sync interval (every seventh time by
+ * taking a backup, which becomes a later snapshot of the chain) and commits transfers
  * ({@link ContinuousChaosTests#transfer}), printing {@code ACK <seq> <millis>} for each. On a
  * {@code stop} line it stops writing, ships what was committed and prints {@code STOPPED}.
  * <p>
@@ -50,9 +51,16 @@ public final class ContinuousChaosChild {
 		AtomicBoolean capturing = new AtomicBoolean(true);
 		// Stopped by a flag, not an interrupt: an interrupt closes the file channel a pass is reading.
 		Thread capturer = new Thread(() -> {
+			int passes = 0;
 			while (capturing.get()) {
 				try {
-					template.capture("app");
+					// Now and then a backup, as the scheduled job takes them: a later snapshot of the chain.
+					if (++passes % 7 == 0) {
+						template.backup("app");
+					}
+					else {
+						template.capture("app");
+					}
 					Thread.sleep(syncMillis);
 				}
 				catch (InterruptedException ex) {
