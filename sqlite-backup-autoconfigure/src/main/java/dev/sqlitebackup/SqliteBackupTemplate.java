@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -63,6 +64,15 @@ public class SqliteBackupTemplate {
 
 	/** Continuous capture of each database it was started for; touched only while that database is held. */
 	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
+
+	/**
+	 * Restore windows as the store last listed them. Listing reads every segment's manifest, and
+	 * health and listings ask on every call: the window is listed again only after this template
+	 * changed which snapshots or segments there are, and its end follows the capture.
+	 */
+	private final Map<String, PointInTimeRestore.Window> windows = new ConcurrentHashMap<>();
+
+	private final AtomicLong windowGeneration = new AtomicLong();
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
 		this(databases, store, options, Clock.systemUTC());
@@ -210,6 +220,7 @@ public class SqliteBackupTemplate {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
 		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
+		forgetWindow(db.name());
 		if (snapshot == null) {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
@@ -248,11 +259,15 @@ public class SqliteBackupTemplate {
 			restartCapture(db, "the database was restored from backup " + backupId);
 			return this.restores.run(db, backup, safetyBackup, operation);
 		}
+		finally {
+			forgetWindow(db.name());
+		}
 	}
 
 	/**
 	 * Restores the database to the newest state continuous backup captured at or before an instant:
-	 * the snapshot its chain starts from plus the segments captured by then, built and checked in
+	 * the newest snapshot of its chain at or before the instant plus the segments captured after it
+	 * until then, built and checked in
 	 * staging, then copied into the live database like any restore (safety backup as the options
 	 * say). Continuous backup of the database then starts a new chain.
 	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
@@ -281,6 +296,9 @@ public class SqliteBackupTemplate {
 			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
 			return this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
 		}
+		finally {
+			forgetWindow(db.name());
+		}
 	}
 
 	/**
@@ -294,13 +312,27 @@ public class SqliteBackupTemplate {
 		if (capture == null) {
 			return Optional.empty();
 		}
-		PointInTimeRestore.Window window;
-		try {
-			window = this.pointInTimeRestores.window(name);
+		PointInTimeRestore.Window window = this.windows.get(name);
+		if (window == null) {
+			long generation = this.windowGeneration.get();
+			try {
+				window = this.pointInTimeRestores.window(name);
+			}
+			catch (SqliteBackupException ex) {
+				// A store that cannot list its segments fails the passes too: the state says so, the window is unknown.
+				window = null;
+			}
+			// Not kept when an operation changed the store while it was listed.
+			if (window != null) {
+				this.windows.put(name, window);
+				if (this.windowGeneration.get() != generation) {
+					this.windows.remove(name, window);
+				}
+			}
 		}
-		catch (SqliteBackupException ex) {
-			// A store that cannot list its segments fails the passes too: the state says so, the window is unknown.
-			window = null;
+		Instant published = capture.lastPublishedAt();
+		if (window != null && published != null && published.isAfter(window.to())) {
+			window = new PointInTimeRestore.Window(window.from(), published);
 		}
 		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
@@ -324,6 +356,9 @@ public class SqliteBackupTemplate {
 			CaptureResult result = this.captures
 				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
 				.sync(operation);
+			if (result.startedChain()) {
+				forgetWindow(db.name());
+			}
 			this.listeners.tell((listener) -> listener.captureCompleted(result));
 			return result;
 		}
@@ -366,6 +401,12 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/** The store's snapshots or segments of the database changed: its window is listed again when asked. */
+	private void forgetWindow(String database) {
+		this.windowGeneration.incrementAndGet();
+		this.windows.remove(database);
+	}
+
 	private void restartCapture(SqliteDatabase db, String reason) {
 		WalCapture capture = this.captures.get(db.name());
 		if (capture != null) {
@@ -395,6 +436,7 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
 			Backup backup = get(db.name(), backupId);
 			this.store.delete(backup);
+			forgetWindow(db.name());
 			logger.info("Deleted backup {} of database '{}'", backupId, db.name());
 		}
 		catch (IOException ex) {
@@ -414,6 +456,9 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
 			return this.prunes.run(db, policy, null);
 		}
+		finally {
+			forgetWindow(db.name());
+		}
 	}
 
 	/**
@@ -427,6 +472,9 @@ public class SqliteBackupTemplate {
 			Backup backup = takeBackup(db, trigger, operation);
 			this.prunes.run(db, policy, backup);
 			return backup;
+		}
+		finally {
+			forgetWindow(db.name());
 		}
 	}
 

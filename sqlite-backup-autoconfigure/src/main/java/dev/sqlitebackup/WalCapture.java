@@ -89,6 +89,9 @@ final class WalCapture implements AutoCloseable {
 	/** When a pass last succeeded, read without holding the database. */
 	private volatile @Nullable Instant lastCaptureAt;
 
+	/** When the newest segment this capture published was captured; read without holding the database. */
+	private volatile @Nullable Instant lastPublishedAt;
+
 	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
 	private volatile @Nullable String lastFailure;
 
@@ -130,6 +133,11 @@ final class WalCapture implements AutoCloseable {
 	/** When a pass last succeeded: everything committed before then is in the store. */
 	@Nullable Instant lastCaptureAt() {
 		return this.lastCaptureAt;
+	}
+
+	/** When the newest segment this capture published was captured, or {@code null} before the first. */
+	@Nullable Instant lastPublishedAt() {
+		return this.lastPublishedAt;
 	}
 
 	/** Why the last pass failed, or {@code null}. */
@@ -447,13 +455,15 @@ final class WalCapture implements AutoCloseable {
 			Files.write(staging.path(), frames, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 			if (form.isPlain()) {
 				store.publishSegment(staging.path(), stored(plain, form, frames.length, plain.plainSha256()));
-				return;
 			}
-			try (StagingFile encoded = store.newStagingFile(this.db.name(), plain.id() + "-stored")) {
-				StoredForm.Encoded result = form.encode(staging.path(), encoded.path(), this.db.name(), plain.id());
-				store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
+			else {
+				try (StagingFile encoded = store.newStagingFile(this.db.name(), plain.id() + "-stored")) {
+					StoredForm.Encoded result = form.encode(staging.path(), encoded.path(), this.db.name(), plain.id());
+					store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
+				}
 			}
 		}
+		this.lastPublishedAt = plain.capturedAt();
 	}
 
 	private Segment stored(Segment plain, StoredForm form, long sizeBytes, String sha256) {

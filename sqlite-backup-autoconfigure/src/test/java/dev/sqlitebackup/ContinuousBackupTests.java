@@ -547,6 +547,7 @@ class ContinuousBackupTests {
 			insert("c", 10);
 			capture();
 			List<Segment> before = segments();
+			ContinuousStatus beforePrune = ContinuousBackupTests.this.template.continuousStatus("app").orElseThrow();
 
 			ContinuousBackupTests.this.template.prune("app", new RetentionPolicy(1, null));
 
@@ -554,6 +555,7 @@ class ContinuousBackupTests {
 			assertThat(snapshot.baseBackupId()).isEqualTo(kept.id());
 			assertThat(segments()).hasSizeLessThan(before.size())
 				.allMatch((segment) -> segment.sequence() >= snapshot.sequence());
+			assertThat(beforePrune.windowFrom()).isBefore(keptAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
 			assertThat(ContinuousBackupTests.this.template.continuousStatus("app").orElseThrow().windowFrom())
 				.isEqualTo(keptAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
 			assertThatExceptionOfType(PointInTimeNotCoveredException.class)
@@ -582,6 +584,20 @@ class ContinuousBackupTests {
 			assertThat(ContinuousBackupTests.this.template.list("app")).extracting(Backup::id).contains(backup.id());
 			assertThat(segments()).noneMatch((segment) -> backup.id().equals(segment.baseBackupId()));
 			assertThat(next.startedChain()).isTrue();
+		}
+
+		@Test
+		void theRestoreWindowEndsAtTheNewestCaptureEvenAfterItWasLastListed() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Instant firstTo = ContinuousBackupTests.this.template.continuousStatus("app").orElseThrow().windowTo();
+			insert("second", 10);
+			capture();
+
+			Instant secondTo = ContinuousBackupTests.this.template.continuousStatus("app").orElseThrow().windowTo();
+
+			assertThat(secondTo).isAfter(firstTo).isEqualTo(ContinuousBackupTests.this.clock.instant());
 		}
 
 		private List<Segment> segments() {
