@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -71,6 +74,72 @@ final class PointInTimeRestore {
 		long started = System.nanoTime();
 		Plan plan = plan(db.name(), pointInTime);
 		operation.phases().end("plan");
+		Backup base = startingSnapshot(db, plan);
+		try {
+			return build(db, plan, base, operation, (built) -> {
+				RestoreResult restore = this.restores.copyCheckedIntoLive(db, base, built, plan.last().pageSize(),
+						safetyBackup, operation, started);
+				PointInTimeResult result = new PointInTimeResult(restore, plan.last().capturedAt(),
+						plan.segments().size() - 1);
+				logger.info("Restored database '{}' to {} (backup {} and {} segments of chain {}, {} pages) in {} ms ({}){}",
+						db.name(), result.restoredTo(), base.id(), result.segments(), plan.start().chainId(),
+						restore.pageCount(), restore.duration().toMillis(), operation.phases(),
+						(restore.safetyBackupId() != null) ? "; the previous state is backup " + restore.safetyBackupId()
+								: "");
+				this.context.listeners().tell((listener) -> listener.restoreCompleted(restore));
+				return result;
+			});
+		}
+		catch (IOException | SQLException | RuntimeException ex) {
+			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
+					: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name()
+							+ "' to a point in time failed: " + Messages.describe(ex), ex);
+			logger.warn(failure.getMessage());
+			Duration elapsed = Messages.elapsedSince(started);
+			this.context.listeners().tell((listener) -> listener.restoreFailed(db.name(), base.id(), elapsed, failure));
+			throw failure;
+		}
+	}
+
+	/**
+	 * Builds the newest state captured at or before {@code pointInTime} (the latest when it is
+	 * {@code null}) into a new file, checked like the file a restore copies into the live database,
+	 * which is left alone. The file appears whole or not at all.
+	 * @throws RestoreFailedException when the file exists already, or cannot be written
+	 */
+	PointInTimeResult toFile(SqliteDatabase db, @Nullable Instant pointInTime, Path file, RunningOperation operation) {
+		long started = System.nanoTime();
+		Path target = file.toAbsolutePath().normalize();
+		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+			throw new RestoreFailedException(db.name(), null, "Database '" + db.name() + "' was not restored into "
+					+ target + ": the file exists, and a restore into a file never replaces one", null);
+		}
+		Plan plan = plan(db.name(), pointInTime);
+		operation.phases().end("plan");
+		Backup base = startingSnapshot(db, plan);
+		try {
+			return build(db, plan, base, operation, (built) -> {
+				moveInto(built, target);
+				operation.phases().end("move into place");
+				RestoreResult restore = new RestoreResult(db.name(), base.id(), null, this.context.clock().instant(),
+						plan.last().pageCount(), Messages.elapsedSince(started));
+				logger.info("Restored database '{}' as of {} into {} (backup {} and {} segments of chain {}) in {} ms ({})",
+						db.name(), plan.last().capturedAt(), target, base.id(), plan.segments().size() - 1,
+						plan.start().chainId(), restore.duration().toMillis(), operation.phases());
+				return new PointInTimeResult(restore, plan.last().capturedAt(), plan.segments().size() - 1);
+			});
+		}
+		catch (IOException | SQLException | RuntimeException ex) {
+			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
+					: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name()
+							+ "' into " + target + " failed: " + Messages.describe(ex), ex);
+			logger.warn(failure.getMessage());
+			throw failure;
+		}
+	}
+
+	/** The backup the plan starts from: still stored, trusted, and the bytes its snapshot segment names. */
+	private Backup startingSnapshot(SqliteDatabase db, Plan plan) {
 		Backup base = this.context.find(db.name(), plan.start().baseBackupId())
 			.orElseThrow(() -> refused(db, "the snapshot its plan starts from, backup " + plan.start().baseBackupId()
 					+ ", is no longer in the store"));
@@ -82,6 +151,15 @@ final class PointInTimeRestore {
 			throw refused(db, "snapshot " + plan.start().sequence() + " of chain " + plan.start().chainId()
 					+ " does not name the bytes of backup " + base.id());
 		}
+		return base;
+	}
+
+	/**
+	 * Builds the plan's state in staging and hands the checked file to {@code use}; the staging
+	 * files are gone when it returns.
+	 */
+	private <T> T build(SqliteDatabase db, Plan plan, Backup base, RunningOperation operation, Use<T> use)
+			throws IOException, SQLException {
 		try (StagingFile newestPages = this.store.newStagingFile(db.name(), base.id() + "-point-in-time-pages")) {
 			// The segments are checked, and their newest pages collected, on a core of their own while
 			// the snapshot is copied and hashed: neither waits for the other.
@@ -96,43 +174,67 @@ final class PointInTimeRestore {
 				operation.phases().end("segment pages");
 				logger.debug("The segments of the restore of database '{}' wrote {} distinct pages", db.name(),
 						pages.cardinality());
-				return finish(db, plan, base, target, safetyBackup, operation, started);
+				// The copy into the live database is slower from a file whose pages are still being
+				// written back (measured: about a quarter); they are written back while SQLite checks it.
+				CompletableFuture<Void> writtenBack = writeBack(target.plainFile());
+				checkBuilt(db, target.plainFile(), plan.last().pageCount());
+				writtenBack.join();
+				operation.phases().end("build check");
+				return use.apply(target.plainFile());
 			}
 			finally {
 				// Never leave it reading segments after the restore let go of the database.
 				collected.handle((pages, failure) -> null).join();
 			}
 		}
-		catch (IOException | SQLException | RuntimeException ex) {
-			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
-					: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name()
-							+ "' to a point in time failed: " + Messages.describe(ex), ex);
-			logger.warn(failure.getMessage());
-			Duration elapsed = Messages.elapsedSince(started);
-			this.context.listeners().tell((listener) -> listener.restoreFailed(db.name(), base.id(), elapsed, failure));
-			throw failure;
+	}
+
+	/**
+	 * Puts the built file in place under its final name in one step, so that it appears whole:
+	 * moved next to it (copied when it is on another file system) and forced to disk, then linked
+	 * under its name, which fails rather than replace a file that appeared meanwhile.
+	 */
+	private static void moveInto(Path built, Path target) throws IOException {
+		Path directory = target.getParent();
+		if (directory == null || !Files.isDirectory(directory)) {
+			throw new IOException("its folder " + directory + " does not exist");
+		}
+		Path temporary = directory.resolve("." + target.getFileName() + ".restoring-" + Long.toHexString(System.nanoTime()));
+		try {
+			try {
+				Files.move(built, temporary, StandardCopyOption.ATOMIC_MOVE);
+			}
+			catch (AtomicMoveNotSupportedException ex) {
+				Files.copy(built, temporary);
+			}
+			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+				channel.force(true);
+			}
+			try {
+				// No replacing: a file that appeared meanwhile is not overwritten.
+				Files.createLink(target, temporary);
+			}
+			catch (UnsupportedOperationException ex) {
+				Files.move(temporary, target);
+			}
+		}
+		finally {
+			Files.deleteIfExists(temporary);
+		}
+		try (FileChannel folder = FileChannel.open(directory, StandardOpenOption.READ)) {
+			folder.force(true);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not force folder {} to disk: {}", directory, ex.getMessage());
 		}
 	}
 
-	/** Checks the built file and copies it into the live database. */
-	private PointInTimeResult finish(SqliteDatabase db, Plan plan, Backup base, CheckedBackup target,
-			boolean safetyBackup, RunningOperation operation, long started) throws IOException, SQLException {
-		// The copy into the live database is slower from a file whose pages are still being written
-		// back (measured: about a quarter); they are written back while SQLite checks the file.
-		CompletableFuture<Void> writtenBack = writeBack(target.plainFile());
-		checkBuilt(db, target.plainFile(), plan.last().pageCount());
-		writtenBack.join();
-		operation.phases().end("build check");
-		RestoreResult restore = this.restores.copyCheckedIntoLive(db, base, target.plainFile(),
-				plan.last().pageSize(), safetyBackup, operation, started);
-		PointInTimeResult result = new PointInTimeResult(restore, plan.last().capturedAt(),
-				plan.segments().size() - 1);
-		logger.info("Restored database '{}' to {} (backup {} and {} segments of chain {}, {} pages) in {} ms ({}){}",
-				db.name(), result.restoredTo(), base.id(), result.segments(), plan.start().chainId(),
-				restore.pageCount(), restore.duration().toMillis(), operation.phases(), (restore.safetyBackupId() != null)
-						? "; the previous state is backup " + restore.safetyBackupId() : "");
-		this.context.listeners().tell((listener) -> listener.restoreCompleted(restore));
-		return result;
+	/** What is done with the built, checked file. */
+	@FunctionalInterface
+	private interface Use<T> {
+
+		T apply(Path built) throws IOException, SQLException;
+
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -298,6 +299,23 @@ public class SqliteBackupTemplate {
 		}
 		finally {
 			forgetWindow(db.name());
+		}
+	}
+
+	/**
+	 * Builds the state continuous backup captured at or before an instant (the latest when it is
+	 * {@code null}) into a new file, checked like a restore's, and leaves the live database and its
+	 * capture alone: to look at an earlier state, or to start another instance from. The file is a
+	 * standalone SQLite database (rollback-journal mode) and appears whole or not at all.
+	 * @param file the file to create; its folder must exist, and the file must not
+	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
+	 * @throws BackupVerificationException when the plan has a gap or a segment fails its checks
+	 * @throws RestoreFailedException when the file exists or cannot be written
+	 */
+	public PointInTimeResult restoreToFile(String database, @Nullable Instant pointInTime, Path file) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
+			return this.pointInTimeRestores.toFile(db, pointInTime, Objects.requireNonNull(file, "file"), operation);
 		}
 	}
 

@@ -606,4 +606,83 @@ class ContinuousBackupTests {
 
 	}
 
+
+	/** A restore to a point into a new file, which leaves the live database alone. */
+	@Nested
+	class IntoANewFile {
+
+		@Test
+		void theFileHoldsTheStateCapturedByTheInstantAndTheLiveDatabaseKeepsItsOwn() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Instant afterFirst = ContinuousBackupTests.this.clock.instant();
+			insert("second", 10);
+			capture();
+			Path file = ContinuousBackupTests.this.temp.resolve("earlier.db");
+
+			PointInTimeResult result = ContinuousBackupTests.this.template.restoreToFile("app", afterFirst, file);
+
+			assertThat(result.restoredTo()).isEqualTo(afterFirst);
+			assertThat(labels()).containsExactly("first", "second");
+			try (Connection restored = java.sql.DriverManager.getConnection("jdbc:sqlite:file:" + file + "?mode=ro");
+					Statement statement = restored.createStatement()) {
+				assertThat(TestDatabases.queryText(restored, "PRAGMA integrity_check")).isEqualTo("ok");
+				assertThat(TestDatabases.queryText(restored, "PRAGMA journal_mode")).isEqualTo("delete");
+				try (ResultSet rows = statement.executeQuery("SELECT label FROM item ORDER BY id")) {
+					List<String> labels = new ArrayList<>();
+					while (rows.next()) {
+						labels.add(rows.getString(1));
+					}
+					assertThat(labels).containsExactly("first");
+				}
+			}
+		}
+
+		@Test
+		void anExistingFileIsNeverReplaced() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Path file = ContinuousBackupTests.this.temp.resolve("taken.db");
+			Files.writeString(file, "someone else's");
+
+			assertThatExceptionOfType(RestoreFailedException.class)
+				.isThrownBy(() -> ContinuousBackupTests.this.template.restoreToFile("app", null, file))
+				.withMessageContaining("the file exists");
+			assertThat(Files.readString(file)).isEqualTo("someone else's");
+		}
+
+		@Test
+		void aFolderThatDoesNotExistFailsAndLeavesNothingBehind() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			Path file = ContinuousBackupTests.this.temp.resolve("missing").resolve("restored.db");
+
+			assertThatExceptionOfType(RestoreFailedException.class)
+				.isThrownBy(() -> ContinuousBackupTests.this.template.restoreToFile("app", null, file))
+				.withMessageContaining("does not exist");
+			assertThat(file.getParent()).doesNotExist();
+			try (var staged = Files.list(ContinuousBackupTests.this.temp.resolve("backups").resolve("app").resolve(".staging"))) {
+				assertThat(staged).isEmpty();
+			}
+		}
+
+		@Test
+		void theChainGoesOnAfterwards() throws Exception {
+			start(Mode.WAL);
+			insert("first", 10);
+			capture();
+			ContinuousBackupTests.this.template.restoreToFile("app", null, ContinuousBackupTests.this.temp.resolve("copy.db"));
+			insert("second", 10);
+
+			CaptureResult next = capture();
+
+			assertThat(next.startedChain()).isFalse();
+			assertThat(next.frames()).isPositive();
+		}
+
+	}
+
 }

@@ -229,7 +229,7 @@ final class ContinuousBenchmark {
 	 */
 	record Restores(List<Double> baseline, List<Double> latest, int segments, List<Double> middle,
 			int middleSegments, List<Double> plain, List<Double> quickCheck, List<Double> segmentRead,
-			long segmentBytes, List<Double> plainSafe, List<Double> latestSafe) {
+			long segmentBytes, List<Double> plainSafe, List<Double> latestSafe, List<Double> toFile) {
 	}
 
 	private Restores restores(SqliteBackupTemplate template, Path live, Path store, Capturing capturing)
@@ -243,6 +243,7 @@ final class ContinuousBenchmark {
 		List<Double> segmentRead = new ArrayList<>();
 		List<Double> plainSafe = new ArrayList<>();
 		List<Double> latestSafe = new ArrayList<>();
+		List<Double> toFile = new ArrayList<>();
 		int segments = 0;
 		int middleSegments = 0;
 		long segmentBytes = 0;
@@ -268,19 +269,28 @@ final class ContinuousBenchmark {
 			safe = template.restoreToPointInTime(DATABASE, null, true).restore();
 			latestSafe.add((System.nanoTime() - started) / 1e9);
 			template.delete(DATABASE, safe.safetyBackupId());
+			// What Litestream's restore does: the latest state into a new file, the live database untouched.
+			Path copy = this.directory.resolve("restored-to-file.db");
+			Files.deleteIfExists(copy);
+			started = System.nanoTime();
+			template.restoreToFile(DATABASE, null, copy);
+			toFile.add((System.nanoTime() - started) / 1e9);
+			Files.delete(copy);
 			quickCheck.add(quickCheckSeconds(live));
 			started = System.nanoTime();
 			segmentBytes = readAndHash(store.resolve(DATABASE).resolve("segments"));
 			segmentRead.add((System.nanoTime() - started) / 1e9);
 			this.out.printf(Locale.ROOT,
 					"continuous restore run %d: cp %.2f latest %.2f (%d segments) middle %.2f (%d segments) plain %.2f "
-							+ "quick_check %.2f segment read %.2f s; with safety backups: plain %.2f latest %.2f s%n",
+							+ "quick_check %.2f segment read %.2f s; with safety backups: plain %.2f latest %.2f s; "
+							+ "latest into a new file %.2f s%n",
 					run + 1, baseline.get(run), latest.get(run), segments, middle.get(run), middleSegments,
-					plain.get(run), quickCheck.get(run), segmentRead.get(run), plainSafe.get(run), latestSafe.get(run));
+					plain.get(run), quickCheck.get(run), segmentRead.get(run), plainSafe.get(run), latestSafe.get(run),
+					toFile.get(run));
 		}
 		template.delete(DATABASE, plainBackup.id());
 		return new Restores(baseline, latest, segments, middle, middleSegments, plain, quickCheck, segmentRead,
-				segmentBytes, plainSafe, latestSafe);
+				segmentBytes, plainSafe, latestSafe, toFile);
 	}
 
 	private static double quickCheckSeconds(Path file) throws Exception {
@@ -447,6 +457,9 @@ final class ContinuousBenchmark {
 		table.append(String.format(Locale.ROOT, "| restore to latest with the safety backup (the default) (s) | %s | %s | ≤ 1.5× plain restore | %s (%s plain) |%n",
 				Stats.spread(restores.latestSafe(), 2), Stats.ratio(latestSafe, base), met(latestSafe <= 1.5 * plainSafe),
 				Stats.ratio(latestSafe, plainSafe)));
+		table.append("| restore to latest into a new file, the live database untouched (`restoreToFile`; what Litestream's restore does) (s) | ")
+			.append(Stats.spread(restores.toFile(), 2)).append(" | ")
+			.append(Stats.ratio(Stats.median(restores.toFile()), base)).append(" | – | – |\n");
 		table.append("| part: `PRAGMA quick_check` of the live file alone (a restore to a point runs it on the built file) (s) | ")
 			.append(Stats.spread(restores.quickCheck(), 2)).append(" | ")
 			.append(Stats.ratio(Stats.median(restores.quickCheck()), base)).append(" | – | – |\n");
