@@ -137,6 +137,26 @@ class SegmentRefusalTests {
 	}
 
 	@Test
+	void anEncryptedLaterSnapshotRestoresAndItsEditedManifestIsRefused() throws Exception {
+		byte[] key = new byte[32];
+		Arrays.fill(key, (byte) 7);
+		captureThreeSegments(new StoredForm(BackupCodec.GZIP, BackupEncryption.of("k", key, Map.of())));
+		Backup backup = this.template.backup("app");
+		insert("four");
+		capture();
+		this.liveBefore = labels();
+		execute("DELETE FROM item");
+		assertThat(this.template.restoreLatest("app").restore().restoredFrom()).isEqualTo(backup.id());
+		assertThat(labels()).isEqualTo(this.liveBefore);
+		Segment snapshot = read(4);
+		Segment edited = SegmentContent.parse(with(SegmentContent.fields(snapshot), "snapshotSha256",
+				"0".repeat(64)), snapshot.manifestMac());
+		Files.writeString(manifestFile(4), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
+
+		assertRefused("fails authentication");
+	}
+
+	@Test
 	void framesRewrittenWithValidChecksumsThatDamageTheDatabaseAreRefusedByTheCheckOfTheBuiltFile() throws Exception {
 		captureThreeSegments(StoredForm.PLAIN);
 		Segment last = read(3);
