@@ -71,7 +71,7 @@ public class SqliteBackupTemplate {
 	 * health and listings ask on every call: the window is listed again only after this template
 	 * changed which snapshots or segments there are, and its end follows the capture.
 	 */
-	private final Map<String, PointInTimeRestore.Window> windows = new ConcurrentHashMap<>();
+	private final Map<String, PointInTimePlanner.Window> windows = new ConcurrentHashMap<>();
 
 	private final AtomicLong windowGeneration = new AtomicLong();
 
@@ -330,7 +330,7 @@ public class SqliteBackupTemplate {
 		if (capture == null) {
 			return Optional.empty();
 		}
-		PointInTimeRestore.Window window = this.windows.get(name);
+		PointInTimePlanner.Window window = this.windows.get(name);
 		if (window == null) {
 			long generation = this.windowGeneration.get();
 			try {
@@ -350,7 +350,7 @@ public class SqliteBackupTemplate {
 		}
 		Instant published = capture.lastPublishedAt();
 		if (window != null && published != null && published.isAfter(window.to())) {
-			window = new PointInTimeRestore.Window(window.from(), published);
+			window = new PointInTimePlanner.Window(window.from(), published);
 		}
 		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;

@@ -1,0 +1,166 @@
+package dev.sqlitebackup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.List;
+
+import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.BackupStore.StoredBackupFile;
+
+/**
+ * Replays the segments of a restore plan onto a copy of its snapshot: checks each segment in full
+ * and keeps only the newest copy of each page, then merges those pages into the copy.
+ */
+final class SegmentReplay {
+
+	private final EngineContext context;
+
+	private final BackupStore store;
+
+	SegmentReplay(EngineContext context) {
+		this.context = context;
+		this.store = context.store();
+	}
+
+	/**
+	 * Checks every segment of the plan in full (its stored bytes and frames against its manifest,
+	 * its frames against the WAL's checksum chain) and writes the newest copy of each page they
+	 * hold into a sparse file at the page's own offset, newest segment first (see
+	 * {@link WalFrames#writeNewest}). Each segment is read once, through one open file, so that
+	 * what is written is what was checked.
+	 * @return the pages written
+	 */
+	BitSet collectNewestPages(SqliteDatabase db, PointInTimePlanner.Plan plan, Path newestPages) throws IOException {
+		Segment last = plan.last();
+		BitSet written = new BitSet();
+		try (FileChannel pages = FileChannel.open(newestPages, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+			List<Segment> segments = plan.segments();
+			for (int index = segments.size() - 1; index >= 1; index--) {
+				// Later snapshots in the plan carry no frames; their manifests were checked in the plan.
+				if (segments.get(index).frameCount() > 0) {
+					apply(db, segments.get(index), pages, written, last.pageCount());
+				}
+			}
+		}
+		return written;
+	}
+
+	/**
+	 * Writes the collected pages into the copy of the snapshot and cuts it to the page count of the
+	 * last transaction: for each page the newest frame, else the snapshot's page, as a SQLite
+	 * reader of the chain's last transaction sees it.
+	 */
+	static void mergeNewestPages(Path newestPages, BitSet pages, Segment last, Path target) throws IOException {
+		int pageSize = last.pageSize();
+		ByteBuffer page = ByteBuffer.allocate(pageSize);
+		try (FileChannel source = FileChannel.open(newestPages, StandardOpenOption.READ);
+				FileChannel database = FileChannel.open(target, StandardOpenOption.WRITE)) {
+			for (int number = pages.nextSetBit(1); number >= 0; number = pages.nextSetBit(number + 1)) {
+				long offset = (long) (number - 1) * pageSize;
+				page.clear();
+				while (page.hasRemaining() && source.read(page, offset + page.position()) >= 0) {
+					// read the whole page
+				}
+				page.flip();
+				while (page.hasRemaining()) {
+					database.write(page, offset + page.position());
+				}
+			}
+			database.truncate(last.pageCount() * pageSize);
+		}
+	}
+
+	private void apply(SqliteDatabase db, Segment segment, FileChannel target, BitSet written, long pageLimit)
+			throws IOException {
+		try (StoredBackupFile stored = this.store.openSegment(segment)) {
+			if (Files.size(stored.path()) != segment.sizeBytes()) {
+				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+						+ "its manifest");
+			}
+			boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
+			if (plain) {
+				checkAndWrite(db, segment, stored.path(), target, written, pageLimit, true);
+				return;
+			}
+			if (!sha256(stored.path()).equals(segment.sha256())) {
+				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+						+ "its manifest");
+			}
+			try (StagingFile decoded = decode(db, segment, stored.path())) {
+				checkAndWrite(db, segment, decoded.path(), target, written, pageLimit, false);
+			}
+		}
+	}
+
+	/**
+	 * Checks a segment's frames (one read for the SHA-256 and the WAL checksums) and writes the
+	 * pages no newer segment wrote. For a segment stored plain, the frames are its stored bytes.
+	 */
+	private void checkAndWrite(SqliteDatabase db, Segment segment, Path frames, FileChannel target, BitSet written,
+			long pageLimit, boolean stored) throws IOException {
+		try (FileChannel channel = FileChannel.open(frames, StandardOpenOption.READ)) {
+			MessageDigest digest = sha256Digest();
+			int[] pages;
+			try {
+				pages = WalFrames.check(channel, segment, digest);
+			}
+			catch (IllegalStateException ex) {
+				// Bytes changed in the store are reported as such, not by the first frame they break.
+				if (!sha256(frames).equals(stored ? segment.sha256() : segment.plainSha256())) {
+					throw PointInTimePlanner.refusedPlan(db.name(), stored ? "segment " + segment.id() + " no longer matches the size and "
+							+ "SHA-256 in its manifest" : "the frames of segment " + segment.id() + " do not match its manifest");
+				}
+				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " is not what its manifest says: " + ex.getMessage());
+			}
+			String sha256 = HexFormat.of().formatHex(digest.digest());
+			if (stored && !sha256.equals(segment.sha256())) {
+				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+						+ "its manifest");
+			}
+			if (!sha256.equals(segment.plainSha256())) {
+				throw PointInTimePlanner.refusedPlan(db.name(), "the frames of segment " + segment.id() + " do not match its manifest");
+			}
+			WalFrames.writeNewest(channel, pages, segment.pageSize(), written, pageLimit, target);
+		}
+	}
+
+	private StagingFile decode(SqliteDatabase db, Segment segment, Path stored) throws IOException {
+		StagingFile decoded = this.store.newStagingFile(db.name(), segment.id() + "-decoded");
+		try {
+			this.context.options().storedForm().decode(segment.encoding(), stored, decoded.path());
+			return decoded;
+		}
+		catch (IOException | RuntimeException ex) {
+			decoded.close();
+			throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " cannot be decoded: " + Messages.describe(ex));
+		}
+	}
+
+	private static String sha256(Path file) throws IOException {
+		MessageDigest digest = sha256Digest();
+		try (InputStream input = new DigestInputStream(Files.newInputStream(file), digest)) {
+			input.transferTo(OutputStream.nullOutputStream());
+		}
+		return HexFormat.of().formatHex(digest.digest());
+	}
+
+	private static MessageDigest sha256Digest() {
+		try {
+			return MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+}
