@@ -117,14 +117,18 @@ final class BackupFileCheck {
 		return sha256(file, new AtomicBoolean());
 	}
 
-	private static String sha256(Path file, AtomicBoolean cancelled) throws IOException {
-		MessageDigest digest;
+	/** A fresh SHA-256 digest, which every JDK has. */
+	static MessageDigest newSha256() {
 		try {
-			digest = MessageDigest.getInstance("SHA-256");
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	private static String sha256(Path file, AtomicBoolean cancelled) throws IOException {
+		MessageDigest digest = newSha256();
 		byte[] buffer = new byte[1 << 20];
 		try (InputStream input = Files.newInputStream(file)) {
 			int read;

@@ -3,11 +3,10 @@ package dev.sqlitebackup;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
@@ -58,7 +57,9 @@ final class PointInTimePlanner {
 			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
 					+ "' covers " + pointInTime + "; the restore window is " + window.from() + " to " + window.to());
 		}
-		Segment start = startOf(database, chain, pointInTime);
+		Map<String, Backup> stored = new HashMap<>();
+		this.context.list(database).forEach((backup) -> stored.put(backup.id(), backup));
+		Segment start = startOf(database, chain, pointInTime, stored);
 		List<Segment> planned = new ArrayList<>();
 		for (Segment segment : chain) {
 			if (segment.sequence() < start.sequence()) {
@@ -81,7 +82,7 @@ final class PointInTimePlanner {
 			}
 			planned.add(segment);
 		}
-		return new Plan(planned);
+		return new Plan(planned, stored.get(start.baseBackupId()));
 	}
 
 	private static boolean atOrBefore(Segment segment, @Nullable Instant pointInTime) {
@@ -93,14 +94,13 @@ final class PointInTimePlanner {
 	 * fewer segments after it, the faster the restore. An older one is used when retention or a
 	 * person deleted a newer one's backup.
 	 */
-	private Segment startOf(String database, List<Segment> chain, @Nullable Instant pointInTime) {
-		Set<String> stored = new HashSet<>();
-		this.context.list(database).forEach((backup) -> stored.add(backup.id()));
+	private static Segment startOf(String database, List<Segment> chain, @Nullable Instant pointInTime,
+			Map<String, Backup> stored) {
 		List<Segment> snapshots = chain.stream()
 			.filter((segment) -> segment.isSnapshot() && atOrBefore(segment, pointInTime))
 			.toList();
 		for (int index = snapshots.size() - 1; index >= 0; index--) {
-			if (stored.contains(snapshots.get(index).baseBackupId())) {
+			if (stored.containsKey(snapshots.get(index).baseBackupId())) {
 				return snapshots.get(index);
 			}
 		}
@@ -167,8 +167,13 @@ final class PointInTimePlanner {
 	record Window(Instant from, Instant to) {
 	}
 
-	/** The segments of one chain a restore applies, from the snapshot it starts from on. */
-	record Plan(List<Segment> segments) {
+	/**
+	 * The segments of one chain a restore applies, from the snapshot it starts from on.
+	 *
+	 * @param segments the snapshot segment the plan starts from, then the segments after it
+	 * @param base the backup that snapshot segment names, as the store listed it
+	 */
+	record Plan(List<Segment> segments, Backup base) {
 
 		Segment start() {
 			return this.segments.get(0);

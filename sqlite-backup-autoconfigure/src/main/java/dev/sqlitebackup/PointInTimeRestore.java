@@ -27,6 +27,8 @@ import dev.sqlitebackup.PointInTimePlanner.Plan;
 import dev.sqlitebackup.PointInTimePlanner.Window;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
 
+import static dev.sqlitebackup.PointInTimePlanner.refusedPlan;
+
 /**
  * One restore to a point in time, top to bottom: plan it ({@link PointInTimePlanner}: the snapshot
  * to start from and the segments after it, a plan with a gap refused), build the target in staging
@@ -86,10 +88,7 @@ final class PointInTimeRestore {
 			});
 		}
 		catch (IOException | SQLException | RuntimeException ex) {
-			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
-					: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name()
-							+ "' to a point in time failed: " + Messages.describe(ex), ex);
-			logger.warn(failure.getMessage());
+			SqliteBackupException failure = failure(db, base, "to a point in time", ex);
 			Duration elapsed = Messages.elapsedSince(started);
 			this.context.listeners().tell((listener) -> listener.restoreFailed(db.name(), base.id(), elapsed, failure));
 			throw failure;
@@ -125,25 +124,29 @@ final class PointInTimeRestore {
 			});
 		}
 		catch (IOException | SQLException | RuntimeException ex) {
-			SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
-					: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name()
-							+ "' into " + target + " failed: " + Messages.describe(ex), ex);
-			logger.warn(failure.getMessage());
-			throw failure;
+			throw failure(db, base, "into " + target, ex);
 		}
 	}
 
-	/** The backup the plan starts from: still stored, trusted, and the bytes its snapshot segment names. */
+	/** What a failed restore reports, logged once: the engine's own exception, or one naming the cause. */
+	private static SqliteBackupException failure(SqliteDatabase db, Backup base, String where, Exception ex) {
+		SqliteBackupException failure = (ex instanceof SqliteBackupException known) ? known
+				: new RestoreFailedException(db.name(), base.id(), "Restore of database '" + db.name() + "' " + where
+						+ " failed: " + Messages.describe(ex), ex);
+		logger.warn(failure.getMessage());
+		return failure;
+	}
+
+	/** The backup the plan starts from: trusted, and the bytes its snapshot segment names. */
 	private Backup startingSnapshot(SqliteDatabase db, Plan plan) {
-		Backup base = this.context.find(db.name(), plan.start().baseBackupId())
-			.orElseThrow(() -> refused(db, "the snapshot its plan starts from, backup " + plan.start().baseBackupId()
-					+ ", is no longer in the store"));
+		Backup base = plan.base();
 		String untrusted = this.context.authenticity().refusal(base);
 		if (untrusted != null) {
-			throw refused(db, "the snapshot its plan starts from, backup " + base.id() + ", is refused: " + untrusted);
+			throw refusedPlan(db.name(), "the snapshot its plan starts from, backup " + base.id() + ", is refused: "
+					+ untrusted);
 		}
 		if (!plan.start().snapshotBytesSha256().equals(base.sha256())) {
-			throw refused(db, "snapshot " + plan.start().sequence() + " of chain " + plan.start().chainId()
+			throw refusedPlan(db.name(), "snapshot " + plan.start().sequence() + " of chain " + plan.start().chainId()
 					+ " does not name the bytes of backup " + base.id());
 		}
 		return base;
@@ -272,17 +275,14 @@ final class PointInTimeRestore {
 
 	/** Writes the built file's pages to disk on another thread; a failure only costs the time it would save. */
 	private static CompletableFuture<Void> writeBack(Path built) {
-		return CompletableFuture.runAsync(() -> {
+		return onThreadOfItsOwn("sqlite-backup-write-back", () -> {
 			try (FileChannel channel = FileChannel.open(built, StandardOpenOption.WRITE)) {
 				channel.force(false);
 			}
 			catch (IOException ex) {
 				logger.debug("Could not write back {}: {}", built, ex.getMessage());
 			}
-		}, (task) -> {
-			Thread thread = new Thread(task, "sqlite-backup-write-back");
-			thread.setDaemon(true);
-			thread.start();
+			return null;
 		});
 	}
 
@@ -306,11 +306,6 @@ final class PointInTimeRestore {
 					+ db.name() + "' fails its check (" + (problems.isEmpty() ? actual + " pages instead of "
 							+ pageCount : String.join("; ", problems)) + "); the live database was not changed");
 		}
-	}
-
-	private static BackupVerificationException refused(SqliteDatabase db, String reason) {
-		return new BackupVerificationException(db.name(), null, "Database '" + db.name()
-				+ "' cannot be restored to a point in time: " + reason + "; the live database was not changed");
 	}
 
 	/** The instants a restore to a point in time can reach, or {@code null} when no chain has a snapshot. */

@@ -1,22 +1,20 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 
 import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.BackupStore.StoredBackupFile;
+
+import static dev.sqlitebackup.PointInTimePlanner.refusedPlan;
 
 /**
  * Replays the segments of a restore plan onto a copy of its snapshot: checks each segment in full
@@ -85,7 +83,7 @@ final class SegmentReplay {
 			throws IOException {
 		try (StoredBackupFile stored = this.store.openSegment(segment)) {
 			if (Files.size(stored.path()) != segment.sizeBytes()) {
-				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 						+ "its manifest");
 			}
 			boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
@@ -93,8 +91,8 @@ final class SegmentReplay {
 				checkAndWrite(db, segment, stored.path(), target, written, pageLimit, true);
 				return;
 			}
-			if (!sha256(stored.path()).equals(segment.sha256())) {
-				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+			if (!BackupFileCheck.sha256(stored.path()).equals(segment.sha256())) {
+				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 						+ "its manifest");
 			}
 			try (StagingFile decoded = decode(db, segment, stored.path())) {
@@ -110,26 +108,28 @@ final class SegmentReplay {
 	private void checkAndWrite(SqliteDatabase db, Segment segment, Path frames, FileChannel target, BitSet written,
 			long pageLimit, boolean stored) throws IOException {
 		try (FileChannel channel = FileChannel.open(frames, StandardOpenOption.READ)) {
-			MessageDigest digest = sha256Digest();
+			MessageDigest digest = BackupFileCheck.newSha256();
 			int[] pages;
 			try {
 				pages = WalFrames.check(channel, segment, digest);
 			}
 			catch (IllegalStateException ex) {
 				// Bytes changed in the store are reported as such, not by the first frame they break.
-				if (!sha256(frames).equals(stored ? segment.sha256() : segment.plainSha256())) {
-					throw PointInTimePlanner.refusedPlan(db.name(), stored ? "segment " + segment.id() + " no longer matches the size and "
-							+ "SHA-256 in its manifest" : "the frames of segment " + segment.id() + " do not match its manifest");
+				if (!BackupFileCheck.sha256(frames).equals(stored ? segment.sha256() : segment.plainSha256())) {
+					throw refusedPlan(db.name(), stored
+							? "segment " + segment.id() + " no longer matches the size and SHA-256 in its manifest"
+							: "the frames of segment " + segment.id() + " do not match its manifest");
 				}
-				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " is not what its manifest says: " + ex.getMessage());
+				throw refusedPlan(db.name(), "segment " + segment.id() + " is not what its manifest says: "
+						+ ex.getMessage());
 			}
 			String sha256 = HexFormat.of().formatHex(digest.digest());
 			if (stored && !sha256.equals(segment.sha256())) {
-				throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 						+ "its manifest");
 			}
 			if (!sha256.equals(segment.plainSha256())) {
-				throw PointInTimePlanner.refusedPlan(db.name(), "the frames of segment " + segment.id() + " do not match its manifest");
+				throw refusedPlan(db.name(), "the frames of segment " + segment.id() + " do not match its manifest");
 			}
 			WalFrames.writeNewest(channel, pages, segment.pageSize(), written, pageLimit, target);
 		}
@@ -143,24 +143,8 @@ final class SegmentReplay {
 		}
 		catch (IOException | RuntimeException ex) {
 			decoded.close();
-			throw PointInTimePlanner.refusedPlan(db.name(), "segment " + segment.id() + " cannot be decoded: " + Messages.describe(ex));
+			throw refusedPlan(db.name(), "segment " + segment.id() + " cannot be decoded: " + Messages.describe(ex));
 		}
 	}
 
-	private static String sha256(Path file) throws IOException {
-		MessageDigest digest = sha256Digest();
-		try (InputStream input = new DigestInputStream(Files.newInputStream(file), digest)) {
-			input.transferTo(OutputStream.nullOutputStream());
-		}
-		return HexFormat.of().formatHex(digest.digest());
-	}
-
-	private static MessageDigest sha256Digest() {
-		try {
-			return MessageDigest.getInstance("SHA-256");
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
 }

@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -226,21 +224,12 @@ final class WalCapture implements AutoCloseable {
 		}
 		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 		try {
-			Step step;
-			Instant positionAt;
-			try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-					Statement statement = barrier.createStatement()) {
-				takeWriteBarrier(statement, this.context.options().busyTimeout());
-				try {
-					step = drain(chain);
-					source.setAutoCommit(false);
-					SqliteConnections.number(source, "SELECT count(*) FROM sqlite_schema");
-					positionAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-				}
-				finally {
-					statement.execute("ROLLBACK");
-				}
-			}
+			Pinned<Step> pinned = whileWritersWait(() -> {
+				Step drained = drain(chain);
+				return new Pinned<>(drained, pin(source));
+			});
+			Step step = pinned.value();
+			Instant positionAt = pinned.at();
 			if (step.lostReason() != null) {
 				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
 						+ "starting a new chain from the backup asked for", this.db.name(), chain.id, step.lostReason());
@@ -306,24 +295,15 @@ final class WalCapture implements AutoCloseable {
 		release();
 		this.chain = null;
 		requireWal();
-		Position position;
-		Instant positionAt;
 		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 		try {
-			try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-					Statement statement = barrier.createStatement()) {
-				takeWriteBarrier(statement, this.context.options().busyTimeout());
-				try {
-					position = endOfCommitted();
-					this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
-					source.setAutoCommit(false);
-					SqliteConnections.number(source, "SELECT count(*) FROM sqlite_schema");
-					positionAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-				}
-				finally {
-					statement.execute("ROLLBACK");
-				}
-			}
+			Pinned<Position> pinned = whileWritersWait(() -> {
+				Position end = endOfCommitted();
+				this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
+				return new Pinned<>(end, pin(source));
+			});
+			Position position = pinned.value();
+			Instant positionAt = pinned.at();
 			this.spare = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 			Backup base = (trigger == BackupTrigger.CONTINUOUS)
 					? this.backups.run(this.db, BackupRequest.chainStart(source), operation)
@@ -517,6 +497,39 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
+	/** Runs work while nothing can commit: under a write barrier of its own, rolled back afterwards. */
+	private <T> T whileWritersWait(BarrierWork<T> work) throws SQLException, IOException {
+		try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
+				Statement statement = barrier.createStatement()) {
+			takeWriteBarrier(statement, this.context.options().busyTimeout());
+			try {
+				return work.run();
+			}
+			finally {
+				statement.execute("ROLLBACK");
+			}
+		}
+	}
+
+	/** Begins the read transaction a snapshot is copied through; returns when, to the millisecond. */
+	private Instant pin(SQLiteConnection source) throws SQLException {
+		source.setAutoCommit(false);
+		SqliteConnections.number(source, "SELECT count(*) FROM sqlite_schema");
+		return this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+	}
+
+	/** Work done under the write barrier. */
+	@FunctionalInterface
+	private interface BarrierWork<T> {
+
+		T run() throws SQLException, IOException;
+
+	}
+
+	/** What was read under the write barrier, and when the snapshot's read transaction began. */
+	private record Pinned<T>(T value, Instant at) {
+	}
+
 	/**
 	 * Takes the write lock ({@code BEGIN IMMEDIATE}) so that nothing commits until it is rolled back.
 	 * SQLite's busy handler sleeps longer and longer between attempts and so loses every race for
@@ -620,12 +633,7 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	static String sha256(byte[] bytes) {
-		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
+		return HexFormat.of().formatHex(BackupFileCheck.newSha256().digest(bytes));
 	}
 
 	/**
