@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -21,6 +22,9 @@ import static org.awaitility.Awaitility.await;
 /** Continuous backup over HTTP: the listing shows it, and a restore to a point in time brings back a deleted note. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "sqlite.backup.continuous.enabled=true", "sqlite.backup.continuous.sync-interval=100ms" })
+// The capture writes into the temporary folder every 100 ms: the application must stop before
+// JUnit deletes that folder, rather than live on in Spring's context cache.
+@DirtiesContext
 class ContinuousBackupHttpTests {
 
 	private static final String DATABASE = "/actuator/sqlitebackup/dataSource";
