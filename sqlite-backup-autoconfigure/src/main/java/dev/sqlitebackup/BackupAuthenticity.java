@@ -125,7 +125,10 @@ public final class BackupAuthenticity {
 
 	/**
 	 * Why a segment must not be applied by a restore, or {@code null} when it may be. Segments were
-	 * authenticated from the start, so an encrypted one without a MAC is refused.
+	 * authenticated from the start, so an encrypted one without a MAC is refused, and so is one that
+	 * is not encrypted, whether or not unencrypted restores are allowed: that allowance is for backups
+	 * taken before encryption was turned on, and a plaintext segment in a store with a key can only
+	 * have been put there by someone else.
 	 */
 	public @Nullable String refusal(Segment segment) {
 		if (this.encryption == null) {
@@ -134,8 +137,8 @@ public final class BackupAuthenticity {
 		String keyId = segment.encryptionKeyId();
 		String mac = segment.manifestMac();
 		if (keyId == null) {
-			return this.encryption.isUnencryptedRestoreAllowed() ? null
-					: "it is not encrypted, so it cannot be authenticated, while encryption is configured";
+			return "it is not encrypted, so it cannot be authenticated, while encryption is configured "
+					+ "(sqlite.backup.encryption.allow-unencrypted-restore applies to backups, never to segments)";
 		}
 		if (mac == null) {
 			return "it is encrypted but its manifest carries no MAC";

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param database name of the database
  * @param state whether it is starting, running or failing
- * @param lastCaptureAt when a pass last succeeded; every transaction committed before it is in the
- * store. {@code null} before the first one
+ * @param lastCaptureAt up to when everything SQLite committed is in the store (the last pass that
+ * found nothing left to ship); {@code null} before the first one
  * @param lastFailure why the last pass failed, {@code null} when it succeeded
  * @param windowFrom the earliest instant a restore can go back to, {@code null} when there is none
  * @param windowTo the latest captured instant, {@code null} when there is none
@@ -19,9 +19,17 @@ import org.jspecify.annotations.Nullable;
 public record ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt,
 		@Nullable String lastFailure, @Nullable Instant windowFrom, @Nullable Instant windowTo) {
 
-	/** How long ago the last pass succeeded: an upper bound on what a crash now would lose. */
+	/**
+	 * Age of the oldest commit not yet in the store, at most: the time since the last pass that
+	 * found everything SQLite had committed shipped. An upper bound on what a crash now would lose.
+	 */
 	public @Nullable Duration lag(Instant now) {
-		return (this.lastCaptureAt != null) ? Duration.between(this.lastCaptureAt, now) : null;
+		if (this.lastCaptureAt == null) {
+			return null;
+		}
+		// A clock stepped back makes the last capture look later than now; nothing waits longer than nothing.
+		Duration lag = Duration.between(this.lastCaptureAt, now);
+		return lag.isNegative() ? Duration.ZERO : lag;
 	}
 
 	/** Where continuous backup of a database stands. */

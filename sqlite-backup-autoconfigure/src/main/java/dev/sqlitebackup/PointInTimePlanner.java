@@ -35,22 +35,16 @@ final class PointInTimePlanner {
 	 */
 	Plan plan(String database, @Nullable Instant pointInTime) {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
-		Map<String, List<Segment>> chains = new LinkedHashMap<>();
-		all.stream()
-			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
-			.forEach((segment) -> chains.computeIfAbsent(segment.chainId(), (id) -> new ArrayList<>()).add(segment));
+		ChainHistory history = ChainHistory.of(all);
 		Window window = window(all);
 		if (window == null) {
 			throw new PointInTimeNotCoveredException(database, "Database '" + database
-					+ "' has no continuous backup to restore from" + (chains.isEmpty() ? "" : " (only segments of chains "
+					+ "' has no continuous backup to restore from" + (all.isEmpty() ? "" : " (only segments of chains "
 							+ "whose snapshots are gone)"));
 		}
-		List<Segment> chain = null;
-		for (List<Segment> candidate : chains.values()) {
-			if (candidate.stream().anyMatch((segment) -> segment.isSnapshot() && atOrBefore(segment, pointInTime))) {
-				chain = candidate;
-			}
-		}
+		ChainHistory.Chain latest = history.latest();
+		ChainHistory.Chain covering = (pointInTime != null) ? history.covering(pointInTime) : latest;
+		List<Segment> chain = (covering != null) ? covering.segments() : null;
 		// An instant after the newest capture but not in the future gets the newest captured state;
 		// the result says which instant that is.
 		if (chain == null || (pointInTime != null && pointInTime.isAfter(this.context.clock().instant()))) {
@@ -82,7 +76,8 @@ final class PointInTimePlanner {
 			}
 			planned.add(segment);
 		}
-		return new Plan(planned, stored.get(start.baseBackupId()));
+		boolean newest = latest != null && planned.get(planned.size() - 1).id().equals(latest.newest().id());
+		return new Plan(planned, stored.get(start.baseBackupId()), newest);
 	}
 
 	private static boolean atOrBefore(Segment segment, @Nullable Instant pointInTime) {
@@ -172,8 +167,9 @@ final class PointInTimePlanner {
 	 *
 	 * @param segments the snapshot segment the plan starts from, then the segments after it
 	 * @param base the backup that snapshot segment names, as the store listed it
+	 * @param latest whether the plan ends at the newest captured point of the newest chain
 	 */
-	record Plan(List<Segment> segments, Backup base) {
+	record Plan(List<Segment> segments, Backup base, boolean latest) {
 
 		Segment start() {
 			return this.segments.get(0);

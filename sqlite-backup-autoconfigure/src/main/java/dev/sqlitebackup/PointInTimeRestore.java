@@ -76,8 +76,8 @@ final class PointInTimeRestore {
 			return build(db, plan, base, operation, (built) -> {
 				RestoreResult restore = this.restores.copyCheckedIntoLive(db, base, built, plan.last().pageSize(),
 						safetyBackup, operation, started);
-				PointInTimeResult result = new PointInTimeResult(restore, plan.last().capturedAt(),
-						plan.segments().size() - 1);
+				PointInTimeResult result = new PointInTimeResult(restore, plan.last().point(),
+						plan.segments().size() - 1, plan.latest());
 				logger.info("Restored database '{}' to {} (backup {} and {} segments of chain {}, {} pages) in {} ms ({}){}",
 						db.name(), result.restoredTo(), base.id(), result.segments(), plan.start().chainId(),
 						restore.pageCount(), restore.duration().toMillis(), operation.phases(),
@@ -120,7 +120,7 @@ final class PointInTimeRestore {
 				logger.info("Restored database '{}' as of {} into {} (backup {} and {} segments of chain {}) in {} ms ({})",
 						db.name(), plan.last().capturedAt(), target, base.id(), plan.segments().size() - 1,
 						plan.start().chainId(), restore.duration().toMillis(), operation.phases());
-				return new PointInTimeResult(restore, plan.last().capturedAt(), plan.segments().size() - 1);
+				return new PointInTimeResult(restore, plan.last().point(), plan.segments().size() - 1, plan.latest());
 			});
 		}
 		catch (IOException | SQLException | RuntimeException ex) {

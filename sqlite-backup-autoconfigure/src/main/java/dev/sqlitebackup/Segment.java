@@ -40,12 +40,15 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param compression codec of the stored bytes
  * @param encryptionKeyId key the stored bytes are encrypted with, {@code null} when they are not
  * @param manifestMac hex HMAC-SHA256 of the manifest, {@code null} when not encrypted
+ * @param parent for the anchor of a chain, the point of an earlier chain its snapshot follows;
+ * {@code null} for every other segment, and for a chain that follows none
+ * @param startReason for the anchor of a chain, why the chain started; {@code null} for every other segment
  */
 public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
 		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
 		String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
-		@Nullable String manifestMac) {
+		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason) {
 
 	/** Id of the segment: its chain's id and its sequence, which sorts within a chain. */
 	public String id() {
@@ -55,6 +58,11 @@ public record Segment(String chainId, long sequence, String database, String bas
 	/** The id of segment {@code sequence} of a chain. */
 	public static String idOf(String chainId, long sequence) {
 		return chainId + "-segment-" + String.format("%010d", sequence);
+	}
+
+	/** The point this segment ends at: its chain, its sequence and when it was captured. */
+	public ChainPoint point() {
+		return new ChainPoint(this.chainId, this.sequence, this.capturedAt);
 	}
 
 	/** Whether this is the first segment of its chain, which names the snapshot and carries no frames. */
@@ -97,7 +105,7 @@ public record Segment(String chainId, long sequence, String database, String bas
 				this.walSequence, this.salt1, this.salt2, this.startOffset, this.endOffset, this.checksumIn,
 				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
 				this.plainSha256, this.previousSha256, this.snapshotSha256, this.sizeBytes, this.sha256, this.compression,
-				this.encryptionKeyId, mac);
+				this.encryptionKeyId, mac, this.parent, this.startReason);
 	}
 
 }

@@ -76,6 +76,15 @@ public final class SegmentContent {
 			fields.put("encryption", BackupEncryption.ALGORITHM);
 			fields.put("encryptionKeyId", segment.encryptionKeyId());
 		}
+		ChainPoint parent = segment.parent();
+		if (parent != null) {
+			fields.put("parentChainId", parent.chainId());
+			fields.put("parentSequence", Long.toString(parent.sequence()));
+			fields.put("parentCapturedAt", parent.capturedAt().toString());
+		}
+		if (segment.startReason() != null) {
+			fields.put("startReason", segment.startReason());
+		}
 		return fields;
 	}
 
@@ -103,7 +112,15 @@ public final class SegmentContent {
 				Long.parseLong(required(fields, "pageCount")), required(fields, "plainSha256"),
 				required(fields, "previousSha256"), fields.get("snapshotSha256"), Long.parseLong(required(fields, "sizeBytes")),
 				required(fields, "sha256"), required(fields, "compression"),
-				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac);
+				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac, parentOf(fields),
+				fields.get("startReason"));
+	}
+
+	private static @org.jspecify.annotations.Nullable ChainPoint parentOf(Map<String, String> fields) {
+		String chainId = fields.get("parentChainId");
+		return (chainId == null) ? null
+				: new ChainPoint(chainId, Long.parseLong(required(fields, "parentSequence")),
+						java.time.Instant.parse(required(fields, "parentCapturedAt")));
 	}
 
 	private static String required(Map<String, String> fields, String key) {

@@ -258,7 +258,12 @@ public class SqliteBackupTemplate {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
 			restartCapture(db, "the database was restored from backup " + backupId);
-			return this.restores.run(db, backup, safetyBackup, operation);
+			RestoreResult result = this.restores.run(db, backup, safetyBackup, operation);
+			WalCapture capture = this.captures.get(db.name());
+			if (capture != null) {
+				capture.restoredTo(null);
+			}
+			return result;
 		}
 		finally {
 			forgetWindow(db.name());
@@ -294,11 +299,36 @@ public class SqliteBackupTemplate {
 			boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
+			WalCapture capture = this.captures.get(db.name());
+			if (capture != null && pointInTime == null) {
+				shipBeforeRestoringLatest(db, capture, operation);
+			}
 			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
-			return this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
+			PointInTimeResult result = this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
+			if (capture != null) {
+				capture.restoredTo(result.point());
+			}
+			return result;
 		}
 		finally {
 			forgetWindow(db.name());
+		}
+	}
+
+	/**
+	 * "Latest" is what was committed until the restore was asked for, as for a backup: what the
+	 * capture has not shipped yet is shipped first. When that fails the restore still goes ahead to
+	 * the newest state in the store, and its result says which instant that is.
+	 */
+	private void shipBeforeRestoringLatest(SqliteDatabase db, WalCapture capture, RunningOperation operation) {
+		try {
+			CaptureResult shipped = capture.sync(operation);
+			this.listeners.tell((listener) -> listener.captureCompleted(shipped));
+		}
+		catch (SqliteBackupException ex) {
+			logger.warn("Database '{}' is restored to the newest state in the store, without what was committed since "
+					+ "the last pass: shipping it first failed ({})", db.name(), ex.getMessage());
+			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
 		}
 	}
 
@@ -315,6 +345,10 @@ public class SqliteBackupTemplate {
 	public PointInTimeResult restoreToFile(String database, @Nullable Instant pointInTime, Path file) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
+			WalCapture capture = this.captures.get(db.name());
+			if (capture != null && pointInTime == null) {
+				shipBeforeRestoringLatest(db, capture, operation);
+			}
 			return this.pointInTimeRestores.toFile(db, pointInTime, Objects.requireNonNull(file, "file"), operation);
 		}
 	}
@@ -387,16 +421,27 @@ public class SqliteBackupTemplate {
 			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
 			throw ex;
 		}
+		catch (Error ex) {
+			// Running out of memory in a pass must not end continuous backup quietly: it is a failed pass.
+			BackupFailedException failure = new BackupFailedException(db.name(), null, "Continuous backup of database '"
+					+ db.name() + "' failed: " + ex, ex);
+			this.listeners.tell((listener) -> listener.captureFailed(db.name(), failure));
+			throw failure;
+		}
 	}
 
 	/**
-	 * How long ago the last pass of continuous backup of a database succeeded: an upper bound on the
-	 * age of the newest commit not yet in the store. Empty when it is not captured or no pass succeeded.
+	 * How long ago continuous backup of a database last found everything SQLite had committed in the
+	 * store: an upper bound on the age of the oldest commit not yet shipped. Empty when it is not captured or no pass succeeded.
 	 */
 	public Optional<Duration> continuousLag(String database) {
 		WalCapture capture = this.captures.get(getDatabase(database).name());
 		Instant last = (capture != null) ? capture.lastCaptureAt() : null;
-		return (last != null) ? Optional.of(Duration.between(last, this.clock.instant())) : Optional.empty();
+		if (last == null) {
+			return Optional.empty();
+		}
+		Duration lag = Duration.between(last, this.clock.instant());
+		return Optional.of(lag.isNegative() ? Duration.ZERO : lag);
 	}
 
 	/**

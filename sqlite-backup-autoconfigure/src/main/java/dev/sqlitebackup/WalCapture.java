@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -93,6 +94,18 @@ final class WalCapture implements AutoCloseable {
 	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
 	private volatile @Nullable String lastFailure;
 
+	/** The last point this capture published, {@code null} before the first. */
+	private @Nullable ChainPoint lastPoint;
+
+	/** Whether a restore decided what the next chain follows ({@link #nextParent}). */
+	private boolean nextParentDecided;
+
+	/** What the next chain follows when a restore decided it; {@code null} for none. */
+	private @Nullable ChainPoint nextParent;
+
+	/** The newest instant a segment was stamped with. */
+	private @Nullable Instant lastStamp;
+
 	/** Why the next pass must start a new chain, or {@code null} when the current one continues. */
 	private @Nullable String restartReason = "continuous backup started";
 
@@ -115,10 +128,8 @@ final class WalCapture implements AutoCloseable {
 
 	/** Ships what was committed since the last pass; starts a new chain when it must. */
 	CaptureResult sync(RunningOperation operation) {
-		Instant started = this.context.clock().instant();
 		try {
 			CaptureResult result = pass(operation);
-			this.lastCaptureAt = started;
 			this.lastFailure = null;
 			return result;
 		}
@@ -128,9 +139,20 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
-	/** When a pass last succeeded: everything committed before then is in the store. */
+	/**
+	 * Up to when everything SQLite committed is in the store: the instant of the last pass that
+	 * found nothing left to ship, so that the age of the oldest commit not yet shipped is at most
+	 * the time since. A pass that runs but cannot ship what SQLite committed does not move it.
+	 */
 	@Nullable Instant lastCaptureAt() {
 		return this.lastCaptureAt;
+	}
+
+	private void shippedThrough(@Nullable Instant at) {
+		Instant last = this.lastCaptureAt;
+		if (at != null && (last == null || at.isAfter(last))) {
+			this.lastCaptureAt = at;
+		}
 	}
 
 	/** When the newest segment this capture published was captured, or {@code null} before the first. */
@@ -150,7 +172,17 @@ final class WalCapture implements AutoCloseable {
 						BackupTrigger.CONTINUOUS).result();
 			}
 			Chain chain = this.chain;
-			Step step = captureNew(chain);
+			Step step;
+			try {
+				step = captureNew(chain);
+			}
+			catch (SQLException | IOException | RuntimeException | Error ex) {
+				// The read transaction is still held and the chain's position was not moved: the frames
+				// wait in the WAL, and the next pass ships them into the same chain.
+				throw new BackupFailedException(this.db.name(), null, "Continuous backup of database '"
+						+ this.db.name() + "' could not ship its new transactions: " + describe(ex)
+						+ "; they stay in the WAL and the next pass tries again", ex);
+			}
 			if (step.lostReason() != null) {
 				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
 						+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, step.lostReason());
@@ -161,19 +193,39 @@ final class WalCapture implements AutoCloseable {
 			if (chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES) {
 				shippedForCheckpoint = checkpoint(chain);
 			}
+			shippedThrough(step.shippedThrough());
 			int frames = step.frames() + Math.max(0, shippedForCheckpoint);
 			return new CaptureResult(this.db.name(), chain.id, null, frames,
 					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), shippedForCheckpoint >= 0);
 		}
-		catch (SQLException | IOException | RuntimeException ex) {
-			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
-			release();
-			if (ex instanceof SqliteBackupException known) {
-				throw known;
+		catch (BackupFailedException ex) {
+			if (this.restartReason == null && this.hold != null) {
+				throw ex;
 			}
-			throw new BackupFailedException(this.db.name(), null, "Continuous backup of database '" + this.db.name()
-					+ "' failed: " + Messages.describe(ex) + "; the next pass starts a new chain", ex);
+			throw failedPass(ex);
 		}
+		catch (SQLException | IOException | RuntimeException | Error ex) {
+			throw failedPass(ex);
+		}
+	}
+
+	/** A pass that failed where the read transaction or the chain's state may be lost: the next one starts a new chain. */
+	private SqliteBackupException failedPass(Throwable ex) {
+		this.restartReason = "the previous pass failed (" + describe(ex) + ")";
+		release();
+		if (ex instanceof SqliteBackupException known) {
+			return known;
+		}
+		return new BackupFailedException(this.db.name(), null, "Continuous backup of database '" + this.db.name()
+				+ "' failed: " + describe(ex) + "; the next pass starts a new chain", ex);
+	}
+
+	/** Names errors such as running out of memory, which carry no message of their own worth reading. */
+	private static String describe(Throwable ex) {
+		if (ex instanceof Exception exception) {
+			return Messages.describe(exception);
+		}
+		return ex.getClass().getSimpleName() + ((ex.getMessage() != null) ? " (" + ex.getMessage() + ")" : "");
 	}
 
 	/**
@@ -188,23 +240,21 @@ final class WalCapture implements AutoCloseable {
 	 * @throws SqliteBackupException when the backup itself failed, as a plain one would
 	 */
 	@Nullable Snapshot snapshot(RunningOperation operation, BackupTrigger trigger) {
-		Instant started = this.context.clock().instant();
 		try {
 			Snapshot snapshot = extendWithSnapshot(operation, trigger);
-			this.lastCaptureAt = started;
 			this.lastFailure = null;
 			return snapshot;
 		}
 		catch (RequestedBackupFailed ex) {
 			throw ex.failure;
 		}
-		catch (SQLException | IOException | RuntimeException ex) {
-			this.restartReason = "the previous pass failed (" + Messages.describe(ex) + ")";
-			this.lastFailure = Messages.describe(ex);
+		catch (SQLException | IOException | RuntimeException | Error ex) {
+			this.restartReason = "the previous pass failed (" + describe(ex) + ")";
+			this.lastFailure = describe(ex);
 			release();
 			logger.warn("Backup of database '{}' could not become a snapshot of its continuous backup chain ({}); "
 					+ "it is taken as a plain backup and the next pass starts a new chain", this.db.name(),
-					Messages.describe(ex));
+					describe(ex));
 			return null;
 		}
 	}
@@ -229,13 +279,14 @@ final class WalCapture implements AutoCloseable {
 				return new Pinned<>(drained, pin(source));
 			});
 			Step step = pinned.value();
-			Instant positionAt = pinned.at();
+			Instant positionAt = stamp(pinned.at());
 			if (step.lostReason() != null) {
 				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
 						+ "starting a new chain from the backup asked for", this.db.name(), chain.id, step.lostReason());
 				source.close();
 				return startChain(operation, step.lostReason(), trigger);
 			}
+			shippedThrough(step.shippedThrough());
 			renewHold();
 			Backup backup = takeBackup(operation, BackupRequest.chainSnapshot(trigger, source));
 			Position position = chain.position;
@@ -243,12 +294,12 @@ final class WalCapture implements AutoCloseable {
 			Segment marker = new Segment(chain.id, chain.nextSequence, this.db.name(), backup.id(), positionAt,
 					position.walSequence(), position.salt1(), position.salt2(), position.offset(), position.offset(),
 					position.checksum(), position.checksum(), position.bigEndian(), 0, backup.pageSize(),
-					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null);
+					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null, null, null);
 			int frames = before.frames() + step.frames();
 			CaptureResult shipped = new CaptureResult(this.db.name(), chain.id, null, frames,
 					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), false);
 			try {
-				publish(marker, new byte[0]);
+				publishWithoutFrames(marker);
 			}
 			catch (IOException | RuntimeException ex) {
 				// The backup is published and sound; only the chain cannot name it.
@@ -286,6 +337,33 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	/**
+	 * Tells the capture what a restore brought the database to, so that the next chain names it
+	 * as its parent: a point of a chain, or {@code null} when the state follows none (a backup).
+	 */
+	void restoredTo(@Nullable ChainPoint point) {
+		this.nextParent = point;
+		this.nextParentDecided = true;
+	}
+
+	/**
+	 * The point the next chain's snapshot follows: what a restore brought the database to; else
+	 * the last point this capture published; else, for the first chain of this process, the
+	 * newest point in the store, which the database on disk goes on from.
+	 */
+	private @Nullable ChainPoint parentOfNextChain() {
+		if (this.nextParentDecided) {
+			return this.nextParent;
+		}
+		if (this.lastPoint != null) {
+			return this.lastPoint;
+		}
+		ChainHistory.Chain latest = ChainHistory
+			.of(this.context.fromStore(this.db.name(), () -> this.context.store().listSegments(this.db.name())))
+			.latest();
+		return (latest != null) ? latest.newest().point() : null;
+	}
+
+	/**
 	 * Starts a chain: under a write barrier, so that nothing commits meanwhile, reads where the WAL's
 	 * committed frames end and opens the read transactions of the snapshot and of the hold; lifts
 	 * the barrier; copies the snapshot; publishes segment 0, which ties the snapshot to that position.
@@ -295,16 +373,26 @@ final class WalCapture implements AutoCloseable {
 		release();
 		this.chain = null;
 		requireWal();
+		ChainPoint parent = parentOfNextChain();
+		if (parent != null && (this.lastStamp == null || this.lastStamp.isBefore(parent.capturedAt()))) {
+			// A chain that follows another never looks older than it, whatever this machine's clock says.
+			this.lastStamp = parent.capturedAt();
+		}
 		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 		try {
-			Pinned<Position> pinned = whileWritersWait(() -> {
-				Position end = endOfCommitted();
-				this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
-				return new Pinned<>(end, pin(source));
-			});
+			Pinned<Position> pinned;
+			try {
+				pinned = pinChainStart(source);
+			}
+			catch (UnreadableWalException ex) {
+				logger.warn("Continuous backup of database '{}' cannot read its WAL as SQLite counts it ({}); checkpointing "
+						+ "it (TRUNCATE) so that the new chain starts on a WAL written from its start", this.db.name(),
+						ex.getMessage());
+				truncateWal();
+				pinned = pinChainStart(source);
+			}
 			Position position = pinned.value();
-			Instant positionAt = pinned.at();
-			this.spare = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
+			Instant positionAt = stamp(pinned.at());
 			Backup base = (trigger == BackupTrigger.CONTINUOUS)
 					? this.backups.run(this.db, BackupRequest.chainStart(source), operation)
 					: takeBackup(operation, BackupRequest.chainSnapshot(trigger, source));
@@ -312,16 +400,37 @@ final class WalCapture implements AutoCloseable {
 			Segment anchor = new Segment(chainId, 0, this.db.name(), base.id(), positionAt, position.walSequence(),
 					position.salt1(), position.salt2(), position.offset(), position.offset(), position.checksum(),
 					position.checksum(), position.bigEndian(), 0, base.pageSize(), base.pageCount(), sha256(new byte[0]),
-					base.sha256(), null, 0, "", "", null, null);
-			publish(anchor, new byte[0]);
+					base.sha256(), null, 0, "", "", null, null, parent, reason);
+			publishWithoutFrames(anchor);
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
+			this.nextParentDecided = false;
+			shippedThrough(pinned.at());
 			logger.info("Continuous backup of database '{}' started chain {} from backup {} ({})", this.db.name(), chainId,
 					base.id(), reason);
 			return new Snapshot(base, new CaptureResult(this.db.name(), chainId, reason, 0, 0, false));
 		}
 		finally {
 			source.close();
+		}
+	}
+
+	/** Under a write barrier, reads where the WAL's committed frames end and opens the snapshot's and the hold's read transactions. */
+	private Pinned<Position> pinChainStart(SQLiteConnection source) throws SQLException, IOException {
+		return whileWritersWait(() -> {
+			Position end = endOfCommitted();
+			this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
+			return new Pinned<>(end, pin(source));
+		});
+	}
+
+	/** Checkpoints every frame and truncates the WAL, so that the next frames start a generation of their own. */
+	private void truncateWal() throws SQLException {
+		try (Statement statement = spare().createStatement();
+				ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+			if (result.next() && result.getInt(1) != 0) {
+				throw new SQLException("the WAL could not be checkpointed: another connection kept it busy");
+			}
 		}
 	}
 
@@ -339,18 +448,25 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	/**
-	 * Reads the frames committed since the chain's position and publishes them as the next segment.
-	 * Accepts the WAL it finds only when it can prove nothing was skipped (see the class comment).
+	 * Ships the frames committed since the chain's position as its next segment, streamed from the
+	 * {@code -wal} file into staging through a bounded buffer, whatever the size of a transaction.
+	 * Reads no further than SQLite's own committed end ({@link WalEnd}): frames past it were not
+	 * committed, whatever their checksums say. Accepts the WAL it finds only when it can prove that
+	 * nothing was skipped or rewritten (see the class comment).
 	 */
-	private Step captureNew(Chain chain) throws IOException {
+	private Step captureNew(Chain chain) throws SQLException, IOException {
 		Position from = chain.position;
-		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
-			WalFrames.Header header = WalFrames.readHeader(channel);
-			if (header == null) {
-				// Truncated by a checkpoint after everything was copied (see the class comment):
-				// the next generation starts from its header, whatever its salts.
-				return Step.NOTHING;
+		WalEnd end = WalEnd.read(spare(), this.wal, this.context.clock());
+		WalFrames.Header header = end.header();
+		if (header == null) {
+			if (!from.isEmptyWal() && !Files.exists(this.wal)) {
+				return Step.lost("its WAL file was deleted since the last pass");
 			}
+			// Truncated by a checkpoint after everything was copied (see the class comment):
+			// the next generation starts from its header, whatever its salts.
+			return Step.shipped(0, end.at());
+		}
+		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
 			Position start;
 			if (from.isEmptyWal() || header.salt1() != from.salt1() || header.salt2() != from.salt2()) {
 				String unseen = committedAfter(channel, from, chain.pageSize);
@@ -360,33 +476,96 @@ final class WalCapture implements AutoCloseable {
 				start = Position.startOf(header);
 			}
 			else {
-				if (channel.size() < from.offset()) {
-					return Step.lost("its WAL is shorter than what was already captured");
+				String rewritten = rewrittenBefore(channel, from, chain.pageSize);
+				if (rewritten != null) {
+					return Step.lost(rewritten);
 				}
 				start = from;
 			}
-			WalFrames.Committed committed = WalFrames.readCommitted(channel, header, start.offset(), start.checksum(),
-					MAX_SEGMENT_BYTES);
-			Instant capturedAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-			if (committed.frameCount() == 0) {
+			long limit = end.endOffset();
+			if (limit <= start.offset()) {
 				chain.position = start;
-				return Step.NOTHING;
+				return Step.shipped(0, end.at());
 			}
-			String plainSha256 = sha256(committed.frames());
-			Segment segment = new Segment(chain.id, chain.nextSequence, this.db.name(), chain.baseBackupId, capturedAt,
-					header.sequence(), header.salt1(), header.salt2(), start.offset(), committed.endOffset(),
-					start.checksum(), committed.checksumOut(), header.bigEndian(), committed.frameCount(),
-					header.pageSize(), committed.pageCount(), plainSha256, chain.previousSha256, null, 0, "", "", null, null);
-			publish(segment, committed.frames());
-			chain.nextSequence++;
-			chain.previousSha256 = plainSha256;
-			chain.position = new Position(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
-					committed.checksumOut(), header.bigEndian());
-			return new Step(null, committed.frameCount());
+			Segment plain;
+			try (StagingFile staging = this.context.store()
+				.newStagingFile(this.db.name(), Segment.idOf(chain.id, chain.nextSequence))) {
+				WalFrames.Committed committed;
+				try (FileChannel out = FileChannel.open(staging.path(), StandardOpenOption.CREATE_NEW,
+						StandardOpenOption.WRITE)) {
+					committed = WalFrames.copyCommitted(channel, header, start.offset(), start.checksum(), limit,
+							MAX_SEGMENT_BYTES, out);
+				}
+				boolean cut = committed.endOffset() - start.offset() > MAX_SEGMENT_BYTES;
+				if (committed.endOffset() < limit && !cut) {
+					String unreadable = unreadableBefore(header, limit, committed.endOffset());
+					if (unreadable != null) {
+						return Step.lost(unreadable);
+					}
+					if (committed.frameCount() == 0) {
+						// The WAL restarted since its end was read: the next pass reads the new generation.
+						return Step.NOTHING;
+					}
+				}
+				plain = new Segment(chain.id, chain.nextSequence, this.db.name(), chain.baseBackupId,
+						stamp(this.context.clock().instant()), header.sequence(), header.salt1(), header.salt2(),
+						start.offset(), committed.endOffset(), start.checksum(), committed.checksumOut(),
+						header.bigEndian(), committed.frameCount(), header.pageSize(), committed.pageCount(),
+						committed.sha256(), chain.previousSha256, null, 0, "", "", null, null, null, null);
+				publish(plain, staging.path());
+				chain.nextSequence++;
+				chain.previousSha256 = plain.plainSha256();
+				chain.position = new Position(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
+						committed.checksumOut(), header.bigEndian());
+				return new Step(null, committed.frameCount(), (committed.endOffset() == limit) ? end.at() : null);
+			}
 		}
 		catch (NoSuchFileException ex) {
 			return from.isEmptyWal() ? Step.NOTHING : Step.lost("its WAL file was deleted since the last pass");
 		}
+	}
+
+	/**
+	 * Why the chain cannot go on when the last frame it shipped is no longer the one in the WAL:
+	 * frames were written over in place (a writer killed in the middle of a commit leaves frames
+	 * that look committed and that the next writer overwrites), so what was shipped may never have
+	 * been committed. {@code null} when the frame is still there.
+	 */
+	private static @Nullable String rewrittenBefore(FileChannel channel, Position from, int pageSize)
+			throws IOException {
+		if (channel.size() < from.offset()) {
+			return "its WAL is shorter than what was already captured";
+		}
+		if (from.offset() <= WalFrames.HEADER_SIZE) {
+			return null;
+		}
+		ByteBuffer frame = ByteBuffer.allocate(WalFrames.FRAME_HEADER_SIZE);
+		long at = from.offset() - WalFrames.FRAME_HEADER_SIZE - pageSize;
+		while (frame.hasRemaining() && channel.read(frame, at + frame.position()) >= 0) {
+			// reads the whole frame header
+		}
+		if (frame.hasRemaining() || frame.getInt(8) != from.salt1() || frame.getInt(12) != from.salt2()
+				|| frame.getLong(16) != from.checksum()) {
+			return "the last WAL frame it shipped (ending at offset " + from.offset() + ") was written over in place, "
+					+ "so what it shipped there may never have been committed";
+		}
+		return null;
+	}
+
+	/**
+	 * Why frames SQLite counts as committed cannot be read from the WAL of the generation they
+	 * belong to, or {@code null} when the WAL restarted meanwhile (nothing is wrong then).
+	 */
+	private @Nullable String unreadableBefore(WalFrames.Header header, long limit, long readTo) throws IOException {
+		WalFrames.Header now;
+		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
+			now = WalFrames.readHeader(channel);
+		}
+		if (now == null || now.salt1() != header.salt1() || now.salt2() != header.salt2()) {
+			return null;
+		}
+		return "the WAL frames SQLite counts as committed up to offset " + limit + " do not read back as valid frames "
+				+ "after offset " + readTo;
 	}
 
 	/**
@@ -395,7 +574,7 @@ final class WalCapture implements AutoCloseable {
 	 * checkpoint and a snapshot rely on that: one pass alone stops after about
 	 * {@link #MAX_SEGMENT_BYTES}.
 	 */
-	private Step drain(Chain chain) throws IOException {
+	private Step drain(Chain chain) throws SQLException, IOException {
 		int frames = 0;
 		while (true) {
 			Step step = captureNew(chain);
@@ -403,7 +582,7 @@ final class WalCapture implements AutoCloseable {
 				return step;
 			}
 			if (step.frames() == 0) {
-				return new Step(null, frames);
+				return new Step(null, frames, step.shippedThrough());
 			}
 			frames += step.frames();
 		}
@@ -421,29 +600,51 @@ final class WalCapture implements AutoCloseable {
 		}
 		WalFrames.Header previous = new WalFrames.Header(pageSize, from.walSequence(), from.salt1(), from.salt2(),
 				from.checksum(), from.bigEndian());
-		WalFrames.Committed unseen = WalFrames.scanCommitted(channel, previous, from.offset(), from.checksum());
+		WalFrames.Committed unseen = WalFrames.scanCommitted(channel, previous, from.offset(), from.checksum(),
+				Long.MAX_VALUE);
 		return (unseen.frameCount() == 0) ? null
-				: "the WAL restarted after " + unseen.frameCount() + " more frames of its previous generation were "
-						+ "committed and checkpointed without being copied";
+				: "the WAL restarted with " + unseen.frameCount() + " more frames of its previous generation after "
+						+ "what was captured, which may have been committed and checkpointed without being copied";
 	}
 
-	/** Writes the frames to staging, in the configured stored form, and publishes them with a signed manifest. */
-	private void publish(Segment plain, byte[] frames) throws IOException {
+	/** Publishes frames staged in a file, in the configured stored form, with a signed manifest. */
+	private void publish(Segment plain, Path frames) throws IOException {
 		BackupStore store = this.context.store();
 		StoredForm form = this.context.options().storedForm();
-		try (StagingFile staging = store.newStagingFile(this.db.name(), plain.id())) {
-			Files.write(staging.path(), frames, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-			if (form.isPlain()) {
-				store.publishSegment(staging.path(), stored(plain, form, frames.length, plain.plainSha256()));
-			}
-			else {
-				try (StagingFile encoded = store.newStagingFile(this.db.name(), plain.id() + "-stored")) {
-					StoredForm.Encoded result = form.encode(staging.path(), encoded.path(), this.db.name(), plain.id());
-					store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
-				}
+		if (form.isPlain()) {
+			store.publishSegment(frames, stored(plain, form, Files.size(frames), plain.plainSha256()));
+		}
+		else {
+			try (StagingFile encoded = store.newStagingFile(this.db.name(), plain.id() + "-stored")) {
+				StoredForm.Encoded result = form.encode(frames, encoded.path(), this.db.name(), plain.id());
+				store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
 			}
 		}
 		this.lastPublishedAt = plain.capturedAt();
+		this.lastPoint = plain.point();
+	}
+
+	/** Publishes a segment without frames: the anchor of a chain, or a later snapshot. */
+	private void publishWithoutFrames(Segment plain) throws IOException {
+		try (StagingFile staging = this.context.store().newStagingFile(this.db.name(), plain.id())) {
+			Files.write(staging.path(), new byte[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+			publish(plain, staging.path());
+		}
+	}
+
+	/**
+	 * The instant a segment is stamped with: the clock, but never before an instant stamped
+	 * already, so that a clock stepped back (NTP, a resumed VM) cannot make a later segment look
+	 * older. Until the clock catches up, segments keep the last instant.
+	 */
+	private Instant stamp(Instant now) {
+		Instant at = now.truncatedTo(ChronoUnit.MILLIS);
+		Instant last = this.lastStamp;
+		if (last != null && at.isBefore(last)) {
+			at = last;
+		}
+		this.lastStamp = at;
+		return at;
 	}
 
 	private Segment stored(Segment plain, StoredForm form, long sizeBytes, String sha256) {
@@ -451,7 +652,8 @@ final class WalCapture implements AutoCloseable {
 				plain.capturedAt(), plain.walSequence(), plain.salt1(), plain.salt2(), plain.startOffset(),
 				plain.endOffset(), plain.checksumIn(), plain.checksumOut(), plain.bigEndianChecksum(),
 				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
-				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null);
+				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null,
+				plain.parent(), plain.startReason());
 		return this.context.authenticity().sign(segment);
 	}
 
@@ -590,15 +792,24 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
-	/** Where the committed frames of the WAL end right now; the caller holds the write barrier. */
-	private Position endOfCommitted() throws IOException {
+	/**
+	 * Where SQLite's committed frames of the WAL end right now; the caller holds the write barrier,
+	 * so nothing commits meanwhile.
+	 */
+	private Position endOfCommitted() throws SQLException, IOException {
+		WalEnd end = WalEnd.read(spare(), this.wal, this.context.clock());
+		WalFrames.Header header = end.header();
+		if (header == null) {
+			return Position.EMPTY_WAL;
+		}
 		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
-			WalFrames.Header header = WalFrames.readHeader(channel);
-			if (header == null) {
-				return Position.EMPTY_WAL;
-			}
 			Position start = Position.startOf(header);
-			WalFrames.Committed committed = WalFrames.scanCommitted(channel, header, start.offset(), start.checksum());
+			WalFrames.Committed committed = WalFrames.scanCommitted(channel, header, start.offset(), start.checksum(),
+					end.endOffset());
+			if (committed.endOffset() != Math.max(start.offset(), end.endOffset())) {
+				throw new UnreadableWalException("the WAL frames SQLite counts as committed up to offset " + end.endOffset()
+						+ " do not read back as valid frames after offset " + committed.endOffset());
+			}
 			return (committed.frameCount() == 0) ? start
 					: new Position(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
 							committed.checksumOut(), header.bigEndian());
@@ -711,13 +922,28 @@ final class WalCapture implements AutoCloseable {
 
 	}
 
-	/** What one read of the WAL found: frames shipped, or why continuity is lost. */
-	private record Step(@Nullable String lostReason, int frames) {
+	/** The WAL's frames do not read back as valid up to where SQLite counts them committed. */
+	private static final class UnreadableWalException extends IOException {
 
-		static final Step NOTHING = new Step(null, 0);
+		private static final long serialVersionUID = 1L;
+
+		UnreadableWalException(String message) {
+			super(message);
+		}
+
+	}
+
+	/** What one read of the WAL found: frames shipped, or why continuity is lost. */
+	private record Step(@Nullable String lostReason, int frames, @Nullable Instant shippedThrough) {
+
+		static final Step NOTHING = new Step(null, 0, null);
 
 		static Step lost(String reason) {
-			return new Step(reason, 0);
+			return new Step(reason, 0, null);
+		}
+
+		static Step shipped(int frames, Instant through) {
+			return new Step(null, frames, through);
 		}
 
 	}

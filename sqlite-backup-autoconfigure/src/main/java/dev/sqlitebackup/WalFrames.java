@@ -1,6 +1,5 @@
 package dev.sqlitebackup;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,6 +8,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -51,15 +51,15 @@ final class WalFrames {
 	}
 
 	/**
-	 * Committed frames read from a WAL, up to the last commit frame.
+	 * Where the committed frames read from a WAL end.
 	 *
-	 * @param frames the frames' bytes, headers included
-	 * @param frameCount number of frames
+	 * @param frameCount number of frames, up to the last commit frame
 	 * @param endOffset offset just after the last commit frame
 	 * @param checksumOut checksum of the last commit frame
 	 * @param pageCount database size in pages after the last transaction
+	 * @param sha256 hex SHA-256 of the frames copied, headers included; {@code null} when only scanned
 	 */
-	record Committed(byte[] frames, int frameCount, long endOffset, long checksumOut, long pageCount) {
+	record Committed(int frameCount, long endOffset, long checksumOut, long pageCount, @Nullable String sha256) {
 	}
 
 	static Path walOf(Path database) {
@@ -86,27 +86,31 @@ final class WalFrames {
 	}
 
 	/**
-	 * Reads the committed frames that follow {@code fromOffset}, whose predecessor has checksum
-	 * {@code checksumIn}. Stops at the first frame that is not valid, and keeps only whole
-	 * transactions; after a commit once more than {@code maxBytes} are read, so that memory stays
-	 * bounded (the rest is read next time).
+	 * Copies the committed frames that follow {@code fromOffset}, whose predecessor has checksum
+	 * {@code checksumIn}, into {@code out}, through a buffer of about {@link #READ_BYTES} whatever
+	 * the size of a transaction. Reads no further than {@code limitOffset} (where SQLite's committed
+	 * frames end), stops at the first frame that is not valid, keeps only whole transactions, and
+	 * stops after a commit once more than {@code maxBytes} were read (the rest is read next time).
+	 * {@code out} holds exactly the committed frames afterwards.
 	 */
-	static Committed readCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn, long maxBytes)
-			throws IOException {
-		return read(wal, header, fromOffset, checksumIn, maxBytes, true);
+	static Committed copyCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn, long limitOffset,
+			long maxBytes, FileChannel out) throws IOException {
+		return walk(wal, header, fromOffset, checksumIn, limitOffset, maxBytes, out);
 	}
 
-	/** Where the committed frames after {@code fromOffset} end, without keeping their bytes. */
-	static Committed scanCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn)
+	/** Where the committed frames after {@code fromOffset} end, up to {@code limitOffset}, without copying them. */
+	static Committed scanCommitted(FileChannel wal, Header header, long fromOffset, long checksumIn, long limitOffset)
 			throws IOException {
-		return read(wal, header, fromOffset, checksumIn, Long.MAX_VALUE, false);
+		return walk(wal, header, fromOffset, checksumIn, limitOffset, Long.MAX_VALUE, null);
 	}
 
-	private static Committed read(FileChannel wal, Header header, long fromOffset, long checksumIn, long maxBytes,
-			boolean keep) throws IOException {
+	private static Committed walk(FileChannel wal, Header header, long fromOffset, long checksumIn, long limitOffset,
+			long maxBytes, @Nullable FileChannel out) throws IOException {
 		int frameSize = FRAME_HEADER_SIZE + header.pageSize();
-		ByteBuffer frame = ByteBuffer.allocate(frameSize);
-		ByteArrayOutputStream frames = new ByteArrayOutputStream();
+		ByteBuffer buffer = ByteBuffer.allocate(Math.max(1, READ_BYTES / frameSize) * frameSize);
+		byte[] bytes = buffer.array();
+		MessageDigest digest = (out != null) ? BackupFileCheck.newSha256() : null;
+		MessageDigest committedDigest = (out != null) ? cloneOf(digest) : null;
 		long offset = fromOffset;
 		long checksum = checksumIn;
 		int count = 0;
@@ -114,36 +118,69 @@ final class WalFrames {
 		long committedEnd = fromOffset;
 		long committedChecksum = checksumIn;
 		long pageCount = 0;
-		while (readFully(wal, frame.clear(), offset) == frameSize) {
-			byte[] bytes = frame.array();
-			if (frame.getInt(8) != header.salt1() || frame.getInt(12) != header.salt2()) {
-				break;
-			}
-			checksum = checksum(checksum(checksum, bytes, 0, 8, header.bigEndian()), bytes, FRAME_HEADER_SIZE,
-					header.pageSize(), header.bigEndian());
-			if (checksum != frame.getLong(16)) {
-				break;
-			}
-			if (keep) {
-				frames.write(bytes, 0, frameSize);
-			}
-			count++;
-			offset += frameSize;
-			long commitSize = Integer.toUnsignedLong(frame.getInt(4));
-			if (commitSize != 0) {
-				committedCount = count;
-				committedEnd = offset;
-				committedChecksum = checksum;
-				pageCount = commitSize;
-				if ((long) count * frameSize > maxBytes) {
+		boolean more = true;
+		while (more && offset + frameSize <= limitOffset) {
+			int wanted = (int) Math.min(buffer.capacity(), (limitOffset - offset) / frameSize * frameSize);
+			int read = readFully(wal, buffer.clear().limit(wanted), offset);
+			int valid = 0;
+			for (int at = 0; at + frameSize <= read; at += frameSize) {
+				if (buffer.getInt(at + 8) != header.salt1() || buffer.getInt(at + 12) != header.salt2()) {
+					more = false;
 					break;
 				}
+				long next = checksum(checksum(checksum, bytes, at, 8, header.bigEndian()), bytes, at + FRAME_HEADER_SIZE,
+						header.pageSize(), header.bigEndian());
+				if (next != buffer.getLong(at + 16)) {
+					more = false;
+					break;
+				}
+				checksum = next;
+				if (digest != null) {
+					digest.update(bytes, at, frameSize);
+				}
+				count++;
+				valid += frameSize;
+				long commitSize = Integer.toUnsignedLong(buffer.getInt(at + 4));
+				if (commitSize != 0) {
+					committedCount = count;
+					committedEnd = offset + valid;
+					committedChecksum = checksum;
+					pageCount = commitSize;
+					if (digest != null) {
+						committedDigest = cloneOf(digest);
+					}
+					if (committedEnd - fromOffset > maxBytes) {
+						more = false;
+						break;
+					}
+				}
+			}
+			if (out != null) {
+				// Written as read, so that memory stays bounded; frames after the last commit are cut off below.
+				ByteBuffer chunk = ByteBuffer.wrap(bytes, 0, valid);
+				while (chunk.hasRemaining()) {
+					out.write(chunk, offset - fromOffset + chunk.position());
+				}
+			}
+			offset += valid;
+			if (read < wanted) {
+				more = false;
 			}
 		}
-		byte[] all = frames.toByteArray();
-		int length = keep ? committedCount * frameSize : 0;
-		byte[] whole = (length == all.length) ? all : java.util.Arrays.copyOf(all, length);
-		return new Committed(whole, committedCount, committedEnd, committedChecksum, pageCount);
+		if (out != null) {
+			out.truncate(committedEnd - fromOffset);
+		}
+		String sha256 = (committedDigest != null) ? HexFormat.of().formatHex(committedDigest.digest()) : null;
+		return new Committed(committedCount, committedEnd, committedChecksum, pageCount, sha256);
+	}
+
+	private static MessageDigest cloneOf(MessageDigest digest) {
+		try {
+			return (MessageDigest) digest.clone();
+		}
+		catch (CloneNotSupportedException ex) {
+			throw new IllegalStateException("SHA-256 of this JDK cannot be cloned", ex);
+		}
 	}
 
 	/**

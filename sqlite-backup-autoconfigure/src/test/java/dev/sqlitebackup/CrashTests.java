@@ -121,8 +121,13 @@ class CrashTests {
 
 	/** Starts a child JVM on the test class path and returns once it has printed the line. */
 	static Process startChild(Class<?> main, List<String> arguments, String line) throws Exception {
+		return startChild(main, arguments, line, "256m");
+	}
+
+	/** Starts a JVM running {@code main} with at most {@code maxHeap} of heap, once it printed {@code line}. */
+	static Process startChild(Class<?> main, List<String> arguments, String line, String maxHeap) throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
+				"-Xmx" + maxHeap, "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
 		if (Runtime.version().feature() >= 22) {
 			command.add("--enable-native-access=ALL-UNNAMED");
 		}

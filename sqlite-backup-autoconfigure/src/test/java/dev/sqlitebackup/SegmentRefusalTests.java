@@ -146,14 +146,37 @@ class SegmentRefusalTests {
 		capture();
 		this.liveBefore = labels();
 		execute("DELETE FROM item");
-		assertThat(this.template.restoreLatest("app").restore().restoredFrom()).isEqualTo(backup.id());
+		assertThat(this.template.restore("app", this.clock.instant()).restore().restoredFrom()).isEqualTo(backup.id());
 		assertThat(labels()).isEqualTo(this.liveBefore);
 		Segment snapshot = read(4);
 		Segment edited = SegmentContent.parse(with(SegmentContent.fields(snapshot), "snapshotSha256",
 				"0".repeat(64)), snapshot.manifestMac());
 		Files.writeString(manifestFile(4), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
 
-		assertRefused("fails authentication");
+		// At the snapshot's own instant: a restore of "latest" would ship first and start a new chain.
+		assertRefused("fails authentication", snapshot.capturedAt());
+	}
+
+	@Test
+	void aPlaintextSegmentInAnEncryptedChainIsRefusedEvenWhenUnencryptedRestoresAreAllowed() throws Exception {
+		byte[] key = new byte[32];
+		Arrays.fill(key, (byte) 7);
+		StoredForm form = new StoredForm(BackupCodec.GZIP,
+				BackupEncryption.of("k", key, Map.of()).withUnencryptedRestoreAllowed(true));
+		captureThreeSegments(form);
+		Segment third = read(3);
+		Path plain = this.temp.resolve("third.frames");
+		form.decode(third.encoding(), dataFile(3), plain);
+		Files.delete(dataFile(3));
+		Files.move(plain, dataFile(3));
+		Map<String, String> fields = with(SegmentContent.fields(third), "compression", "none", "sha256",
+				third.plainSha256(), "sizeBytes", Long.toString(Files.size(dataFile(3))));
+		fields.remove("encryption");
+		fields.remove("encryptionKeyId");
+		Files.writeString(manifestFile(3), SegmentManifestFormat.write(SegmentContent.parse(fields, null)),
+				StandardCharsets.ISO_8859_1);
+
+		assertRefused("segment " + Segment.idOf(chainId(), 3) + " is refused: it is not encrypted");
 	}
 
 	@Test
@@ -189,7 +212,7 @@ class SegmentRefusalTests {
 		captureThreeSegments(new StoredForm(BackupCodec.GZIP, null));
 		execute("DELETE FROM item");
 
-		this.template.restoreLatest("app");
+		this.template.restore("app", this.clock.instant());
 
 		assertThat(labels()).isEqualTo(this.liveBefore);
 	}
@@ -209,8 +232,12 @@ class SegmentRefusalTests {
 	}
 
 	private void assertRefused(String reason) throws SQLException, IOException {
+		assertRefused(reason, null);
+	}
+
+	private void assertRefused(String reason, Instant pointInTime) throws SQLException, IOException {
 		assertThatExceptionOfType(BackupVerificationException.class)
-			.isThrownBy(() -> this.template.restoreLatest("app"))
+			.isThrownBy(() -> this.template.restoreToPointInTime("app", pointInTime, false))
 			.withMessageContaining(reason)
 			.withMessageContaining("the live database was not changed");
 		assertThat(labels()).isEqualTo(this.liveBefore);

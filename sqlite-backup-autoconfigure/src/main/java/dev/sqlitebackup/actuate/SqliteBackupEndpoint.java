@@ -238,16 +238,18 @@ public class SqliteBackupEndpoint {
 	 * @param restoredAt when the restore finished, ISO-8601 in UTC
 	 * @param pageCount pages of the live database afterwards
 	 * @param durationMillis how long the restore took, safety backup included
+	 * @param chain id of the continuous backup chain restored from
+	 * @param latest whether the state restored is the newest one captured, across all chains
 	 */
 	public record PointInTimeRestoreDescriptor(String database, String restoredFrom, String restoredTo,
 			@JsonInclude(Include.ALWAYS) @Nullable String safetyBackupId, String restoredAt, long pageCount,
-			long durationMillis) implements OperationResponseBody {
+			long durationMillis, String chain, boolean latest) implements OperationResponseBody {
 
 		static PointInTimeRestoreDescriptor of(PointInTimeResult result) {
 			RestoreResult restore = result.restore();
 			return new PointInTimeRestoreDescriptor(restore.database(), restore.restoredFrom(), iso(result.restoredTo()),
 					restore.safetyBackupId(), iso(restore.restoredAt()), restore.pageCount(),
-					restore.duration().toMillis());
+					restore.duration().toMillis(), result.chain(), result.latest());
 		}
 
 	}

@@ -99,7 +99,9 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 			catch (OperationInProgressException ex) {
 				// Another operation holds the database; the WAL keeps the frames for the next pass.
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				// Anything, an OutOfMemoryError included, is a failed pass: the executor would run no further
+				// pass after a task that threw.
 				Failures next = this.failures.merge(database, new Failures(1, 0), (old, one) -> new Failures(old.count + 1, 0));
 				Duration backoff = backoff(next.count);
 				this.failures.put(database, new Failures(next.count, System.nanoTime() + backoff.toNanos()));

@@ -1,12 +1,18 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import javax.sql.DataSource;
 
@@ -21,7 +27,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
@@ -76,6 +84,66 @@ class ContinuousBackupLifecycleTests {
 		template.restoreLatest("dataSource");
 
 		assertThat(names(dataSource)).containsExactly("first", "just before shutdown");
+	}
+
+	@Test
+	void aPassThatRunsOutOfMemoryIsReportedAndTheNextPassesShipEverything() throws Exception {
+		SQLiteDataSource dataSource = WalSqlite.walDataSource(this.dir.resolve("app.db"));
+		execute(dataSource, "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)");
+		AtomicBoolean outOfMemory = new AtomicBoolean(true);
+		LocalDirectoryBackupStore store = new LocalDirectoryBackupStore(this.dir.resolve("backups")) {
+
+			@Override
+			public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+				if (segment.frameCount() > 0 && outOfMemory.getAndSet(false)) {
+					throw new OutOfMemoryError("Java heap space (thrown by the test)");
+				}
+				return super.publishSegment(stagingFile, segment);
+			}
+
+		};
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("dataSource", dataSource)),
+				store, BackupOptions.defaults().withSafetyBackup(false));
+		List<Exception> failures = new CopyOnWriteArrayList<>();
+		template.addListener(new BackupListener() {
+
+			@Override
+			public void captureFailed(String database, Exception failure) {
+				failures.add(failure);
+			}
+
+		});
+		SqliteBackupProperties properties = new SqliteBackupProperties();
+		properties.getContinuous().setEnabled(true);
+		properties.getContinuous().setSyncInterval(Duration.ofMillis(50));
+		ContinuousBackupLifecycle lifecycle = new ContinuousBackupLifecycle(template, properties);
+		lifecycle.start();
+		try {
+			execute(dataSource, "INSERT INTO item (name) VALUES ('when memory ran out')");
+			awaitUntil(() -> !failures.isEmpty());
+			execute(dataSource, "INSERT INTO item (name) VALUES ('afterwards')");
+			Instant committed = Instant.now();
+			awaitUntil(() -> {
+				Instant shipped = template.continuousStatus("dataSource").orElseThrow().lastCaptureAt();
+				return shipped != null && shipped.isAfter(committed);
+			});
+		}
+		finally {
+			lifecycle.stop();
+		}
+		execute(dataSource, "DELETE FROM item");
+		template.restoreLatest("dataSource");
+
+		assertThat(failures.get(0)).hasMessageContaining("OutOfMemoryError");
+		assertThat(names(dataSource)).containsExactly("when memory ran out", "afterwards");
+	}
+
+	private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+		while (!condition.getAsBoolean()) {
+			assertThat(System.nanoTime()).as("waited 20 s").isLessThan(deadline);
+			Thread.sleep(20);
+		}
 	}
 
 	private static void execute(DataSource dataSource, String sql) throws SQLException {
