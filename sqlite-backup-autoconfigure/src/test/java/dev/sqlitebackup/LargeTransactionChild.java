@@ -38,9 +38,20 @@ public final class LargeTransactionChild {
 			}
 			statement.execute("COMMIT");
 		}
+		long started = System.nanoTime();
 		CaptureResult shipped = template.capture("app");
-		System.out.println("SHIPPED " + shipped.frames() + " " + shipped.chainId());
+		long millis = (System.nanoTime() - started) / 1_000_000;
+		System.out.println("SHIPPED " + shipped.frames() + " frames (" + shipped.bytes() + " bytes) in " + millis
+				+ " ms, heap used at most " + peakHeap() + " MiB");
 		template.stopCapture("app");
+	}
+
+	private static long peakHeap() {
+		return java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
+			.stream()
+			.filter((pool) -> pool.getType() == java.lang.management.MemoryType.HEAP)
+			.mapToLong((pool) -> pool.getPeakUsage().getUsed())
+			.sum() >> 20;
 	}
 
 }

@@ -90,12 +90,14 @@ class ContinuousBackupHttpTests {
 	}
 
 	@Test
-	void aRestoreToLatestAnswers200() {
+	void aRestoreToLatestAnswers200NamingTheChainAndThatItIsTheLatest() {
 		Response restore = new HttpSession(this.port).post(DATABASE,
 				"{\"action\":\"restore\",\"pointInTime\":\"latest\"}");
 
 		assertThat(restore.status()).as(restore.toString()).isEqualTo(200);
 		assertThat(restore.json().get("restoredTo").asString()).endsWith("Z");
+		assertThat(restore.json().get("chain").asString()).isNotBlank();
+		assertThat(restore.json().get("latest").asBoolean()).isTrue();
 	}
 
 	@Test

@@ -57,8 +57,8 @@ class ContinuousEndpointTests {
 	}
 
 	@Test
-	void restoreToLatestAnswers200WithTheInstantRestoredTo() throws SQLException {
-		execute("DELETE FROM item");
+	void restoreToLatestShipsFirstAndAnswers200WithTheInstantTheChainAndThatItIsTheLatest() throws SQLException {
+		execute("INSERT INTO item (name) VALUES ('acknowledged, not shipped yet')");
 
 		WebEndpointResponse<OperationResponseBody> response = extension(true).perform("db", "restore", null, "latest");
 
@@ -66,7 +66,9 @@ class ContinuousEndpointTests {
 		PointInTimeRestoreDescriptor body = (PointInTimeRestoreDescriptor) response.getBody();
 		assertThat(body.restoredTo()).endsWith("Z");
 		assertThat(body.safetyBackupId()).isNotNull();
-		assertThat(count()).isEqualTo(1);
+		assertThat(body.chain()).isNotBlank();
+		assertThat(body.latest()).isTrue();
+		assertThat(count()).isEqualTo(2);
 	}
 
 	@Test
