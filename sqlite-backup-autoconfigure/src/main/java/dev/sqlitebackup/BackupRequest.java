@@ -24,10 +24,11 @@ record BackupRequest(BackupTrigger trigger, boolean cleanUpFirst, boolean refuse
 
 	/**
 	 * The snapshot a chain of continuous backup starts from, copied through a connection whose
-	 * read transaction began at the WAL position the chain records.
+	 * read transaction began at the WAL position the chain records. A database that lost all its
+	 * tables is refused as for any backup: its chain would become the latest state.
 	 */
 	static BackupRequest chainStart(SQLiteConnection pinnedSource) {
-		return new BackupRequest(BackupTrigger.CONTINUOUS, true, false, false, pinnedSource);
+		return new BackupRequest(BackupTrigger.CONTINUOUS, true, true, false, pinnedSource);
 	}
 
 	/**

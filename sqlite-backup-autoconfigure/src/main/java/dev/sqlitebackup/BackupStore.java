@@ -143,6 +143,21 @@ public interface BackupStore {
 		return Optional.of(StoreLock.NONE);
 	}
 
+	/**
+	 * Takes the right to capture a database's WAL into this store, held until closed, so that two
+	 * processes on the same database and store never interleave two chains; empty when another
+	 * holder, in this process or another, has it. Stores that cannot lock give it to everyone.
+	 * @param holder how this process describes itself to the others, for {@link #captureHolder}
+	 */
+	default Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
+		return Optional.of(StoreLock.NONE);
+	}
+
+	/** How the process that holds the capture of a database described itself, when known. */
+	default Optional<String> captureHolder(String database) {
+		return Optional.empty();
+	}
+
 	/** A store held for one operation. */
 	interface StoreLock extends AutoCloseable {
 

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param state whether it is starting, running or failing
  * @param lastCaptureAt up to when everything SQLite committed is in the store (the last pass that
  * found nothing left to ship); {@code null} before the first one
- * @param lastFailure why the last pass failed, {@code null} when it succeeded
+ * @param lastFailure why the last pass failed, {@code null} when it succeeded; what the capture waits
+ * for in the states {@code AWAITING_RESTORE} and {@code STANDBY}
  * @param windowFrom the earliest instant a restore can go back to, {@code null} when there is none
  * @param windowTo the latest captured instant, {@code null} when there is none
  */
@@ -42,7 +43,24 @@ public record ContinuousStatus(String database, State state, @Nullable Instant l
 		RUNNING,
 
 		/** The last pass failed; the next ones retry. */
-		FAILING
+		FAILING,
+
+		/**
+		 * The database was new or empty at start while the store holds its history: no chain
+		 * starts (it would bury that history) until a restore.
+		 */
+		AWAITING_RESTORE,
+
+		/**
+		 * Another process captures this database into the same store (its description is the
+		 * status's {@code lastFailure}); this one captures nothing and takes over when it can.
+		 */
+		STANDBY;
+
+		/** The state as the HTTP API and health name it: {@code running}, {@code awaiting-restore}, ... */
+		public String label() {
+			return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+		}
 
 	}
 

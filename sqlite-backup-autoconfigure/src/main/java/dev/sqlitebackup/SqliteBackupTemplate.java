@@ -386,9 +386,17 @@ public class SqliteBackupTemplate {
 		if (window != null && published != null && published.isAfter(window.to())) {
 			window = new PointInTimePlanner.Window(window.from(), published);
 		}
-		ContinuousStatus.State state = (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
+		String awaiting = capture.awaitingReason();
+		String standbyFor = capture.standbyFor();
+		if (standbyFor != null) {
+			awaiting = "another process captures this database: " + standbyFor;
+		}
+		ContinuousStatus.State state = (standbyFor != null) ? ContinuousStatus.State.STANDBY
+				: (awaiting != null) ? ContinuousStatus.State.AWAITING_RESTORE
+				: (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
-		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(), capture.lastFailure(),
+		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(),
+				(awaiting != null) ? awaiting : capture.lastFailure(),
 				(window != null) ? window.from() : null, (window != null) ? window.to() : null));
 	}
 
@@ -406,7 +414,7 @@ public class SqliteBackupTemplate {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.CAPTURE)) {
 			CaptureResult result = this.captures
-				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db))
+				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, false))
 				.sync(operation);
 			if (result.startedChain()) {
 				forgetWindow(db.name());
@@ -428,6 +436,20 @@ public class SqliteBackupTemplate {
 			this.listeners.tell((listener) -> listener.captureFailed(db.name(), failure));
 			throw failure;
 		}
+	}
+
+	/**
+	 * Starts continuous backup of a database, like a first {@link #capture}, knowing whether its
+	 * file was missing or empty when the application started. Such a database starts no chain
+	 * while the store holds history of it with data (a new machine, a lost disk): its chain would
+	 * become "latest" and bury that history. The capture waits for a restore instead
+	 * ({@link ContinuousStatus.State#AWAITING_RESTORE}); the chain after the restore follows the
+	 * point restored.
+	 */
+	public CaptureResult startCapture(String database, boolean newAtStart) {
+		SqliteDatabase db = getDatabase(database);
+		this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, newAtStart));
+		return capture(db.name());
 	}
 
 	/**

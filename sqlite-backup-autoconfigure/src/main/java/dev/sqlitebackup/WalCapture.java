@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.BackupStore.StoreLock;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.codec.StoredForm;
 
@@ -94,6 +95,21 @@ final class WalCapture implements AutoCloseable {
 	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
 	private volatile @Nullable String lastFailure;
 
+	/** The right to capture this database into the store, held while this capture has it. */
+	private @Nullable StoreLock captureLock;
+
+	/** Who captures the database while this capture stands by, else {@code null}. */
+	private volatile @Nullable String standbyFor;
+
+	/** Whether the database file was missing or empty when the application started. */
+	private final boolean newAtStart;
+
+	/** Whether the store was asked for history to restore, which a new database must not bury. */
+	private boolean historyChecked;
+
+	/** The newest point in the store while the capture waits for a restore, else {@code null}. */
+	private volatile @Nullable ChainPoint awaitingRestore;
+
 	/** The last point this capture published, {@code null} before the first. */
 	private @Nullable ChainPoint lastPoint;
 
@@ -109,7 +125,8 @@ final class WalCapture implements AutoCloseable {
 	/** Why the next pass must start a new chain, or {@code null} when the current one continues. */
 	private @Nullable String restartReason = "continuous backup started";
 
-	WalCapture(EngineContext context, BackupRun backups, SqliteDatabase db) {
+	WalCapture(EngineContext context, BackupRun backups, SqliteDatabase db, boolean newAtStart) {
+		this.newAtStart = newAtStart;
 		this.context = context;
 		this.backups = backups;
 		this.db = db;
@@ -167,6 +184,12 @@ final class WalCapture implements AutoCloseable {
 
 	private CaptureResult pass(RunningOperation operation) {
 		try {
+			if (!mayCapture()) {
+				return CaptureResult.idle(this.db.name(), CaptureResult.Idle.STANDBY);
+			}
+			if (this.chain == null && historyToRestore() != null) {
+				return CaptureResult.idle(this.db.name(), CaptureResult.Idle.AWAITING_RESTORE);
+			}
 			if (this.chain == null || this.restartReason != null) {
 				return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet",
 						BackupTrigger.CONTINUOUS).result();
@@ -240,6 +263,20 @@ final class WalCapture implements AutoCloseable {
 	 * @throws SqliteBackupException when the backup itself failed, as a plain one would
 	 */
 	@Nullable Snapshot snapshot(RunningOperation operation, BackupTrigger trigger) {
+		try {
+			if (!mayCapture()) {
+				return null;
+			}
+		}
+		catch (IOException ex) {
+			logger.warn("Backup of database '{}' is taken plain: whether this process captures it is unknown ({})",
+					this.db.name(), ex.getMessage());
+			return null;
+		}
+		if (this.chain == null && historyToRestore() != null) {
+			// A backup of the new database is taken, but it starts no chain over the store's history.
+			return null;
+		}
 		try {
 			Snapshot snapshot = extendWithSnapshot(operation, trigger);
 			this.lastFailure = null;
@@ -337,12 +374,100 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	/**
+	 * Whether this capture has the right to capture the database into the store, taking it when
+	 * nobody else has it. Another process (a second instance during a deploy, a one-off job) may
+	 * hold it: this one then stands by, holding nothing of the database, and takes over, with a
+	 * new chain that follows the store's newest point, once that process lets go.
+	 */
+	private boolean mayCapture() throws IOException {
+		if (this.captureLock != null) {
+			return true;
+		}
+		String holder = "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", capturing since "
+				+ this.context.clock().instant().truncatedTo(ChronoUnit.SECONDS);
+		java.util.Optional<StoreLock> lock = this.context.store().tryCaptureLock(this.db.name(), holder);
+		if (lock.isPresent()) {
+			this.captureLock = lock.get();
+			if (this.standbyFor != null) {
+				logger.info("Continuous backup of database '{}' takes over from {}", this.db.name(), this.standbyFor);
+				this.restartReason = "took over from " + this.standbyFor;
+				this.standbyFor = null;
+			}
+			return true;
+		}
+		String other = this.context.store().captureHolder(this.db.name()).orElse("another process");
+		if (!other.equals(this.standbyFor)) {
+			logger.info("Continuous backup of database '{}' stands by: {} captures it into {}", this.db.name(), other,
+					this.context.store().describe());
+		}
+		this.standbyFor = other;
+		if (this.chain != null) {
+			this.chain = null;
+			this.restartReason = "stood by for " + other;
+		}
+		release();
+		return false;
+	}
+
+	/** Who captures the database while this capture stands by, or {@code null} when it captures. */
+	@Nullable String standbyFor() {
+		return this.standbyFor;
+	}
+
+	private static String hostName() {
+		try {
+			return java.net.InetAddress.getLocalHost().getHostName();
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return "an unknown host";
+		}
+	}
+
+	/**
 	 * Tells the capture what a restore brought the database to, so that the next chain names it
 	 * as its parent: a point of a chain, or {@code null} when the state follows none (a backup).
+	 * Ends the wait for a restore.
 	 */
 	void restoredTo(@Nullable ChainPoint point) {
 		this.nextParent = point;
 		this.nextParentDecided = true;
+		this.awaitingRestore = null;
+	}
+
+	/**
+	 * The newest point in the store when the database was new at start and the store holds
+	 * history of it with data: a chain of the new database would become "latest" and bury that
+	 * history, so none starts until a restore (see {@link #restoredTo}). {@code null} otherwise.
+	 */
+	private @Nullable ChainPoint historyToRestore() {
+		if (!this.newAtStart || this.nextParentDecided) {
+			return null;
+		}
+		if (!this.historyChecked) {
+			ChainHistory.Chain latest = ChainHistory
+				.of(this.context.fromStore(this.db.name(), () -> this.context.store().listSegments(this.db.name())))
+				.latest();
+			this.historyChecked = true;
+			// A history of a database without a single table is nothing to bury.
+			if (latest != null && latest.newest().pageCount() > 1) {
+				this.awaitingRestore = latest.newest().point();
+				logger.warn("Continuous backup of database '{}' starts no chain: {}", this.db.name(), awaitingReason());
+			}
+		}
+		return this.awaitingRestore;
+	}
+
+	/** Why no chain starts while the capture waits for a restore, and what to do; {@code null} when it does not wait. */
+	@Nullable String awaitingReason() {
+		ChainPoint history = this.awaitingRestore;
+		if (history == null) {
+			return null;
+		}
+		return "the database file was new or empty when the application started, while the store holds its history "
+				+ "up to " + history.capturedAt() + " (chain " + history.chainId() + "). Restore it (POST "
+				+ "/actuator/sqlitebackup/" + this.db.name() + " {\"action\":\"restore\",\"pointInTime\":\"latest\"}, "
+				+ "or SqliteBackupTemplate.restoreLatest); to start a new history on purpose, point the backup store "
+				+ "at an empty location";
 	}
 
 	/**
@@ -841,6 +966,16 @@ final class WalCapture implements AutoCloseable {
 	@Override
 	public void close() {
 		release();
+		StoreLock lock = this.captureLock;
+		this.captureLock = null;
+		if (lock != null) {
+			try {
+				lock.close();
+			}
+			catch (IOException ex) {
+				logger.debug("Could not let go of the capture of database '{}': {}", this.db.name(), ex.getMessage());
+			}
+		}
 	}
 
 	static String sha256(byte[] bytes) {

@@ -136,8 +136,15 @@ final class CapturedItems implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.template.stopCapture("app");
-		TestDatabases.close(this.dataSource);
+		try {
+			this.template.stopCapture("app");
+		}
+		catch (SqliteBackupException ex) {
+			// A test that made the last pass fail has asserted what it wanted.
+		}
+		finally {
+			TestDatabases.close(this.dataSource);
+		}
 	}
 
 }

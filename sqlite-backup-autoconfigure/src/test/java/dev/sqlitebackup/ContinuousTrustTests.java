@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -22,6 +23,7 @@ import dev.sqlitebackup.TestDatabases.Mode;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Continuous backup on a bad day: frames that look committed but are not, a WAL written over in
@@ -110,8 +112,17 @@ class ContinuousTrustTests {
 		DataSource second = TestDatabases.plain(this.items.database(), Mode.WAL);
 		try {
 			RetentionTests.MutableClock later = new RetentionTests.MutableClock(this.items.clock.instant().plusSeconds(30));
+			// A store without locks (or, with the lease, a fenced holder) lets a second instance start a chain.
+			LocalDirectoryBackupStore withoutLocks = new LocalDirectoryBackupStore(this.items.backups()) {
+
+				@Override
+				public Optional<StoreLock> tryCaptureLock(String database, String holder) {
+					return Optional.of(StoreLock.NONE);
+				}
+
+			};
 			SqliteBackupTemplate secondInstance = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", second)),
-					new LocalDirectoryBackupStore(this.items.backups()), BackupOptions.defaults(), later);
+					withoutLocks, BackupOptions.defaults(), later);
 			assertThat(secondInstance.capture("app").startedChain()).isTrue();
 			secondInstance.stopCapture("app");
 		}
@@ -179,6 +190,100 @@ class ContinuousTrustTests {
 			.findFirst().orElseThrow();
 		assertThat(anchor.parent()).isEqualTo(result.point());
 		assertThat(anchor.startReason()).contains("restored");
+	}
+
+	@Test
+	void aDatabaseNewAtStartStartsNoChainOverTheStoresHistoryUntilItIsRestored() throws Exception {
+		start();
+		this.items.insert("history", 10);
+		this.items.capture();
+		List<String> history = this.items.dump();
+		this.items.close();
+		for (String suffix : List.of("", "-wal", "-shm")) {
+			java.nio.file.Files.deleteIfExists(this.temp.resolve("app.db" + suffix));
+		}
+		this.items = new CapturedItems(this.temp, BackupOptions.defaults().withSafetyBackup(false));
+		int segmentsBefore = this.items.segments().size();
+
+		CaptureResult first = this.items.template.startCapture("app", true);
+		CaptureResult next = this.items.capture();
+		ContinuousStatus waiting = this.items.template.continuousStatus("app").orElseThrow();
+
+		assertThat(first.awaitsRestore()).isTrue();
+		assertThat(next.awaitsRestore()).isTrue();
+		assertThat(this.items.segments()).hasSize(segmentsBefore);
+		assertThat(waiting.state()).isEqualTo(ContinuousStatus.State.AWAITING_RESTORE);
+		assertThat(waiting.state().label()).isEqualTo("awaiting-restore");
+		assertThat(waiting.lastFailure()).contains("holds its history up to").contains("restore");
+
+		PointInTimeResult restored = this.items.template.restoreLatest("app");
+		CaptureResult after = this.items.capture();
+
+		assertThat(this.items.dump()).isEqualTo(history);
+		assertThat(after.startedChain()).isTrue();
+		Segment anchor = this.items.segments().stream().filter((segment) -> segment.chainId().equals(after.chainId()))
+			.findFirst().orElseThrow();
+		assertThat(anchor.parent()).isEqualTo(restored.point());
+		assertThat(this.items.template.continuousStatus("app").orElseThrow().state())
+			.isEqualTo(ContinuousStatus.State.RUNNING);
+	}
+
+	@Test
+	void aChainDoesNotStartFromADatabaseThatLostAllItsTables() throws Exception {
+		start();
+		this.items.insert("history", 10);
+		this.items.template.backup("app");
+		this.items.execute("DROP TABLE item");
+		this.items.capture();
+		this.items.template.stopCapture("app");
+
+		assertThatExceptionOfType(BackupVerificationException.class).isThrownBy(this.items::capture)
+			.withMessageContaining("the database has no tables");
+	}
+
+	@Test
+	void aSecondCaptureOfTheSameDatabaseAndStoreStandsByAndTakesOverWhenTheFirstStops() throws Exception {
+		start();
+		this.items.insert("first", 10);
+		this.items.capture();
+		DataSource second = TestDatabases.plain(this.items.database(), Mode.WAL);
+		try {
+			SqliteBackupTemplate secondInstance = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", second)),
+					new LocalDirectoryBackupStore(this.items.backups()), BackupOptions.defaults().withSafetyBackup(false),
+					this.items.clock);
+			int segments = this.items.segments().size();
+
+			CaptureResult standing = secondInstance.startCapture("app", false);
+			this.items.insert("second", 10);
+			this.items.capture();
+			CaptureResult stillStanding = secondInstance.capture("app");
+			ContinuousStatus status = secondInstance.continuousStatus("app").orElseThrow();
+
+			assertThat(standing.isStandby()).isTrue();
+			assertThat(stillStanding.isStandby()).isTrue();
+			assertThat(status.state().label()).isEqualTo("standby");
+			assertThat(status.lastFailure()).contains("pid " + ProcessHandle.current().pid());
+			assertThat(this.items.segments()).hasSize(segments + 1)
+				.allMatch((segment) -> segment.chainId().equals(this.items.segments().get(0).chainId()));
+
+			this.items.template.stopCapture("app");
+			ChainPoint last = this.items.segments().get(this.items.segments().size() - 1).point();
+			this.items.insert("after the handover", 10);
+			CaptureResult takenOver = secondInstance.capture("app");
+
+			assertThat(takenOver.newChainReason()).startsWith("took over from pid");
+			Segment anchor = this.items.segments().stream()
+				.filter((segment) -> segment.chainId().equals(takenOver.chainId()))
+				.findFirst().orElseThrow();
+			assertThat(anchor.parent()).isEqualTo(last);
+			assertThat(secondInstance.continuousStatus("app").orElseThrow().state())
+				.isEqualTo(ContinuousStatus.State.RUNNING);
+			secondInstance.stopCapture("app");
+		}
+		finally {
+			TestDatabases.close(second);
+		}
+		assertRestoresToLatestExactly();
 	}
 
 	@Test

@@ -200,7 +200,7 @@ public class SqliteBackupEndpoint {
 	/**
 	 * Continuous backup of one database.
 	 *
-	 * @param state {@code starting}, {@code running} or {@code failing}
+	 * @param state {@code starting}, {@code running}, {@code failing} or {@code awaiting-restore}
 	 * @param lagMillis how long ago the last pass succeeded, {@code null} before the first one
 	 * @param restoreWindow the instants a restore can reach, {@code null} when there are none
 	 */
@@ -211,7 +211,7 @@ public class SqliteBackupEndpoint {
 			Duration lag = status.lag(now);
 			RestoreWindowDescriptor window = (status.windowFrom() != null && status.windowTo() != null)
 					? new RestoreWindowDescriptor(iso(status.windowFrom()), iso(status.windowTo())) : null;
-			return new ContinuousDescriptor(lower(status.state()), (lag != null) ? Math.max(0, lag.toMillis()) : null,
+			return new ContinuousDescriptor(status.state().label(), (lag != null) ? Math.max(0, lag.toMillis()) : null,
 					window);
 		}
 

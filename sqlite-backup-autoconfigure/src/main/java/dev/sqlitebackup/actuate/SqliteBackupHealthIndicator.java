@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -200,8 +199,11 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		}
 		ContinuousStatus status = found.get();
 		Map<String, Object> continuous = new LinkedHashMap<>();
-		continuous.put("state", status.state().name().toLowerCase(Locale.ROOT));
+		continuous.put("state", status.state().label());
 		Duration lag = Duration.between((status.lastCaptureAt() != null) ? status.lastCaptureAt() : this.startedAt, now);
+		if (lag.isNegative()) {
+			lag = Duration.ZERO;
+		}
 		continuous.put("lagMillis", lag.toMillis());
 		if (status.windowFrom() != null && status.windowTo() != null) {
 			continuous.put("restoreWindow", Map.of("from", status.windowFrom().toString(), "to",
@@ -211,6 +213,10 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			continuous.put("lastFailure", status.lastFailure());
 		}
 		details.put("continuous", continuous);
+		if (status.state() == ContinuousStatus.State.AWAITING_RESTORE) {
+			details.putIfAbsent("reason", "continuous backup waits for a restore: " + status.lastFailure());
+			return false;
+		}
 		if (status.state() == ContinuousStatus.State.FAILING) {
 			details.putIfAbsent("reason", "continuous backup is failing: " + status.lastFailure());
 			return false;

@@ -43,9 +43,17 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	private final SqliteFilesAtStartup filesAtStartup;
+
 	ContinuousBackupLifecycle(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		this(template, properties, new SqliteFilesAtStartup());
+	}
+
+	ContinuousBackupLifecycle(SqliteBackupTemplate template, SqliteBackupProperties properties,
+			SqliteFilesAtStartup filesAtStartup) {
 		this.template = template;
 		this.properties = properties;
+		this.filesAtStartup = filesAtStartup;
 	}
 
 	@Override
@@ -59,7 +67,14 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 			requireCoverable(this.template.getDatabase(database));
 		}
 		for (String database : covered) {
-			this.template.capture(database);
+			try {
+				this.template.startCapture(database, this.filesAtStartup.wasNew(database));
+			}
+			catch (OperationInProgressException ex) {
+				// Another process (a second instance, a job) is in an operation on this store: the
+				// passes that follow take the database when it is free, or stand by for that process.
+				logger.info("Continuous backup of database '{}' starts with the next pass: {}", database, ex.getMessage());
+			}
 		}
 		this.covered = covered;
 		this.running = true;

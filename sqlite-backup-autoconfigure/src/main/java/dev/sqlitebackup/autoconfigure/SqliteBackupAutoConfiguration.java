@@ -115,8 +115,15 @@ public final class SqliteBackupAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ContinuousBackupLifecycle continuousBackupLifecycle(SqliteBackupTemplate template,
-			SqliteBackupProperties properties) {
-		return new ContinuousBackupLifecycle(template, properties);
+			SqliteBackupProperties properties, ObjectProvider<SqliteFilesAtStartup> filesAtStartup) {
+		return new ContinuousBackupLifecycle(template, properties,
+				filesAtStartup.getIfAvailable(SqliteFilesAtStartup::new));
+	}
+
+	// Static: a BeanPostProcessor must exist before the data sources it looks at.
+	@Bean
+	static SqliteFilesAtStartup sqliteFilesAtStartup() {
+		return new SqliteFilesAtStartup();
 	}
 
 	@Bean

@@ -64,6 +64,15 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	/** Locked while an operation runs; never deleted, so that every process locks the same file. */
 	static final String LOCK_FILE = ".lock";
 
+	/** File, in a database's folder, whose lock the one process capturing that database holds. */
+	static final String CAPTURE_LOCK_FILE = ".capture-lock";
+
+	/** File, in a database's folder, in which that process says who it is. */
+	static final String CAPTURE_HOLDER_FILE = ".capture-holder";
+
+	/** The most of the holder's description that is read back. */
+	private static final int MAX_HOLDER_BYTES = 1024;
+
 	private final Path directory;
 
 	/** A store rooted at the given directory, which is created when the first backup is staged. */
@@ -345,6 +354,39 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		return databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY)
 			.resolve(segment.id() + SEGMENT_DATA_SUFFIX + StoredForm.fileSuffixOf(segment.compression(),
 					segment.encryptionKeyId() != null));
+	}
+
+	@Override
+	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
+		Path databaseDirectory = ownDatabaseDirectory(database);
+		Optional<StoreLock> lock = FileLocks.tryLock(databaseDirectory.resolve(CAPTURE_LOCK_FILE));
+		if (lock.isPresent()) {
+			try {
+				Files.writeString(databaseDirectory.resolve(CAPTURE_HOLDER_FILE), holder, StandardCharsets.UTF_8,
+						StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+						LinkOption.NOFOLLOW_LINKS);
+			}
+			catch (IOException ex) {
+				// Only the others' health details miss who holds it.
+				logger.debug("Cannot record the holder of the capture of database '{}': {}", database, reason(ex));
+			}
+		}
+		return lock;
+	}
+
+	@Override
+	public Optional<String> captureHolder(String database) {
+		Path file = databaseDirectory(database).resolve(CAPTURE_HOLDER_FILE);
+		if (!StoreFiles.isRegularFile(file)) {
+			return Optional.empty();
+		}
+		try (java.io.InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+			String holder = new String(in.readNBytes(MAX_HOLDER_BYTES), StandardCharsets.UTF_8).strip();
+			return holder.isEmpty() ? Optional.empty() : Optional.of(holder);
+		}
+		catch (IOException ex) {
+			return Optional.empty();
+		}
 	}
 
 	@Override

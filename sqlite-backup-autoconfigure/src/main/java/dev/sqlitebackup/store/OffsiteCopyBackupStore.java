@@ -241,6 +241,16 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		return this.local.tryLock(database);
 	}
 
+	@Override
+	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
+		return this.local.tryCaptureLock(database, holder);
+	}
+
+	@Override
+	public Optional<String> captureHolder(String database) {
+		return this.local.captureHolder(database);
+	}
+
 	/** Closes either store that holds resources, such as an S3 client. */
 	@Override
 	public void close() throws Exception {

@@ -116,6 +116,16 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
+		return storeOf(database).tryCaptureLock(database, holder);
+	}
+
+	@Override
+	public Optional<String> captureHolder(String database) {
+		return storeOf(database).captureHolder(database);
+	}
+
+	@Override
 	public String describe() {
 		Set<String> descriptions = new LinkedHashSet<>();
 		descriptions.add(this.defaultStore.describe());

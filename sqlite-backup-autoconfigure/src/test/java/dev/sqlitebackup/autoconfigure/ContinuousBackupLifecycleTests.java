@@ -1,6 +1,7 @@
 package dev.sqlitebackup.autoconfigure;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -29,6 +31,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
@@ -138,6 +141,31 @@ class ContinuousBackupLifecycleTests {
 		assertThat(names(dataSource)).containsExactly("when memory ran out", "afterwards");
 	}
 
+	@Test
+	void runOnANewDatabaseWhileTheStoreHoldsItsHistoryShouldWaitForARestoreInsteadOfStartingAChain() throws Exception {
+		ApplicationContextRunner runner = contextRunner().withUserConfiguration(SchemaOnStartSqlite.class)
+			.withPropertyValues("sqlite.backup.continuous.enabled=true", "sqlite.backup.continuous.sync-interval=1h");
+		runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			execute(context.getBean(DataSource.class), "INSERT INTO item (name) VALUES ('history')");
+		});
+		for (String suffix : List.of("", "-wal", "-shm")) {
+			Files.deleteIfExists(this.dir.resolve("app.db" + suffix));
+		}
+
+		runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			assertThat(template.continuousStatus("dataSource").orElseThrow().state())
+				.isEqualTo(ContinuousStatus.State.AWAITING_RESTORE);
+			template.restoreLatest("dataSource");
+			template.capture("dataSource");
+			assertThat(names(context.getBean(DataSource.class))).containsExactly("history");
+			assertThat(template.continuousStatus("dataSource").orElseThrow().state())
+				.isEqualTo(ContinuousStatus.State.RUNNING);
+		});
+	}
+
 	private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
 		while (!condition.getAsBoolean()) {
@@ -161,6 +189,25 @@ class ContinuousBackupLifecycleTests {
 			}
 		}
 		return names;
+	}
+
+	/**
+	 * One SQLite database in WAL mode whose schema another bean creates once the data source
+	 * exists, as {@code spring.sql.init} or Flyway would.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class SchemaOnStartSqlite {
+
+		@Bean
+		SQLiteDataSource dataSource(@Value("${test.dir}") Path dir) {
+			return WalSqlite.walDataSource(dir.resolve("app.db"));
+		}
+
+		@Bean
+		InitializingBean schema(DataSource dataSource) {
+			return () -> execute(dataSource, "CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT)");
+		}
+
 	}
 
 	/** One SQLite database in WAL mode. */
