@@ -21,9 +21,11 @@ import dev.sqlitebackup.codec.StoredForm;
  * memory, so that writers wait only for a memory copy, provided the operating system reports twice
  * that much memory free; {@code 0} never uses memory
  * @param storedForm compression and encryption of new backups, and the keys to read old ones
+ * @param syncInterval how often continuous backup runs a pass: a longer stretch without one is a
+ * gap in the restore window, since commits made then carry no instant of their own
  */
 public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
-		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm) {
+		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval) {
 
 	/** Default step: 4096 pages, 16 MiB with SQLite's default page size. */
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
@@ -49,10 +51,17 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 	 */
 	public static final long DEFAULT_MEMORY_STAGING_LIMIT = 2L * 1024 * 1024 * 1024;
 
+	/** Default interval of continuous backup's passes. */
+	public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+
 	public BackupOptions {
 		Objects.requireNonNull(verifyMode, "verifyMode");
 		Objects.requireNonNull(busyTimeout, "busyTimeout");
 		Objects.requireNonNull(storedForm, "storedForm");
+		Objects.requireNonNull(syncInterval, "syncInterval");
+		if (syncInterval.isNegative() || syncInterval.isZero()) {
+			throw new IllegalArgumentException("syncInterval must be positive");
+		}
 		if (busyTimeout.isNegative()) {
 			throw new IllegalArgumentException("busyTimeout must not be negative");
 		}
@@ -71,7 +80,7 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
 			long maxBytesPerSecond, long memoryStagingLimit) {
 		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, maxBytesPerSecond, memoryStagingLimit,
-				StoredForm.PLAIN);
+				StoredForm.PLAIN, DEFAULT_SYNC_INTERVAL);
 	}
 
 	/** Options with the default write-rate cap and memory staging limit, storing plain SQLite files. */
@@ -87,40 +96,54 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 
 	public BackupOptions withVerifyMode(VerifyMode verifyMode) {
 		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	public BackupOptions withSafetyBackup(boolean safetyBackup) {
 		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	public BackupOptions withBusyTimeout(Duration busyTimeout) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	public BackupOptions withPagesPerStep(int pagesPerStep) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	/** These options with the backup's disk writes capped at this rate ({@code 0} for no cap). */
 	public BackupOptions withMaxBytesPerSecond(long maxBytesPerSecond) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm);
+				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	/** These options with rollback-journal databases up to this size copied via memory ({@code 0}: never). */
 	public BackupOptions withMemoryStagingLimit(long memoryStagingLimit) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm);
+				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm, this.syncInterval);
 	}
 
 	/** These options with new backups stored compressed and/or encrypted. */
 	public BackupOptions withStoredForm(StoredForm storedForm) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm);
+				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm, this.syncInterval);
+	}
+
+	/** These options with continuous backup running a pass at this interval. */
+	public BackupOptions withSyncInterval(Duration syncInterval) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, syncInterval);
+	}
+
+	/**
+	 * The longest stretch between two successful passes that is not a gap: twice the interval, plus
+	 * 2 s for a pass that ships a large transaction.
+	 */
+	public Duration maxPassSpacing() {
+		return this.syncInterval.multipliedBy(2).plusSeconds(2);
 	}
 
 }

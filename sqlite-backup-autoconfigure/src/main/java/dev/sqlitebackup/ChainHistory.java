@@ -8,21 +8,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sqlitebackup.RestoreWindow.ChainSummary;
+
 /**
  * The chains of one database's continuous backup and the rules that relate them, written down
- * once for the planner, retention and the listings.
+ * once for the planner, retention, the listings and the capture.
  * <p>
  * A chain is a snapshot and the segments after it, in sequence order; within a chain instants
- * never go backwards. Each chain names its parent: the point of an earlier chain its snapshot
- * follows (the chain the same process extended before, the point a restore brought the database
- * to, or the newest point in the store when a process starts). Chains are ordered by what they
- * captured, never by when they started: a chain that follows another's last point is newer than
- * it, whatever the clocks said; otherwise the one whose newest segment was captured later is
- * newer (a second instance that started a chain and died leaves a chain that the one still
- * capturing overtakes). "Latest" is the newest point of the newest chain.
+ * never go backwards. A chain can be restored from its oldest snapshot whose backup is still
+ * stored. Each chain names its parent: the point of an earlier chain its snapshot follows (the
+ * chain the same process extended before, the point a restore brought the database to, or the
+ * newest point in the store when a process starts). Chains are ordered by what they captured,
+ * never by when they started: a chain that follows another's last point is newer than it,
+ * whatever the clocks said; otherwise the one whose newest segment was captured later is newer (a
+ * second instance that started a chain and died leaves a chain that the one still capturing
+ * overtakes). "Latest" is the newest point of the newest chain.
+ * <p>
+ * A chain covers the instants from its usable snapshot to its newest capture, less the gaps its
+ * segments record (passes that failed or did not run); the restore window is the union of what the
+ * chains cover, and whatever lies between is a gap.
  */
 final class ChainHistory {
 
@@ -32,14 +40,23 @@ final class ChainHistory {
 		this.chains = chains;
 	}
 
-	/** The history the segments of one database describe, in any order. */
-	static ChainHistory of(List<Segment> segments) {
+	/**
+	 * The history the segments of one database describe, in any order.
+	 * @param backupStored whether the backup with this id is still in the store
+	 */
+	static ChainHistory of(List<Segment> segments, Predicate<String> backupStored) {
 		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
 		segments.stream()
 			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
 			.forEach((segment) -> byChain.computeIfAbsent(segment.chainId(), (id) -> new ArrayList<>()).add(segment));
 		Map<String, Chain> chains = new LinkedHashMap<>();
-		byChain.forEach((id, chain) -> chains.put(id, new Chain(id, List.copyOf(chain))));
+		byChain.forEach((id, chain) -> {
+			Segment usable = chain.stream()
+				.filter((segment) -> segment.isSnapshot() && backupStored.test(segment.baseBackupId()))
+				.findFirst()
+				.orElse(null);
+			chains.put(id, new Chain(id, List.copyOf(chain), usable));
+		});
 		return new ChainHistory(chains);
 	}
 
@@ -52,7 +69,7 @@ final class ChainHistory {
 	@Nullable Chain latest() {
 		Chain latest = null;
 		for (Chain chain : this.chains.values()) {
-			if (chain.hasSnapshot()) {
+			if (chain.isRestorable()) {
 				latest = (latest == null) ? chain : newer(latest, chain);
 			}
 		}
@@ -60,15 +77,15 @@ final class ChainHistory {
 	}
 
 	/**
-	 * The chain a restore to an instant uses: of the chains with a snapshot at or before it, the
-	 * newest one the latest chain descends from (itself included), so that a chain a dead second
-	 * instance left is not used while the one that went on covers the instant; else the newest.
+	 * The chain a restore to an instant uses: of the chains that cover it, the newest one the
+	 * latest chain descends from (itself included), so that a chain a dead second instance left is
+	 * not used while the one that went on covers the instant; else the newest.
+	 * @param live the chain a running capture extends and up to when, {@code null} when none
 	 */
-	@Nullable Chain covering(Instant pointInTime) {
+	@Nullable Chain covering(Instant pointInTime, @Nullable Live live) {
 		List<Chain> candidates = this.chains.values()
 			.stream()
-			.filter((chain) -> chain.segments().stream()
-				.anyMatch((segment) -> segment.isSnapshot() && !segment.capturedAt().isAfter(pointInTime)))
+			.filter((chain) -> chain.covers(pointInTime, live))
 			.toList();
 		for (Chain chain : lineage()) {
 			if (candidates.contains(chain)) {
@@ -93,6 +110,68 @@ final class ChainHistory {
 			chain = (parent != null) ? this.chains.get(parent.chainId()) : null;
 		}
 		return lineage;
+	}
+
+	/**
+	 * The restore window: from the oldest usable snapshot to the newest capture, with the gaps
+	 * no chain covers; {@code null} when no chain can be restored from.
+	 * @param live the chain a running capture extends and up to when, {@code null} when none
+	 */
+	@Nullable RestoreWindow window(@Nullable Live live) {
+		List<Chain> restorable = this.chains.values().stream().filter(Chain::isRestorable).toList();
+		if (restorable.isEmpty()) {
+			return null;
+		}
+		Chain latest = latest();
+		List<ChainSummary> summaries = new ArrayList<>();
+		List<Instant[]> covered = new ArrayList<>();
+		for (Chain chain : restorable) {
+			Instant start = chain.start();
+			Instant end = chain.end(live);
+			summaries.add(new ChainSummary(chain.id(), start, end, chain.parent(), chain.startReason(), chain == latest));
+			Instant from = start;
+			for (Gap gap : chain.gaps()) {
+				if (gap.from().isAfter(from)) {
+					covered.add(new Instant[] { from, gap.from() });
+				}
+				if (gap.to().isAfter(from)) {
+					from = gap.to();
+				}
+			}
+			covered.add(new Instant[] { from, end });
+		}
+		summaries.sort(Comparator.comparing(ChainSummary::start).thenComparing(ChainSummary::id));
+		covered.sort(Comparator.comparing((Instant[] stretch) -> stretch[0]));
+		Instant from = covered.get(0)[0];
+		Instant to = from;
+		List<Gap> gaps = new ArrayList<>();
+		for (Instant[] stretch : covered) {
+			if (stretch[0].isAfter(to)) {
+				gaps.add(new Gap(to, stretch[0], reasonOfGap(to, stretch[0])));
+			}
+			if (stretch[1].isAfter(to)) {
+				to = stretch[1];
+			}
+		}
+		return new RestoreWindow(from, to, gaps, summaries);
+	}
+
+	/** What a gap is put down to: the reason a chain recorded for it, or the start of the chain after it. */
+	private String reasonOfGap(Instant from, Instant to) {
+		for (Chain chain : this.chains.values()) {
+			for (Gap gap : chain.gaps()) {
+				if (!gap.to().isBefore(to) && !gap.from().isAfter(from)) {
+					return gap.reason();
+				}
+			}
+		}
+		for (Chain chain : this.chains.values()) {
+			if (chain.isRestorable() && chain.start().equals(to)) {
+				return "no capture ran until chain " + chain.id() + " started"
+						+ ((chain.startReason() != null) ? " (" + chain.startReason() + ")" : "");
+			}
+		}
+		return "no capture ran";
 	}
 
 	/** Of two chains, the one whose captured state is newer (see the class comment). */
@@ -132,12 +211,23 @@ final class ChainHistory {
 	}
 
 	/**
+	 * The chain a running capture extends and the instant of its last pass that found everything
+	 * shipped: the store cannot know that the chain covers the instants since its newest segment.
+	 *
+	 * @param chainId id of the chain
+	 * @param until the instant of that pass
+	 */
+	record Live(String chainId, Instant until) {
+	}
+
+	/**
 	 * One chain as the store holds it.
 	 *
 	 * @param id id of the chain
 	 * @param segments its segments in sequence order (retention may have removed its first ones)
+	 * @param usable its oldest snapshot whose backup is still stored, {@code null} when none is
 	 */
-	record Chain(String id, List<Segment> segments) {
+	record Chain(String id, List<Segment> segments, @Nullable Segment usable) {
 
 		/** Its newest segment. */
 		Segment newest() {
@@ -149,6 +239,43 @@ final class ChainHistory {
 			return this.segments.get(0);
 		}
 
+		/** Whether a restore can start from one of its snapshots. */
+		boolean isRestorable() {
+			return this.usable != null;
+		}
+
+		/** The first instant it covers: its oldest usable snapshot's. */
+		Instant start() {
+			if (this.usable == null) {
+				throw new IllegalStateException("Chain " + this.id + " has no usable snapshot");
+			}
+			return this.usable.capturedAt();
+		}
+
+		/** The last instant it covers: its newest capture, or a running capture's last pass. */
+		Instant end(@Nullable Live live) {
+			Instant newest = newest().capturedAt();
+			return (live != null && live.chainId().equals(this.id) && live.until().isAfter(newest)) ? live.until()
+					: newest;
+		}
+
+		/** The gaps its segments record, after its usable snapshot, oldest first. */
+		List<Gap> gaps() {
+			if (this.usable == null) {
+				return List.of();
+			}
+			return this.segments.stream()
+				.filter((segment) -> segment.sequence() > this.usable.sequence() && segment.gapBefore() != null)
+				.map(Segment::gapBefore)
+				.toList();
+		}
+
+		/** Whether a restore to the instant can use this chain. */
+		boolean covers(Instant instant, @Nullable Live live) {
+			return isRestorable() && !instant.isBefore(start()) && !instant.isAfter(end(live))
+					&& gaps().stream().noneMatch((gap) -> gap.contains(instant));
+		}
+
 		/** The point its snapshot follows, {@code null} when none or when its anchor is gone. */
 		@Nullable ChainPoint parent() {
 			return first().isAnchor() ? first().parent() : null;
@@ -157,10 +284,6 @@ final class ChainHistory {
 		/** Why it started, {@code null} when not recorded. */
 		@Nullable String startReason() {
 			return first().isAnchor() ? first().startReason() : null;
-		}
-
-		boolean hasSnapshot() {
-			return this.segments.stream().anyMatch(Segment::isSnapshot);
 		}
 
 	}

@@ -14,11 +14,21 @@ import org.jspecify.annotations.Nullable;
  * found nothing left to ship); {@code null} before the first one
  * @param lastFailure why the last pass failed, {@code null} when it succeeded; what the capture waits
  * for in the states {@code AWAITING_RESTORE} and {@code STANDBY}
- * @param windowFrom the earliest instant a restore can go back to, {@code null} when there is none
- * @param windowTo the latest captured instant, {@code null} when there is none
+ * @param window the instants a restore can reach, its gaps and chains; {@code null} when there is none
+ * or the store cannot say right now
  */
 public record ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt,
-		@Nullable String lastFailure, @Nullable Instant windowFrom, @Nullable Instant windowTo) {
+		@Nullable String lastFailure, @Nullable RestoreWindow window) {
+
+	/** The earliest instant a restore can go back to, {@code null} when there is none. */
+	public @Nullable Instant windowFrom() {
+		return (this.window != null) ? this.window.from() : null;
+	}
+
+	/** The latest instant covered, {@code null} when there is none. */
+	public @Nullable Instant windowTo() {
+		return (this.window != null) ? this.window.to() : null;
+	}
 
 	/**
 	 * Age of the oldest commit not yet in the store, at most: the time since the last pass that

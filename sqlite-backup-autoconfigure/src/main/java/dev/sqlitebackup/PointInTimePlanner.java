@@ -4,9 +4,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
@@ -27,32 +28,40 @@ final class PointInTimePlanner {
 	}
 
 	/**
-	 * The chain that covers the instant (the newest one with a snapshot at or before it), the
-	 * newest of its snapshots at or before the instant whose backup is still in the store, and the
-	 * segments after that snapshot up to the last captured at or before the instant. Every segment
-	 * from the snapshot to there must be present and each must follow its predecessor: a plan with
-	 * a gap is refused.
+	 * The chain that covers the instant ({@link ChainHistory#covering}), or the latest one; the
+	 * newest of its snapshots at or before the instant whose backup is still in the store; and the
+	 * segments after that snapshot up to the last captured at or before the instant. An instant
+	 * outside the window, or in one of its gaps, is refused naming them. Every segment from the
+	 * snapshot to there must be present and each must follow its predecessor: a plan with a hole is
+	 * refused.
+	 * @param live the chain a running capture extends and up to when, {@code null} when none
 	 */
-	Plan plan(String database, @Nullable Instant pointInTime) {
+	Plan plan(String database, @Nullable Instant pointInTime, ChainHistory.@Nullable Live live) {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
-		ChainHistory history = ChainHistory.of(all);
-		Window window = window(all);
+		Map<String, Backup> stored = new HashMap<>();
+		this.context.list(database).forEach((backup) -> stored.put(backup.id(), backup));
+		ChainHistory history = history(all, stored::containsKey);
+		RestoreWindow window = history.window(live);
 		if (window == null) {
 			throw new PointInTimeNotCoveredException(database, "Database '" + database
 					+ "' has no continuous backup to restore from" + (all.isEmpty() ? "" : " (only segments of chains "
 							+ "whose snapshots are gone)"));
 		}
-		ChainHistory.Chain latest = history.latest();
-		ChainHistory.Chain covering = (pointInTime != null) ? history.covering(pointInTime) : latest;
-		List<Segment> chain = (covering != null) ? covering.segments() : null;
-		// An instant after the newest capture but not in the future gets the newest captured state;
-		// the result says which instant that is.
-		if (chain == null || (pointInTime != null && pointInTime.isAfter(this.context.clock().instant()))) {
+		if (pointInTime != null && !window.covers(pointInTime)) {
+			Gap gap = window.gapAt(pointInTime).orElse(null);
 			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
-					+ "' covers " + pointInTime + "; the restore window is " + window.from() + " to " + window.to());
+					+ "' covers " + pointInTime + ((gap != null) ? ": it falls in a gap from " + gap.from() + " to "
+							+ gap.to() + " (" + gap.reason() + "), in which commits carry no instant of their own; the "
+							+ "nearest covered instants are " + gap.from() + " and " + gap.to() : "")
+					+ "; the restore window is " + window.describe());
 		}
-		Map<String, Backup> stored = new HashMap<>();
-		this.context.list(database).forEach((backup) -> stored.put(backup.id(), backup));
+		ChainHistory.Chain latest = history.latest();
+		ChainHistory.Chain covering = (pointInTime != null) ? history.covering(pointInTime, live) : latest;
+		if (covering == null) {
+			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
+					+ "' covers " + pointInTime + "; the restore window is " + window.describe());
+		}
+		List<Segment> chain = covering.segments();
 		Segment start = startOf(database, chain, pointInTime, stored);
 		List<Segment> planned = new ArrayList<>();
 		for (Segment segment : chain) {
@@ -141,25 +150,39 @@ final class PointInTimePlanner {
 	}
 
 	/**
-	 * From the oldest snapshot of any chain to the newest capture, or {@code null} when no chain has
-	 * a snapshot. Only a look at the manifests: whether every segment is sound is found out by a restore.
+	 * The restore window with its gaps and chains, or {@code null} when no chain has a snapshot
+	 * whose backup is stored. Only a look at the manifests: whether every segment is sound is found
+	 * out by a restore.
+	 * @param live the chain a running capture extends and up to when, {@code null} when none
 	 */
-	@Nullable Window window(String database) {
-		return window(this.context.fromStore(database, () -> this.store.listSegments(database)));
+	@Nullable RestoreWindow window(String database, ChainHistory.@Nullable Live live) {
+		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
+		Set<String> stored = new HashSet<>();
+		this.context.list(database).forEach((backup) -> stored.add(backup.id()));
+		return history(all, stored::contains).window(live);
 	}
 
-	private static @Nullable Window window(List<Segment> all) {
-		Instant from = all.stream().filter(Segment::isSnapshot).map(Segment::capturedAt).min(Comparator.naturalOrder())
-			.orElse(null);
-		if (from == null) {
-			return null;
-		}
-		Instant to = all.stream().map(Segment::capturedAt).max(Comparator.naturalOrder()).orElse(from);
-		return new Window(from, to);
+	private ChainHistory history(List<Segment> all, java.util.function.Predicate<String> backupStored) {
+		return ChainHistory.of(trustedChains(this.context.authenticity(), all), backupStored);
 	}
 
-	/** The instants a restore to a point in time can reach. */
-	record Window(Instant from, Instant to) {
+	/**
+	 * The segments of the chains whose first segment passes authentication: with a key configured,
+	 * a chain someone without it planted takes no part in choosing "latest" or the window. A refused
+	 * segment inside a trusted chain stays, so that a restore that reaches it refuses, naming it,
+	 * instead of silently stopping before it.
+	 */
+	static List<Segment> trustedChains(BackupAuthenticity authenticity, List<Segment> all) {
+		Map<String, Segment> first = new HashMap<>();
+		all.forEach((segment) -> first.merge(segment.chainId(), segment,
+				(one, other) -> (one.sequence() <= other.sequence()) ? one : other));
+		Set<String> trusted = new HashSet<>();
+		first.forEach((chainId, segment) -> {
+			if (authenticity.refusal(segment) == null) {
+				trusted.add(chainId);
+			}
+		});
+		return all.stream().filter((segment) -> trusted.contains(segment.chainId())).toList();
 	}
 
 	/**

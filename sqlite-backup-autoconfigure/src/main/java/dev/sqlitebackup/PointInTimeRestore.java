@@ -24,7 +24,6 @@ import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.BackupStore.StoredBackupFile;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.PointInTimePlanner.Plan;
-import dev.sqlitebackup.PointInTimePlanner.Window;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
 
 import static dev.sqlitebackup.PointInTimePlanner.refusedPlan;
@@ -66,10 +65,11 @@ final class PointInTimeRestore {
 	 * Restores the database to the newest state captured at or before {@code pointInTime}, or to
 	 * the latest captured state when it is {@code null}.
 	 */
-	PointInTimeResult run(SqliteDatabase db, @Nullable Instant pointInTime, boolean safetyBackup,
+	PointInTimeResult run(SqliteDatabase db, @Nullable Instant pointInTime, ChainHistory.@Nullable Live live,
+			boolean safetyBackup,
 			RunningOperation operation) {
 		long started = System.nanoTime();
-		Plan plan = this.planner.plan(db.name(), pointInTime);
+		Plan plan = this.planner.plan(db.name(), pointInTime, live);
 		operation.phases().end("plan");
 		Backup base = startingSnapshot(db, plan);
 		try {
@@ -101,14 +101,15 @@ final class PointInTimeRestore {
 	 * which is left alone. The file appears whole or not at all.
 	 * @throws RestoreFailedException when the file exists already, or cannot be written
 	 */
-	PointInTimeResult toFile(SqliteDatabase db, @Nullable Instant pointInTime, Path file, RunningOperation operation) {
+	PointInTimeResult toFile(SqliteDatabase db, @Nullable Instant pointInTime, ChainHistory.@Nullable Live live,
+			Path file, RunningOperation operation) {
 		long started = System.nanoTime();
 		Path target = file.toAbsolutePath().normalize();
 		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
 			throw new RestoreFailedException(db.name(), null, "Database '" + db.name() + "' was not restored into "
 					+ target + ": the file exists, and a restore into a file never replaces one", null);
 		}
-		Plan plan = this.planner.plan(db.name(), pointInTime);
+		Plan plan = this.planner.plan(db.name(), pointInTime, live);
 		operation.phases().end("plan");
 		Backup base = startingSnapshot(db, plan);
 		try {
@@ -309,8 +310,8 @@ final class PointInTimeRestore {
 	}
 
 	/** The instants a restore to a point in time can reach, or {@code null} when no chain has a snapshot. */
-	@Nullable Window window(String database) {
-		return this.planner.window(database);
+	@Nullable RestoreWindow window(String database) {
+		return this.planner.window(database, null);
 	}
 
 }

@@ -43,12 +43,15 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param parent for the anchor of a chain, the point of an earlier chain its snapshot follows;
  * {@code null} for every other segment, and for a chain that follows none
  * @param startReason for the anchor of a chain, why the chain started; {@code null} for every other segment
+ * @param gapBefore when no pass succeeded for longer than the capture allows before this segment, the
+ * stretch up to its {@code capturedAt} in which its commits carry no instant of their own; else {@code null}
  */
 public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
 		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
 		String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
-		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason) {
+		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason,
+		@Nullable Gap gapBefore) {
 
 	/** Id of the segment: its chain's id and its sequence, which sorts within a chain. */
 	public String id() {
@@ -105,7 +108,7 @@ public record Segment(String chainId, long sequence, String database, String bas
 				this.walSequence, this.salt1, this.salt2, this.startOffset, this.endOffset, this.checksumIn,
 				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
 				this.plainSha256, this.previousSha256, this.snapshotSha256, this.sizeBytes, this.sha256, this.compression,
-				this.encryptionKeyId, mac, this.parent, this.startReason);
+				this.encryptionKeyId, mac, this.parent, this.startReason, this.gapBefore);
 	}
 
 }

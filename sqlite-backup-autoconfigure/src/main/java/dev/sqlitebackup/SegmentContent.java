@@ -85,6 +85,11 @@ public final class SegmentContent {
 		if (segment.startReason() != null) {
 			fields.put("startReason", segment.startReason());
 		}
+		Gap gap = segment.gapBefore();
+		if (gap != null) {
+			fields.put("gapFrom", gap.from().toString());
+			fields.put("gapReason", gap.reason());
+		}
 		return fields;
 	}
 
@@ -113,7 +118,14 @@ public final class SegmentContent {
 				required(fields, "previousSha256"), fields.get("snapshotSha256"), Long.parseLong(required(fields, "sizeBytes")),
 				required(fields, "sha256"), required(fields, "compression"),
 				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac, parentOf(fields),
-				fields.get("startReason"));
+				fields.get("startReason"), gapOf(fields));
+	}
+
+	private static @org.jspecify.annotations.Nullable Gap gapOf(Map<String, String> fields) {
+		String from = fields.get("gapFrom");
+		return (from == null) ? null
+				: new Gap(java.time.Instant.parse(from), java.time.Instant.parse(required(fields, "capturedAt")),
+						required(fields, "gapReason"));
 	}
 
 	private static @org.jspecify.annotations.Nullable ChainPoint parentOf(Map<String, String> fields) {

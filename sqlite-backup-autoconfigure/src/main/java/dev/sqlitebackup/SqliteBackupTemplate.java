@@ -71,7 +71,7 @@ public class SqliteBackupTemplate {
 	 * health and listings ask on every call: the window is listed again only after this template
 	 * changed which snapshots or segments there are, and its end follows the capture.
 	 */
-	private final Map<String, PointInTimePlanner.Window> windows = new ConcurrentHashMap<>();
+	private final Map<String, RestoreWindow> windows = new ConcurrentHashMap<>();
 
 	private final AtomicLong windowGeneration = new AtomicLong();
 
@@ -300,11 +300,9 @@ public class SqliteBackupTemplate {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
 			WalCapture capture = this.captures.get(db.name());
-			if (capture != null && pointInTime == null) {
-				shipBeforeRestoringLatest(db, capture, operation);
-			}
+			ChainHistory.Live live = shipFirst(db, capture, pointInTime, operation);
 			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
-			PointInTimeResult result = this.pointInTimeRestores.run(db, pointInTime, safetyBackup, operation);
+			PointInTimeResult result = this.pointInTimeRestores.run(db, pointInTime, live, safetyBackup, operation);
 			if (capture != null) {
 				capture.restoredTo(result.point());
 			}
@@ -317,17 +315,31 @@ public class SqliteBackupTemplate {
 
 	/**
 	 * "Latest" is what was committed until the restore was asked for, as for a backup: what the
-	 * capture has not shipped yet is shipped first. When that fails the restore still goes ahead to
-	 * the newest state in the store, and its result says which instant that is.
+	 * capture has not shipped yet is shipped first, and so it is for an instant after the last pass
+	 * (a restore to "just now"). When that fails the restore still goes ahead with what the store
+	 * holds, and its result says which instant that is.
+	 * @return the chain the capture extends and up to when it covers it, {@code null} when none
 	 */
-	private void shipBeforeRestoringLatest(SqliteDatabase db, WalCapture capture, RunningOperation operation) {
+	private ChainHistory.@Nullable Live shipFirst(SqliteDatabase db, @Nullable WalCapture capture,
+			@Nullable Instant pointInTime, RunningOperation operation) {
+		if (capture == null) {
+			return null;
+		}
+		Instant shipped = capture.lastCaptureAt();
+		if (pointInTime == null || shipped == null || pointInTime.isAfter(shipped)) {
+			shipBeforeRestoring(db, capture, operation);
+		}
+		return capture.live();
+	}
+
+	private void shipBeforeRestoring(SqliteDatabase db, WalCapture capture, RunningOperation operation) {
 		try {
 			CaptureResult shipped = capture.sync(operation);
 			this.listeners.tell((listener) -> listener.captureCompleted(shipped));
 		}
 		catch (SqliteBackupException ex) {
-			logger.warn("Database '{}' is restored to the newest state in the store, without what was committed since "
-					+ "the last pass: shipping it first failed ({})", db.name(), ex.getMessage());
+			logger.warn("Database '{}' is restored from what the store holds, without what was committed since the "
+					+ "last pass: shipping it first failed ({})", db.name(), ex.getMessage());
 			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
 		}
 	}
@@ -345,11 +357,9 @@ public class SqliteBackupTemplate {
 	public PointInTimeResult restoreToFile(String database, @Nullable Instant pointInTime, Path file) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
-			WalCapture capture = this.captures.get(db.name());
-			if (capture != null && pointInTime == null) {
-				shipBeforeRestoringLatest(db, capture, operation);
-			}
-			return this.pointInTimeRestores.toFile(db, pointInTime, Objects.requireNonNull(file, "file"), operation);
+			ChainHistory.Live live = shipFirst(db, this.captures.get(db.name()), pointInTime, operation);
+			return this.pointInTimeRestores.toFile(db, pointInTime, live, Objects.requireNonNull(file, "file"),
+					operation);
 		}
 	}
 
@@ -364,7 +374,7 @@ public class SqliteBackupTemplate {
 		if (capture == null) {
 			return Optional.empty();
 		}
-		PointInTimePlanner.Window window = this.windows.get(name);
+		RestoreWindow window = this.windows.get(name);
 		if (window == null) {
 			long generation = this.windowGeneration.get();
 			try {
@@ -382,22 +392,21 @@ public class SqliteBackupTemplate {
 				}
 			}
 		}
-		Instant published = capture.lastPublishedAt();
-		if (window != null && published != null && published.isAfter(window.to())) {
-			window = new PointInTimePlanner.Window(window.from(), published);
+		ChainHistory.Live live = capture.live();
+		if (window != null && live != null) {
+			window = window.extendedTo(live.chainId(), live.until());
 		}
 		String awaiting = capture.awaitingReason();
 		String standbyFor = capture.standbyFor();
 		if (standbyFor != null) {
-			awaiting = "another process captures this database: " + standbyFor;
+			awaiting = standbyFor;
 		}
 		ContinuousStatus.State state = (standbyFor != null) ? ContinuousStatus.State.STANDBY
 				: (awaiting != null) ? ContinuousStatus.State.AWAITING_RESTORE
 				: (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
 		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(),
-				(awaiting != null) ? awaiting : capture.lastFailure(),
-				(window != null) ? window.from() : null, (window != null) ? window.to() : null));
+				(awaiting != null) ? awaiting : capture.lastFailure(), window));
 	}
 
 	// ---------------------------------------------------------------- continuous backup
@@ -413,10 +422,10 @@ public class SqliteBackupTemplate {
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.CAPTURE)) {
-			CaptureResult result = this.captures
-				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, false))
-				.sync(operation);
-			if (result.startedChain()) {
+			WalCapture capture = this.captures
+				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, false));
+			CaptureResult result = capture.sync(operation);
+			if (result.startedChain() || capture.takeWindowChanged()) {
 				forgetWindow(db.name());
 			}
 			this.listeners.tell((listener) -> listener.captureCompleted(result));

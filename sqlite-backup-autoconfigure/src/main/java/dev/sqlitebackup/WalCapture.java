@@ -119,6 +119,9 @@ final class WalCapture implements AutoCloseable {
 	/** What the next chain follows when a restore decided it; {@code null} for none. */
 	private @Nullable ChainPoint nextParent;
 
+	/** Whether a segment recording a gap was published since {@link #takeWindowChanged} was last asked. */
+	private volatile boolean windowChanged;
+
 	/** The newest instant a segment was stamped with. */
 	private @Nullable Instant lastStamp;
 
@@ -331,7 +334,8 @@ final class WalCapture implements AutoCloseable {
 			Segment marker = new Segment(chain.id, chain.nextSequence, this.db.name(), backup.id(), positionAt,
 					position.walSequence(), position.salt1(), position.salt2(), position.offset(), position.offset(),
 					position.checksum(), position.checksum(), position.bigEndian(), 0, backup.pageSize(),
-					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null, null, null);
+					backup.pageCount(), noFrames, chain.previousSha256, backup.sha256(), 0, "", "", null, null, null, null,
+					null);
 			int frames = before.frames() + step.frames();
 			CaptureResult shipped = new CaptureResult(this.db.name(), chain.id, null, frames,
 					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), false);
@@ -432,6 +436,28 @@ final class WalCapture implements AutoCloseable {
 		this.nextParent = point;
 		this.nextParentDecided = true;
 		this.awaitingRestore = null;
+		if (point != null) {
+			this.restartReason = "the database was restored to " + point.capturedAt() + " (segment " + point.sequence()
+					+ " of chain " + point.chainId() + ")";
+		}
+	}
+
+	/**
+	 * The chain this capture extends and the instant up to which everything committed is shipped
+	 * into it, which the store cannot know; {@code null} without a chain or before a pass.
+	 */
+	ChainHistory.@Nullable Live live() {
+		Chain chain = this.chain;
+		Instant until = this.lastCaptureAt;
+		return (chain != null && until != null && this.restartReason == null) ? new ChainHistory.Live(chain.id, until)
+				: null;
+	}
+
+	/** Whether a segment that changes the restore window's gaps was published since the last call. */
+	boolean takeWindowChanged() {
+		boolean changed = this.windowChanged;
+		this.windowChanged = false;
+		return changed;
 	}
 
 	/**
@@ -444,9 +470,9 @@ final class WalCapture implements AutoCloseable {
 			return null;
 		}
 		if (!this.historyChecked) {
-			ChainHistory.Chain latest = ChainHistory
-				.of(this.context.fromStore(this.db.name(), () -> this.context.store().listSegments(this.db.name())))
-				.latest();
+			java.util.Set<String> stored = new java.util.HashSet<>();
+			this.context.list(this.db.name()).forEach((backup) -> stored.add(backup.id()));
+			ChainHistory.Chain latest = storeHistory(stored::contains).latest();
 			this.historyChecked = true;
 			// A history of a database without a single table is nothing to bury.
 			if (latest != null && latest.newest().pageCount() > 1) {
@@ -482,10 +508,16 @@ final class WalCapture implements AutoCloseable {
 		if (this.lastPoint != null) {
 			return this.lastPoint;
 		}
-		ChainHistory.Chain latest = ChainHistory
-			.of(this.context.fromStore(this.db.name(), () -> this.context.store().listSegments(this.db.name())))
-			.latest();
+		// Whether its snapshots are still stored does not matter: the new chain follows that point.
+		ChainHistory.Chain latest = storeHistory((backupId) -> true).latest();
 		return (latest != null) ? latest.newest().point() : null;
+	}
+
+	/** The history of the segments in the store that pass authentication. */
+	private ChainHistory storeHistory(java.util.function.Predicate<String> backupStored) {
+		java.util.List<Segment> all = this.context.fromStore(this.db.name(),
+				() -> this.context.store().listSegments(this.db.name()));
+		return ChainHistory.of(PointInTimePlanner.trustedChains(this.context.authenticity(), all), backupStored);
 	}
 
 	/**
@@ -525,7 +557,7 @@ final class WalCapture implements AutoCloseable {
 			Segment anchor = new Segment(chainId, 0, this.db.name(), base.id(), positionAt, position.walSequence(),
 					position.salt1(), position.salt2(), position.offset(), position.offset(), position.checksum(),
 					position.checksum(), position.bigEndian(), 0, base.pageSize(), base.pageCount(), sha256(new byte[0]),
-					base.sha256(), null, 0, "", "", null, null, parent, reason);
+					base.sha256(), null, 0, "", "", null, null, parent, reason, null);
 			publishWithoutFrames(anchor);
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
@@ -632,11 +664,12 @@ final class WalCapture implements AutoCloseable {
 						return Step.NOTHING;
 					}
 				}
-				plain = new Segment(chain.id, chain.nextSequence, this.db.name(), chain.baseBackupId,
-						stamp(this.context.clock().instant()), header.sequence(), header.salt1(), header.salt2(),
-						start.offset(), committed.endOffset(), start.checksum(), committed.checksumOut(),
-						header.bigEndian(), committed.frameCount(), header.pageSize(), committed.pageCount(),
-						committed.sha256(), chain.previousSha256, null, 0, "", "", null, null, null, null);
+				Instant capturedAt = stamp(this.context.clock().instant());
+				plain = new Segment(chain.id, chain.nextSequence, this.db.name(), chain.baseBackupId, capturedAt,
+						header.sequence(), header.salt1(), header.salt2(), start.offset(), committed.endOffset(),
+						start.checksum(), committed.checksumOut(), header.bigEndian(), committed.frameCount(),
+						header.pageSize(), committed.pageCount(), committed.sha256(), chain.previousSha256, null, 0, "",
+						"", null, null, null, null, gapBefore(end.at(), capturedAt));
 				publish(plain, staging.path());
 				chain.nextSequence++;
 				chain.previousSha256 = plain.plainSha256();
@@ -648,6 +681,23 @@ final class WalCapture implements AutoCloseable {
 		catch (NoSuchFileException ex) {
 			return from.isEmptyWal() ? Step.NOTHING : Step.lost("its WAL file was deleted since the last pass");
 		}
+	}
+
+	/**
+	 * The stretch before a segment in which no pass found everything shipped for longer than the
+	 * options allow (passes failed, or did not run): its commits were made somewhere in it and carry
+	 * no instant of their own. {@code null} when passes kept up.
+	 */
+	private @Nullable Gap gapBefore(Instant observedAt, Instant capturedAt) {
+		Instant since = this.lastCaptureAt;
+		if (since == null || !since.isBefore(capturedAt)
+				|| Duration.between(since, observedAt).compareTo(this.context.options().maxPassSpacing()) <= 0) {
+			return null;
+		}
+		String failure = this.lastFailure;
+		String reason = (failure != null) ? "passes failed (" + failure + ")"
+				: "no pass shipped for " + Duration.between(since, observedAt).toSeconds() + " s";
+		return new Gap(since.truncatedTo(ChronoUnit.MILLIS), capturedAt, reason);
 	}
 
 	/**
@@ -747,6 +797,9 @@ final class WalCapture implements AutoCloseable {
 		}
 		this.lastPublishedAt = plain.capturedAt();
 		this.lastPoint = plain.point();
+		if (plain.gapBefore() != null) {
+			this.windowChanged = true;
+		}
 	}
 
 	/** Publishes a segment without frames: the anchor of a chain, or a later snapshot. */
@@ -778,7 +831,7 @@ final class WalCapture implements AutoCloseable {
 				plain.endOffset(), plain.checksumIn(), plain.checksumOut(), plain.bigEndianChecksum(),
 				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
 				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null,
-				plain.parent(), plain.startReason());
+				plain.parent(), plain.startReason(), plain.gapBefore());
 		return this.context.authenticity().sign(segment);
 	}
 

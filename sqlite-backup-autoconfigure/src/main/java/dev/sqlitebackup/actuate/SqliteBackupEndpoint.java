@@ -23,7 +23,11 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.ContinuousStatus;
+import dev.sqlitebackup.ChainPoint;
+import dev.sqlitebackup.Gap;
 import dev.sqlitebackup.PointInTimeResult;
+import dev.sqlitebackup.RestoreWindow;
+import dev.sqlitebackup.RestoreWindow.ChainSummary;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -200,19 +204,25 @@ public class SqliteBackupEndpoint {
 	/**
 	 * Continuous backup of one database.
 	 *
-	 * @param state {@code starting}, {@code running}, {@code failing} or {@code awaiting-restore}
-	 * @param lagMillis how long ago the last pass succeeded, {@code null} before the first one
+	 * @param state {@code starting}, {@code running}, {@code failing}, {@code standby} or
+	 * {@code awaiting-restore}
+	 * @param lagMillis how long ago a pass last found everything committed shipped, {@code null}
+	 * before the first one
 	 * @param restoreWindow the instants a restore can reach, {@code null} when there are none
+	 * @param chains the chains that make up the window, oldest first
 	 */
 	public record ContinuousDescriptor(String state, @JsonInclude(Include.ALWAYS) @Nullable Long lagMillis,
-			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow) {
+			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow, List<ChainDescriptor> chains) {
 
 		static ContinuousDescriptor of(ContinuousStatus status, Instant now) {
 			Duration lag = status.lag(now);
-			RestoreWindowDescriptor window = (status.windowFrom() != null && status.windowTo() != null)
-					? new RestoreWindowDescriptor(iso(status.windowFrom()), iso(status.windowTo())) : null;
+			RestoreWindow window = status.window();
+			RestoreWindowDescriptor windowDescriptor = (window != null) ? new RestoreWindowDescriptor(iso(window.from()),
+					iso(window.to()), window.gaps().stream().map(GapDescriptor::of).toList()) : null;
+			List<ChainDescriptor> chains = (window != null) ? window.chains().stream().map(ChainDescriptor::of).toList()
+					: List.of();
 			return new ContinuousDescriptor(status.state().label(), (lag != null) ? Math.max(0, lag.toMillis()) : null,
-					window);
+					windowDescriptor, chains);
 		}
 
 	}
@@ -220,10 +230,62 @@ public class SqliteBackupEndpoint {
 	/**
 	 * Instants a restore to a point in time can reach.
 	 *
-	 * @param from start of the oldest chain, ISO-8601 in UTC
-	 * @param to newest capture, ISO-8601 in UTC
+	 * @param from oldest snapshot still kept, ISO-8601 in UTC
+	 * @param to newest instant covered, ISO-8601 in UTC
+	 * @param gaps stretches inside in which no capture ran; a restore to an instant in one is refused
 	 */
-	public record RestoreWindowDescriptor(String from, String to) {
+	public record RestoreWindowDescriptor(String from, String to, List<GapDescriptor> gaps) {
+
+	}
+
+	/**
+	 * A stretch in which no capture ran, so that commits made then carry no instant of their own.
+	 *
+	 * @param from last instant covered before it, ISO-8601 in UTC
+	 * @param to first instant covered after it, ISO-8601 in UTC
+	 * @param reason why it is there
+	 */
+	public record GapDescriptor(String from, String to, String reason) {
+
+		static GapDescriptor of(Gap gap) {
+			return new GapDescriptor(iso(gap.from()), iso(gap.to()), gap.reason());
+		}
+
+	}
+
+	/**
+	 * One chain of continuous backup: a snapshot and the segments after it.
+	 *
+	 * @param id id of the chain
+	 * @param start oldest snapshot still kept, ISO-8601 in UTC
+	 * @param end newest instant it covers, ISO-8601 in UTC
+	 * @param parent the point of an earlier chain its snapshot follows, {@code null} for none
+	 * @param reason why it started, {@code null} when not recorded
+	 * @param latest whether it holds the newest captured state; instants of other chains after the
+	 * point the latest one branched off are on abandoned branches
+	 */
+	public record ChainDescriptor(String id, String start, String end,
+			@JsonInclude(Include.ALWAYS) @Nullable ChainPointDescriptor parent,
+			@JsonInclude(Include.ALWAYS) @Nullable String reason, boolean latest) {
+
+		static ChainDescriptor of(ChainSummary chain) {
+			ChainPoint parent = chain.parent();
+			return new ChainDescriptor(chain.id(), iso(chain.start()), iso(chain.end()),
+					(parent != null) ? new ChainPointDescriptor(parent.chainId(), parent.sequence(), iso(parent.capturedAt()))
+							: null,
+					chain.startReason(), chain.latest());
+		}
+
+	}
+
+	/**
+	 * A point of a chain: the state after one of its segments.
+	 *
+	 * @param chain id of the chain
+	 * @param sequence sequence of the segment
+	 * @param capturedAt when it was captured, ISO-8601 in UTC
+	 */
+	public record ChainPointDescriptor(String chain, long sequence, String capturedAt) {
 
 	}
 

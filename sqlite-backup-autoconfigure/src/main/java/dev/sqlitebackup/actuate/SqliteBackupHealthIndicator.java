@@ -200,14 +200,20 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		ContinuousStatus status = found.get();
 		Map<String, Object> continuous = new LinkedHashMap<>();
 		continuous.put("state", status.state().label());
+		if (status.state() == ContinuousStatus.State.STANDBY) {
+			// The holder captures; this instance serves as usual and takes over when it can.
+			continuous.put("holder", status.lastFailure());
+			details.put("continuous", continuous);
+			return true;
+		}
 		Duration lag = Duration.between((status.lastCaptureAt() != null) ? status.lastCaptureAt() : this.startedAt, now);
 		if (lag.isNegative()) {
 			lag = Duration.ZERO;
 		}
 		continuous.put("lagMillis", lag.toMillis());
-		if (status.windowFrom() != null && status.windowTo() != null) {
-			continuous.put("restoreWindow", Map.of("from", status.windowFrom().toString(), "to",
-					status.windowTo().toString()));
+		if (status.window() != null) {
+			continuous.put("restoreWindow", Map.of("from", status.window().from().toString(), "to",
+					status.window().to().toString(), "gaps", status.window().gaps().size()));
 		}
 		if (status.lastFailure() != null) {
 			continuous.put("lastFailure", status.lastFailure());

@@ -86,7 +86,8 @@ public final class SqliteBackupAutoConfiguration {
 			.withBusyTimeout(properties.getBusyTimeout())
 			.withMaxBytesPerSecond((properties.getMaxWriteRate() != null) ? properties.getMaxWriteRate().toBytes() : 0)
 			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes())
-			.withStoredForm(StoredForms.of(properties));
+			.withStoredForm(StoredForms.of(properties))
+			.withSyncInterval(properties.getContinuous().getSyncInterval());
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

@@ -20,6 +20,7 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.actuate.SqliteBackupEndpoint.ContinuousDescriptor;
 import dev.sqlitebackup.actuate.SqliteBackupEndpoint.DatabaseDescriptor;
 import dev.sqlitebackup.actuate.SqliteBackupEndpoint.PointInTimeRestoreDescriptor;
 import dev.sqlitebackup.actuate.SqliteBackupEndpointWebExtension.ErrorDescriptor;
@@ -114,6 +115,22 @@ class ContinuousEndpointTests {
 		assertThat(database.continuous().state()).isEqualTo("running");
 		assertThat(database.continuous().lagMillis()).isNotNull();
 		assertThat(database.continuous().restoreWindow().from()).isLessThanOrEqualTo(database.continuous().restoreWindow().to());
+	}
+
+	@Test
+	void theListingShowsTheGapsOfTheWindowAndTheChainsWithTheirParents() throws SQLException {
+		this.template.stopCapture("db");
+		execute("INSERT INTO item (name) VALUES ('while nothing captured')");
+		this.template.capture("db");
+
+		ContinuousDescriptor continuous = ((DatabaseDescriptor) extension(false).database("db").getBody()).continuous();
+
+		assertThat(continuous.chains()).hasSize(2);
+		assertThat(continuous.chains().get(1).parent()).isNotNull();
+		assertThat(continuous.chains().get(1).parent().chain()).isEqualTo(continuous.chains().get(0).id());
+		assertThat(continuous.chains().get(1).latest()).isTrue();
+		assertThat(continuous.chains().get(1).reason()).isEqualTo("continuous backup started");
+		assertThat(continuous.restoreWindow().gaps()).allSatisfy((gap) -> assertThat(gap.reason()).isNotBlank());
 	}
 
 	@Test

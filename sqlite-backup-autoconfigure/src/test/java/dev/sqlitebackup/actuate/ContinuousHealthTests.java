@@ -117,6 +117,42 @@ class ContinuousHealthTests {
 	}
 
 	@Test
+	void aDatabaseAwaitingARestoreIsDownSayingUpToWhenTheStoreHoldsItsHistory() throws Exception {
+		this.template.capture("app");
+		execute("INSERT INTO item (label) VALUES ('history')");
+		this.clock.advance(Duration.ofSeconds(1));
+		this.template.capture("app");
+		this.template.stopCapture("app");
+
+		this.template.startCapture("app", true);
+		Health health = this.health.health();
+
+		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(continuous(health)).containsEntry("state", "awaiting-restore");
+		assertThat(details(health).get("reason").toString()).startsWith("continuous backup waits for a restore")
+			.contains("holds its history up to 2026-11-29T12:00:01Z");
+	}
+
+	@Test
+	void aStandbyInstanceIsUpAndNamesTheProcessThatCaptures() throws Exception {
+		SqliteBackupTemplate holder = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")), BackupOptions.defaults(), this.clock);
+		holder.capture("app");
+		try {
+			this.template.capture("app");
+			this.clock.advance(MAX_LAG.plusSeconds(1));
+			Health health = this.health.health();
+
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(continuous(health)).containsEntry("state", "standby");
+			assertThat(continuous(health).get("holder").toString()).startsWith("pid " + ProcessHandle.current().pid());
+		}
+		finally {
+			holder.stopCapture("app");
+		}
+	}
+
+	@Test
 	void aNewChainIsPublished() throws Exception {
 		this.template.capture("app");
 		assertThat(this.events).filteredOn(ContinuousChainStartedEvent.class::isInstance)
