@@ -155,6 +155,44 @@ public final class BackupAuthenticity {
 		}
 	}
 
+	/** The head with a MAC under the current key when encryption is configured, else as it is. */
+	public ChainHead sign(ChainHead head) {
+		if (this.encryption == null) {
+			return head.withMac(null, null);
+		}
+		String keyId = this.encryption.currentKeyId();
+		ChainHead keyed = head.withMac(keyId, null);
+		try {
+			return keyed.withMac(keyId, this.encryption.manifestMac(keyId, keyed.authenticated()));
+		}
+		catch (BackupDecryptionException ex) {
+			throw new IllegalStateException("The current key '" + keyId + "' cannot authenticate a chain head", ex);
+		}
+	}
+
+	/**
+	 * Why a head record must not be believed, or {@code null} when it may be: with a key configured,
+	 * one without a valid MAC could have been written by anyone who can write to the store.
+	 */
+	public @Nullable String refusal(ChainHead head) {
+		if (this.encryption == null) {
+			return null;
+		}
+		if (head.keyId() == null || head.mac() == null) {
+			return "it carries no MAC while encryption is configured";
+		}
+		if (!this.encryption.hasKey(head.keyId())) {
+			return "it is authenticated with key '" + head.keyId() + "', which is not configured";
+		}
+		try {
+			return this.encryption.isManifestMacValid(head.keyId(), head.authenticated(), head.mac()) ? null
+					: "it fails authentication under key '" + head.keyId() + "'";
+		}
+		catch (BackupDecryptionException ex) {
+			return ex.getMessage();
+		}
+	}
+
 	private static @Nullable String unauthenticReason(BackupEncryption encryption, Backup backup) {
 		String keyId = backup.encryptionKeyId();
 		String mac = backup.manifestMac();

@@ -123,6 +123,23 @@ public interface BackupStore {
 		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");
 	}
 
+	/**
+	 * Writes the head record of a chain, replacing the previous one in one step. Stores that keep
+	 * no segments keep no heads.
+	 */
+	default void publishChainHead(ChainHead head) throws IOException {
+		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");
+	}
+
+	/** The head records of the database's chains, by chain id; unreadable ones are skipped. */
+	default Map<String, ChainHead> listChainHeads(String database) {
+		return Map.of();
+	}
+
+	/** Deletes the head record of a chain, if there is one. */
+	default void deleteChainHead(String database, String chainId) throws IOException {
+	}
+
 	/** Deletes a segment: the manifest first, then the bytes. */
 	default void deleteSegment(Segment segment) throws IOException {
 		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");

@@ -45,6 +45,15 @@ final class ChainHistory {
 	 * @param backupStored whether the backup with this id is still in the store
 	 */
 	static ChainHistory of(List<Segment> segments, Predicate<String> backupStored) {
+		return of(segments, backupStored, Map.of());
+	}
+
+	/**
+	 * The history the segments of one database describe, with the head records that say how far
+	 * each chain reached.
+	 * @param heads head records that may be believed (authenticated when a key is configured), by chain id
+	 */
+	static ChainHistory of(List<Segment> segments, Predicate<String> backupStored, Map<String, ChainHead> heads) {
 		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
 		segments.stream()
 			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
@@ -55,7 +64,7 @@ final class ChainHistory {
 				.filter((segment) -> segment.isSnapshot() && backupStored.test(segment.baseBackupId()))
 				.findFirst()
 				.orElse(null);
-			chains.put(id, new Chain(id, List.copyOf(chain), usable));
+			chains.put(id, new Chain(id, List.copyOf(chain), usable, heads.get(id)));
 		});
 		return new ChainHistory(chains);
 	}
@@ -139,6 +148,11 @@ final class ChainHistory {
 				}
 			}
 			covered.add(new Instant[] { from, end });
+			ChainHead head = chain.head();
+			if (chain.missingTail() != null && head != null && head.newestCapturedAt().isAfter(end)) {
+				// Its head says it reached further: the window reaches there, and the cut-off stretch is a gap.
+				covered.add(new Instant[] { head.newestCapturedAt(), head.newestCapturedAt() });
+			}
 		}
 		summaries.sort(Comparator.comparing(ChainSummary::start).thenComparing(ChainSummary::id));
 		covered.sort(Comparator.comparing((Instant[] stretch) -> stretch[0]));
@@ -158,6 +172,12 @@ final class ChainHistory {
 
 	/** What a gap is put down to: the reason a chain recorded for it, or the start of the chain after it. */
 	private String reasonOfGap(Instant from, Instant to) {
+		for (Chain chain : this.chains.values()) {
+			if (chain.missingTail() != null && chain.isRestorable() && !chain.newest().capturedAt().isAfter(from)
+					&& chain.head() != null && !chain.head().newestCapturedAt().isBefore(to)) {
+				return chain.missingTail();
+			}
+		}
 		for (Chain chain : this.chains.values()) {
 			for (Gap gap : chain.gaps()) {
 				if (!gap.to().isBefore(to) && !gap.from().isAfter(from)) {
@@ -182,7 +202,7 @@ final class ChainHistory {
 		if (continues(one, other)) {
 			return one;
 		}
-		int byInstant = one.newest().capturedAt().compareTo(other.newest().capturedAt());
+		int byInstant = one.newestCapturedAt().compareTo(other.newestCapturedAt());
 		if (byInstant != 0) {
 			return (byInstant > 0) ? one : other;
 		}
@@ -203,7 +223,7 @@ final class ChainHistory {
 				return false;
 			}
 			if (parent.chainId().equals(ancestor.id())) {
-				return parent.sequence() >= ancestor.newest().sequence();
+				return parent.sequence() >= ancestor.newestSequence();
 			}
 			current = this.chains.get(parent.chainId());
 		}
@@ -226,8 +246,41 @@ final class ChainHistory {
 	 * @param id id of the chain
 	 * @param segments its segments in sequence order (retention may have removed its first ones)
 	 * @param usable its oldest snapshot whose backup is still stored, {@code null} when none is
+	 * @param head its head record, {@code null} when there is none to believe
 	 */
-	record Chain(String id, List<Segment> segments, @Nullable Segment usable) {
+	record Chain(String id, List<Segment> segments, @Nullable Segment usable, @Nullable ChainHead head) {
+
+		/** The sequence it reached: its newest segment's, or further when its head says so. */
+		long newestSequence() {
+			long listed = newest().sequence();
+			return (this.head != null && this.head.newestSequence() > listed) ? this.head.newestSequence() : listed;
+		}
+
+		/** The newest point it reached, as its segments or its head record say. */
+		ChainPoint newestPoint() {
+			return new ChainPoint(this.id, newestSequence(), newestCapturedAt());
+		}
+
+		/** When it reached that. */
+		Instant newestCapturedAt() {
+			Instant listed = newest().capturedAt();
+			return (this.head != null && this.head.newestCapturedAt().isAfter(listed)) ? this.head.newestCapturedAt()
+					: listed;
+		}
+
+		/**
+		 * Why its newest segments are missing, when its head record says it reached further than the
+		 * segments the store holds (they were deleted, or lost); {@code null} when nothing is missing.
+		 */
+		@Nullable String missingTail() {
+			Segment newest = newest();
+			if (this.head == null || this.head.newestSequence() <= newest.sequence()) {
+				return null;
+			}
+			return "segments " + (newest.sequence() + 1) + " to " + this.head.newestSequence() + " of chain " + this.id
+					+ " are missing from the store: its head record says it reached segment "
+					+ this.head.newestSequence() + ", captured at " + this.head.newestCapturedAt();
+		}
 
 		/** Its newest segment. */
 		Segment newest() {
@@ -252,11 +305,16 @@ final class ChainHistory {
 			return this.usable.capturedAt();
 		}
 
-		/** The last instant it covers: its newest capture, or a running capture's last pass. */
+		/**
+		 * The last instant it covers: its newest capture; or, when nothing is missing, the last pass
+		 * its head record or a running capture vouches for.
+		 */
 		Instant end(@Nullable Live live) {
-			Instant newest = newest().capturedAt();
-			return (live != null && live.chainId().equals(this.id) && live.until().isAfter(newest)) ? live.until()
-					: newest;
+			Instant end = newest().capturedAt();
+			if (this.head != null && missingTail() == null && this.head.aliveUntil().isAfter(end)) {
+				end = this.head.aliveUntil();
+			}
+			return (live != null && live.chainId().equals(this.id) && live.until().isAfter(end)) ? live.until() : end;
 		}
 
 		/** The gaps its segments record, after its usable snapshot, oldest first. */

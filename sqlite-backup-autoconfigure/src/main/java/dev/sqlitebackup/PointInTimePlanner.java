@@ -40,7 +40,7 @@ final class PointInTimePlanner {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
 		Map<String, Backup> stored = new HashMap<>();
 		this.context.list(database).forEach((backup) -> stored.put(backup.id(), backup));
-		ChainHistory history = history(all, stored::containsKey);
+		ChainHistory history = history(database, all, stored::containsKey);
 		RestoreWindow window = history.window(live);
 		if (window == null) {
 			throw new PointInTimeNotCoveredException(database, "Database '" + database
@@ -60,6 +60,11 @@ final class PointInTimePlanner {
 		if (covering == null) {
 			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
 					+ "' covers " + pointInTime + "; the restore window is " + window.describe());
+		}
+		if (pointInTime == null && covering.missingTail() != null) {
+			throw refusedPlan(database, "its latest state cannot be restored: " + covering.missingTail()
+					+ "; a restore to an instant at or before " + covering.newest().capturedAt()
+					+ " gets what the store still holds");
 		}
 		List<Segment> chain = covering.segments();
 		Segment start = startOf(database, chain, pointInTime, stored);
@@ -159,11 +164,24 @@ final class PointInTimePlanner {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
 		Set<String> stored = new HashSet<>();
 		this.context.list(database).forEach((backup) -> stored.add(backup.id()));
-		return history(all, stored::contains).window(live);
+		return history(database, all, stored::contains).window(live);
 	}
 
-	private ChainHistory history(List<Segment> all, java.util.function.Predicate<String> backupStored) {
-		return ChainHistory.of(trustedChains(this.context.authenticity(), all), backupStored);
+	private ChainHistory history(String database, List<Segment> all,
+			java.util.function.Predicate<String> backupStored) {
+		return ChainHistory.of(trustedChains(this.context.authenticity(), all), backupStored,
+				trustedHeads(this.context, database));
+	}
+
+	/** The head records that may be believed: with a key configured, those that pass authentication. */
+	static Map<String, ChainHead> trustedHeads(EngineContext context, String database) {
+		Map<String, ChainHead> heads = new HashMap<>();
+		context.fromStore(database, () -> context.store().listChainHeads(database)).forEach((chainId, head) -> {
+			if (context.authenticity().refusal(head) == null) {
+				heads.put(chainId, head);
+			}
+		});
+		return heads;
 	}
 
 	/**

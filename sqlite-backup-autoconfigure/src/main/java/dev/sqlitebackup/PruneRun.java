@@ -53,13 +53,25 @@ final class PruneRun {
 			alwaysKept.add(justTaken.id());
 		}
 		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
+		Set<String> listed = new HashSet<>();
+		backups.forEach((backup) -> listed.add(backup.id()));
+		ChainHistory history = ChainHistory.of(PointInTimePlanner.trustedChains(this.authenticity, segments),
+				listed::contains, PointInTimePlanner.trustedHeads(this.context, db.name()));
 		// The chain continuous backup extends now must stay restorable, however old its newest snapshot.
-		segments.stream()
-			.filter(Segment::isSnapshot)
-			.max(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
-			.ifPresent((newest) -> alwaysKept.add(newest.baseBackupId()));
+		ChainHistory.Chain latest = history.latest();
+		if (latest != null) {
+			newestSnapshot(latest, listed).ifPresent(alwaysKept::add);
+		}
+		// Snapshots taken because a chain started take no place the policy counts: the policy keeps
+		// the backups users asked for, and a chain's start stays as long as the kept time needs it.
+		// Without any backup users asked for, chain starts are all there is to keep and count.
+		boolean anyAskedFor = backups.stream()
+			.anyMatch((backup) -> this.authenticity.counts(backup) && backup.trigger() != BackupTrigger.CONTINUOUS);
+		List<Backup> toDelete = policy.toDelete(backups, (backup) -> this.authenticity.counts(backup)
+				&& (!anyAskedFor || backup.trigger() != BackupTrigger.CONTINUOUS), now);
+		keepChainsThatReachIntoWhatIsKept(history, backups, toDelete, listed, alwaysKept, anyAskedFor);
 		List<Backup> deleted = new ArrayList<>();
-		for (Backup backup : policy.toDelete(backups, this.authenticity::counts, now)) {
+		for (Backup backup : toDelete) {
 			if (!alwaysKept.contains(backup.id())) {
 				try {
 					this.store.delete(backup);
@@ -76,6 +88,41 @@ final class PruneRun {
 		}
 		pruneSegments(db, segments, backups, deleted);
 		return deleted;
+	}
+
+	/**
+	 * A chain that reaches into the time the kept backups cover (from the oldest of them) keeps a
+	 * snapshot to start from: otherwise deleting its start would delete all of it.
+	 */
+	private void keepChainsThatReachIntoWhatIsKept(ChainHistory history, List<Backup> backups, List<Backup> toDelete,
+			Set<String> listed, Set<String> alwaysKept, boolean anyAskedFor) {
+		Set<String> remaining = new HashSet<>(listed);
+		toDelete.forEach((backup) -> remaining.remove(backup.id()));
+		remaining.addAll(alwaysKept);
+		java.time.Instant keptFrom = backups.stream()
+			.filter((backup) -> remaining.contains(backup.id())
+					&& (!anyAskedFor || backup.trigger() != BackupTrigger.CONTINUOUS))
+			.map(Backup::createdAt)
+			.min(Comparator.naturalOrder())
+			.orElse(null);
+		for (ChainHistory.Chain chain : history.chains()) {
+			boolean restorable = chain.segments().stream()
+				.anyMatch((segment) -> segment.isSnapshot() && remaining.contains(segment.baseBackupId()));
+			if (!restorable && (keptFrom == null || !chain.newestCapturedAt().isBefore(keptFrom))) {
+				newestSnapshot(chain, listed).ifPresent(alwaysKept::add);
+			}
+		}
+	}
+
+	private static java.util.Optional<String> newestSnapshot(ChainHistory.Chain chain, Set<String> listed) {
+		List<Segment> segments = chain.segments();
+		for (int i = segments.size() - 1; i >= 0; i--) {
+			Segment segment = segments.get(i);
+			if (segment.isSnapshot() && listed.contains(segment.baseBackupId())) {
+				return java.util.Optional.of(segment.baseBackupId());
+			}
+		}
+		return java.util.Optional.empty();
 	}
 
 	/**
@@ -109,6 +156,20 @@ final class PruneRun {
 			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' that no remaining "
 					+ "snapshot needs", pruned, db.name());
 		}
+		// A chain deleted whole loses its head record too, which would otherwise say segments are missing.
+		segments.stream()
+			.map(Segment::chainId)
+			.distinct()
+			.filter((chainId) -> !firstUsable.containsKey(chainId))
+			.forEach((chainId) -> {
+				try {
+					this.store.deleteChainHead(db.name(), chainId);
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete the head record of chain {} of database '{}': {}", chainId, db.name(),
+							Messages.describe(ex));
+				}
+			});
 	}
 
 }

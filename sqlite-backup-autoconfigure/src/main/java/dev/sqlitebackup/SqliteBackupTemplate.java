@@ -401,12 +401,29 @@ public class SqliteBackupTemplate {
 		if (standbyFor != null) {
 			awaiting = standbyFor;
 		}
+		String failure = (capture.lastFailure() != null) ? capture.lastFailure() : capture.storeTampered();
 		ContinuousStatus.State state = (standbyFor != null) ? ContinuousStatus.State.STANDBY
 				: (awaiting != null) ? ContinuousStatus.State.AWAITING_RESTORE
-				: (capture.lastFailure() != null) ? ContinuousStatus.State.FAILING
+				: (failure != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
 		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(),
-				(awaiting != null) ? awaiting : capture.lastFailure(), window));
+				(awaiting != null) ? awaiting : failure, window));
+	}
+
+	/**
+	 * The instants a restore to a point can reach for a database, as the store alone says (with the
+	 * last pass of a capture this template runs): from, to, the gaps and the chains. Empty when the
+	 * store holds no chain with a snapshot whose backup is stored.
+	 */
+	public Optional<RestoreWindow> restoreWindow(String database) {
+		SqliteDatabase db = getDatabase(database);
+		WalCapture capture = this.captures.get(db.name());
+		RestoreWindow window = this.pointInTimeRestores.window(db.name());
+		ChainHistory.Live live = (capture != null) ? capture.live() : null;
+		if (window != null && live != null) {
+			window = window.extendedTo(live.chainId(), live.until());
+		}
+		return Optional.ofNullable(window);
 	}
 
 	// ---------------------------------------------------------------- continuous backup

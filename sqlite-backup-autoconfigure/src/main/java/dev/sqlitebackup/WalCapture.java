@@ -62,6 +62,9 @@ final class WalCapture implements AutoCloseable {
 	/** A pass ships at most about this much; the rest follows in the next pass. */
 	private static final long MAX_SEGMENT_BYTES = 64L << 20;
 
+	/** How often an idle chain's head record is rewritten to say that it is still captured. */
+	private static final Duration HEAD_REFRESH = Duration.ofSeconds(30);
+
 	/** How long the checkpoint's write barrier waits for the application's writers before it tries next time. */
 	private static final Duration BARRIER_WAIT = Duration.ofMillis(200);
 
@@ -118,6 +121,15 @@ final class WalCapture implements AutoCloseable {
 
 	/** What the next chain follows when a restore decided it; {@code null} for none. */
 	private @Nullable ChainPoint nextParent;
+
+	/** What this capture noticed someone else did to the store, {@code null} when nothing. */
+	private volatile @Nullable String storeTampered;
+
+	/** The newest segment the chain's head record names, {@code null} before the first. */
+	private @Nullable Segment headWritten;
+
+	/** The instant the head record last said the chain was captured until. */
+	private @Nullable Instant headAliveUntil;
 
 	/** Whether a segment recording a gap was published since {@link #takeWindowChanged} was last asked. */
 	private volatile boolean windowChanged;
@@ -220,6 +232,7 @@ final class WalCapture implements AutoCloseable {
 				shippedForCheckpoint = checkpoint(chain);
 			}
 			shippedThrough(step.shippedThrough());
+			refreshHead();
 			int frames = step.frames() + Math.max(0, shippedForCheckpoint);
 			return new CaptureResult(this.db.name(), chain.id, null, frames,
 					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), shippedForCheckpoint >= 0);
@@ -476,7 +489,7 @@ final class WalCapture implements AutoCloseable {
 			this.historyChecked = true;
 			// A history of a database without a single table is nothing to bury.
 			if (latest != null && latest.newest().pageCount() > 1) {
-				this.awaitingRestore = latest.newest().point();
+				this.awaitingRestore = latest.newestPoint();
 				logger.warn("Continuous backup of database '{}' starts no chain: {}", this.db.name(), awaitingReason());
 			}
 		}
@@ -510,14 +523,15 @@ final class WalCapture implements AutoCloseable {
 		}
 		// Whether its snapshots are still stored does not matter: the new chain follows that point.
 		ChainHistory.Chain latest = storeHistory((backupId) -> true).latest();
-		return (latest != null) ? latest.newest().point() : null;
+		return (latest != null) ? latest.newestPoint() : null;
 	}
 
 	/** The history of the segments in the store that pass authentication. */
 	private ChainHistory storeHistory(java.util.function.Predicate<String> backupStored) {
 		java.util.List<Segment> all = this.context.fromStore(this.db.name(),
 				() -> this.context.store().listSegments(this.db.name()));
-		return ChainHistory.of(PointInTimePlanner.trustedChains(this.context.authenticity(), all), backupStored);
+		return ChainHistory.of(PointInTimePlanner.trustedChains(this.context.authenticity(), all), backupStored,
+				PointInTimePlanner.trustedHeads(this.context, this.db.name()));
 	}
 
 	/**
@@ -800,6 +814,58 @@ final class WalCapture implements AutoCloseable {
 		if (plain.gapBefore() != null) {
 			this.windowChanged = true;
 		}
+		writeHead(plain, plain.capturedAt());
+	}
+
+	/**
+	 * Rewrites the chain's head record: how far it reached, and until when it was captured. A head
+	 * that cannot be written only lags (readers never take it for more than the segments show), so
+	 * its failure does not fail the pass.
+	 */
+	private void writeHead(Segment newest, Instant aliveUntil) {
+		try {
+			ChainHead head = new ChainHead(this.db.name(), newest.chainId(), newest.sequence(), newest.capturedAt(),
+					newest.plainSha256(), aliveUntil, null, null);
+			this.context.store().publishChainHead(this.context.authenticity().sign(head));
+			this.headWritten = newest;
+			this.headAliveUntil = aliveUntil;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Continuous backup of database '{}' could not write the head record of chain {}: {}",
+					this.db.name(), newest.chainId(), Messages.describe(ex));
+		}
+	}
+
+	/**
+	 * Now and then: checks that the store's head record of the chain is still the one this capture
+	 * wrote (someone who deleted the newest segments may also have rolled it back or deleted it,
+	 * which only this process can notice), and records that the chain is still captured, so that a
+	 * restart shows no false gap.
+	 */
+	private void refreshHead() {
+		Segment newest = this.headWritten;
+		Instant until = this.lastCaptureAt;
+		Chain chain = this.chain;
+		if (newest == null || until == null || chain == null || !newest.chainId().equals(chain.id)
+				|| (this.headAliveUntil != null
+						&& Duration.between(this.headAliveUntil, until).compareTo(HEAD_REFRESH) < 0)) {
+			return;
+		}
+		ChainHead stored = this.context.fromStore(this.db.name(), () -> this.context.store().listChainHeads(this.db.name()))
+			.get(chain.id);
+		if (stored == null || stored.newestSequence() < newest.sequence()) {
+			this.storeTampered = "the head record of chain " + chain.id + " in the store was "
+					+ ((stored == null) ? "deleted" : "rolled back to segment " + stored.newestSequence())
+					+ " after this process wrote it for segment " + newest.sequence() + " at " + newest.capturedAt()
+					+ ": someone else changed the store, and segments may have been deleted with it";
+			logger.warn("Continuous backup of database '{}': {}", this.db.name(), this.storeTampered);
+		}
+		writeHead(newest, until);
+	}
+
+	/** Why the store looks changed behind this capture's back, or {@code null}. */
+	@Nullable String storeTampered() {
+		return this.storeTampered;
 	}
 
 	/** Publishes a segment without frames: the anchor of a chain, or a later snapshot. */
@@ -1018,6 +1084,11 @@ final class WalCapture implements AutoCloseable {
 
 	@Override
 	public void close() {
+		Segment newest = this.headWritten;
+		Instant until = this.lastCaptureAt;
+		if (this.chain != null && newest != null && until != null && this.restartReason == null) {
+			writeHead(newest, until);
+		}
 		release();
 		StoreLock lock = this.captureLock;
 		this.captureLock = null;

@@ -287,6 +287,21 @@ class ContinuousTrustTests {
 	}
 
 	@Test
+	void aRunningCaptureNoticesThatTheHeadRecordItWroteWasDeleted() throws Exception {
+		start();
+		this.items.insert("first", 10);
+		String chain = this.items.capture().chainId();
+		java.nio.file.Files.delete(this.items.backups().resolve("app/chains/" + chain + ".head"));
+		this.items.clock.advance(Duration.ofSeconds(31));
+
+		this.items.capture();
+		ContinuousStatus status = this.items.template.continuousStatus("app").orElseThrow();
+
+		assertThat(status.state()).isEqualTo(ContinuousStatus.State.FAILING);
+		assertThat(status.lastFailure()).contains("the head record of chain " + chain + " in the store was deleted");
+	}
+
+	@Test
 	void aTransactionFarLargerThanTheHeapShipsInOnePassThroughABoundedBuffer() throws Exception {
 		Path file = this.temp.resolve("large.db");
 		Path backups = this.temp.resolve("large-backups");

@@ -208,6 +208,38 @@ class SegmentRefusalTests {
 	}
 
 	@Test
+	void segmentsCutFromTheEndOfAChainAreNamedByItsHeadRecordAndLatestIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		this.template.stopCapture("app");
+		for (long sequence : new long[] { 2, 3 }) {
+			Files.delete(dataFile(sequence));
+			Files.delete(manifestFile(sequence));
+		}
+
+		assertRefused("segments 2 to 3 of chain " + chainId() + " are missing from the store: its head record says "
+				+ "it reached segment 3");
+		assertThat(this.template.restoreWindow("app").orElseThrow().gaps()).singleElement()
+			.satisfies((gap) -> assertThat(gap.reason()).contains("are missing from the store"));
+	}
+
+	@Test
+	void aHeadRecordPlantedWithoutTheKeyIsNotBelieved() throws Exception {
+		byte[] key = new byte[32];
+		Arrays.fill(key, (byte) 7);
+		captureThreeSegments(new StoredForm(BackupCodec.GZIP, BackupEncryption.of("k", key, Map.of())));
+		this.template.stopCapture("app");
+		Path head = this.temp.resolve("backups/app/chains/" + chainId() + ".head");
+		ChainHead planted = new ChainHead("app", chainId(), 99, Instant.parse("2026-11-29T13:00:00Z"), "0".repeat(64),
+				Instant.parse("2026-11-29T13:00:00Z"), null, null);
+		Files.writeString(head, dev.sqlitebackup.store.ChainHeadFormat.write(planted), StandardCharsets.ISO_8859_1);
+		execute("DELETE FROM item");
+
+		this.template.restore("app", this.clock.instant());
+
+		assertThat(labels()).isEqualTo(this.liveBefore);
+	}
+
+	@Test
 	void untouchedSegmentsRestore() throws Exception {
 		captureThreeSegments(new StoredForm(BackupCodec.GZIP, null));
 		execute("DELETE FROM item");

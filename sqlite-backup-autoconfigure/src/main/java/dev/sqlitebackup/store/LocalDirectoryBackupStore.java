@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,7 @@ import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.BackupStore.StagingFile;
@@ -56,6 +58,12 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	/** Folder, inside a database's folder, of continuous backup segments. */
 	static final String SEGMENTS_DIRECTORY = "segments";
+
+	/** Folder, inside a database's folder, of the chains' head records, apart from the many segments. */
+	static final String CHAINS_DIRECTORY = "chains";
+
+	/** Suffix of a chain's head record. */
+	static final String CHAIN_HEAD_SUFFIX = ".head";
 
 	static final String SEGMENT_DATA_SUFFIX = ".frames";
 
@@ -330,6 +338,53 @@ public class LocalDirectoryBackupStore implements BackupStore {
 				StandardCopyOption.ATOMIC_MOVE);
 		force(segments);
 		return segment;
+	}
+
+	@Override
+	public void publishChainHead(ChainHead head) throws IOException {
+		Path chains = StoreFiles.ownDirectory(ownDatabaseDirectory(head.database()).resolve(CHAINS_DIRECTORY));
+		if (!BackupIds.isWellFormed(head.chainId())) {
+			throw new IllegalArgumentException("Not a chain id: " + head.chainId());
+		}
+		Path staged = chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX + ".new");
+		Files.writeString(staged, ChainHeadFormat.write(head), StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE,
+				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		StoreFiles.restrictToOwner(staged);
+		// Not forced: a head lost in a crash only lags what readers find after it (see ChainIndex).
+		Files.move(staged, chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX), StandardCopyOption.ATOMIC_MOVE,
+				StandardCopyOption.REPLACE_EXISTING);
+	}
+
+	@Override
+	public Map<String, ChainHead> listChainHeads(String database) {
+		Path chains = databaseDirectory(database).resolve(CHAINS_DIRECTORY);
+		Map<String, ChainHead> heads = new java.util.TreeMap<>();
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(chains)) {
+				return heads;
+			}
+			try (DirectoryStream<Path> files = Files.newDirectoryStream(chains, "*" + CHAIN_HEAD_SUFFIX)) {
+				for (Path file : files) {
+					String name = file.getFileName().toString();
+					ChainHead head = readManifestFile(file, "chain head", ChainHeadFormat::read);
+					if (head != null && name.equals(head.chainId() + CHAIN_HEAD_SUFFIX) && head.database().equals(database)) {
+						heads.put(head.chainId(), head);
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list chain heads in " + chains + ": " + reason(ex), ex);
+		}
+		return heads;
+	}
+
+	@Override
+	public void deleteChainHead(String database, String chainId) throws IOException {
+		Path chains = databaseDirectory(database).resolve(CHAINS_DIRECTORY);
+		if (BackupIds.isWellFormed(chainId) && StoreFiles.existsAsRealDirectory(chains)) {
+			Files.deleteIfExists(chains.resolve(chainId + CHAIN_HEAD_SUFFIX));
+		}
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupStore.StagingFile;
@@ -118,6 +119,21 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	@Override
 	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
 		return storeOf(database).tryCaptureLock(database, holder);
+	}
+
+	@Override
+	public void publishChainHead(ChainHead head) throws IOException {
+		storeOf(head.database()).publishChainHead(head);
+	}
+
+	@Override
+	public Map<String, ChainHead> listChainHeads(String database) {
+		return storeOf(database).listChainHeads(database);
+	}
+
+	@Override
+	public void deleteChainHead(String database, String chainId) throws IOException {
+		storeOf(database).deleteChainHead(database, chainId);
 	}
 
 	@Override
