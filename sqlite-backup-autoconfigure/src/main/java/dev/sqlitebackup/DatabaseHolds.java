@@ -44,16 +44,39 @@ final class DatabaseHolds {
 	RunningOperation hold(SqliteDatabase db, OperationType type) {
 		RunningOperation operation = this.locks.acquire(db.name(), type);
 		try {
+			lockStore(db, operation);
+		}
+		catch (RuntimeException ex) {
+			operation.close();
+			throw ex;
+		}
+		return operation;
+	}
+
+	/**
+	 * Takes the database for an operation in this process only; {@link #lockStore} adds its part of
+	 * the store when the operation turns out to need it.
+	 * @throws OperationInProgressException when another operation of this process holds it
+	 */
+	RunningOperation holdHere(SqliteDatabase db, OperationType type) {
+		return this.locks.acquire(db.name(), type);
+	}
+
+	/**
+	 * Adds the database's part of the store, against other processes, to an operation held here.
+	 * @throws OperationInProgressException when another process holds it; the caller closes the operation
+	 */
+	void lockStore(SqliteDatabase db, RunningOperation operation) {
+		try {
 			StoreLock storeLock = this.store.tryLock(db.name())
 				.orElseThrow(() -> OperationInProgressException.elsewhere(db.name(), this.store.describe()));
 			operation.releaseOnClose(storeLock);
-			return operation;
 		}
 		catch (IOException | UnsupportedOperationException ex) {
 			if (ex instanceof StoreFolderUnusableException) {
 				// The operation meets the same problem and reports it in its own words (to listeners too).
 				logger.debug("Cannot lock {} for database '{}': {}", this.store.describe(), db.name(), Messages.describe(ex));
-				return operation;
+				return;
 			}
 			if (hasNoLocks(ex)) {
 				// Running unlocked is what such a file system allows; the WARN says what that risks.
@@ -63,15 +86,10 @@ final class DatabaseHolds {
 							+ "cleaning up or pruning under them; do not let two processes use it at once",
 							this.store.describe(), Messages.describe(ex), db.name());
 				}
-				return operation;
+				return;
 			}
-			operation.close();
 			throw new SqliteBackupException(db.name(), null, "Cannot lock " + this.store.describe()
 					+ " for an operation on database '" + db.name() + "', so nothing was done: " + Messages.describe(ex), ex);
-		}
-		catch (RuntimeException ex) {
-			operation.close();
-			throw ex;
 		}
 	}
 

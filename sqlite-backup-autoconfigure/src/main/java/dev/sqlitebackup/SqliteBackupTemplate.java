@@ -438,9 +438,16 @@ public class SqliteBackupTemplate {
 	 */
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
-		try (RunningOperation operation = this.holds.hold(db, OperationType.CAPTURE)) {
+		try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
 			WalCapture capture = this.captures
 				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, false));
+			if (capture.standsBy()) {
+				// Another process captures: this one needs nothing of the store, and takes none of its time.
+				CaptureResult standby = CaptureResult.idle(db.name(), CaptureResult.Idle.STANDBY);
+				this.listeners.tell((listener) -> listener.captureCompleted(standby));
+				return standby;
+			}
+			this.holds.lockStore(db, operation);
 			CaptureResult result = capture.sync(operation);
 			if (result.startedChain() || capture.takeWindowChanged()) {
 				forgetWindow(db.name());

@@ -426,6 +426,20 @@ final class WalCapture implements AutoCloseable {
 		return false;
 	}
 
+	/**
+	 * Whether another process has the right to capture the database, so that this capture stands
+	 * by; tries to take it first. The caller holds the database in this process.
+	 */
+	boolean standsBy() {
+		try {
+			return !mayCapture();
+		}
+		catch (IOException ex) {
+			// The pass takes it again and reports what fails.
+			return false;
+		}
+	}
+
 	/** Who captures the database while this capture stands by, or {@code null} when it captures. */
 	@Nullable String standbyFor() {
 		return this.standbyFor;

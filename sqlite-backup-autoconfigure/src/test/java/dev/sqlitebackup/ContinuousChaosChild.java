@@ -19,11 +19,27 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * ({@link ContinuousChaosTests#transfer}), printing {@code ACK <seq> <millis>} for each. On a
  * {@code stop} line it stops writing, ships what was committed and prints {@code STOPPED}.
  * <p>
- * Arguments: {@code <database file> <backup directory> <sync interval in ms>}.
+ * Prints {@code CHAIN <id>} for every chain it starts and {@code STANDBY} when another process
+ * captures.
+ * <p>
+ * Arguments: {@code <database file> <backup directory> <sync interval in ms> [<clock offset in ms>]}:
+ * a negative offset runs its clock behind, as after a restart on a machine whose clock is behind.
  */
 public final class ContinuousChaosChild {
 
 	private ContinuousChaosChild() {
+	}
+
+	private static boolean standing;
+
+	private static void report(CaptureResult result) {
+		if (result.startedChain()) {
+			System.out.println("CHAIN " + result.chainId());
+		}
+		if (result.isStandby() != standing) {
+			standing = result.isStandby();
+			System.out.println(standing ? "STANDBY" : "CAPTURING");
+		}
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -33,9 +49,12 @@ public final class ContinuousChaosChild {
 		SQLiteDataSource dataSource = new SQLiteDataSource(config);
 		dataSource.setUrl("jdbc:sqlite:" + args[0]);
 		long syncMillis = Long.parseLong(args[2]);
+		java.time.Clock clock = java.time.Clock.offset(java.time.Clock.systemUTC(),
+				java.time.Duration.ofMillis((args.length > 3) ? Long.parseLong(args[3]) : 0));
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
-				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
-		template.capture("app");
+				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults().withSyncInterval(
+						java.time.Duration.ofMillis(syncMillis)), clock);
+		report(template.capture("app"));
 		System.out.println("READY");
 		Thread writer = new Thread(() -> {
 			try (Connection connection = dataSource.getConnection()) {
@@ -59,7 +78,7 @@ public final class ContinuousChaosChild {
 						template.backup("app");
 					}
 					else {
-						template.capture("app");
+						report(template.capture("app"));
 					}
 					Thread.sleep(syncMillis);
 				}
@@ -68,6 +87,12 @@ public final class ContinuousChaosChild {
 				}
 				catch (RuntimeException ex) {
 					System.out.println("CAPTURE FAILED " + ex.getMessage());
+					try {
+						Thread.sleep(syncMillis);
+					}
+					catch (InterruptedException interrupted) {
+						return;
+					}
 				}
 			}
 		});

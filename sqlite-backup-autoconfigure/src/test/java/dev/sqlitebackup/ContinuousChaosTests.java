@@ -45,9 +45,9 @@ class ContinuousChaosTests {
 	/** What a pass may add to the sync interval on a busy machine before a transaction counts as captured. */
 	private static final long SLACK_MILLIS = 1500;
 
-	private static final int ACCOUNTS = 10;
+	static final int ACCOUNTS = 10;
 
-	private static final long BALANCE = 1000;
+	static final long BALANCE = 1000;
 
 	@TempDir
 	Path temp;
@@ -117,7 +117,14 @@ class ContinuousChaosTests {
 			Instant to = chain.stream().map(Segment::capturedAt).max(Comparator.naturalOrder()).orElseThrow();
 			for (int i = 0; i < 2; i++) {
 				Instant instant = from.plusMillis((long) (random.nextDouble() * (to.toEpochMilli() - from.toEpochMilli())));
-				template.restore("app", instant);
+				try {
+					template.restore("app", instant);
+				}
+				catch (PointInTimeNotCoveredException ex) {
+					// Passes that a busy machine held up longer than the window allows leave a gap, refused as such.
+					assertThat(ex.getMessage()).contains("falls in a gap");
+					continue;
+				}
 				assertHolds(instant, from, acks);
 			}
 		}
@@ -181,16 +188,21 @@ class ContinuousChaosTests {
 	}
 
 	private void createSchema() throws SQLException {
-		TestDatabases.execute(this.dataSource,
+		createSchema(this.dataSource);
+	}
+
+	/** The bank the transfers move money in: a log of numbered transactions and accounts whose sum never changes. */
+	static void createSchema(javax.sql.DataSource dataSource) throws SQLException {
+		TestDatabases.execute(dataSource,
 				"CREATE TABLE tx (seq INTEGER PRIMARY KEY, started INTEGER NOT NULL, padding BLOB)");
-		TestDatabases.execute(this.dataSource, "CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)");
+		TestDatabases.execute(dataSource, "CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)");
 		for (int id = 0; id < ACCOUNTS; id++) {
-			TestDatabases.execute(this.dataSource, "INSERT INTO account VALUES (" + id + ", " + BALANCE + ")");
+			TestDatabases.execute(dataSource, "INSERT INTO account VALUES (" + id + ", " + BALANCE + ")");
 		}
 	}
 
 	/** Checkpoints of every mode from a connection of its own, at random moments, as another process might. */
-	private static void checkpointRandomly(Path file, AtomicBoolean writing) {
+	static void checkpointRandomly(Path file, AtomicBoolean writing) {
 		String[] modes = { "PASSIVE", "FULL", "RESTART", "TRUNCATE" };
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		try (Connection outsider = TestDatabases.open(file); Statement statement = outsider.createStatement()) {
@@ -254,8 +266,13 @@ class ContinuousChaosTests {
 	}
 
 	private List<String> dump() throws SQLException {
+		return dumpOf(this.dataSource);
+	}
+
+	/** Every transaction and account of the bank, in a fixed order: equal dumps mean equal data. */
+	static List<String> dumpOf(javax.sql.DataSource dataSource) throws SQLException {
 		List<String> dump = new ArrayList<>();
-		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
 			try (ResultSet rows = statement.executeQuery("SELECT seq, started, hex(padding) FROM tx ORDER BY seq")) {
 				while (rows.next()) {
 					dump.add(rows.getLong(1) + " " + rows.getLong(2) + " " + rows.getString(3).length());

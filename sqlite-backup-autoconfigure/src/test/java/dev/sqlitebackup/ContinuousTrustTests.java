@@ -302,6 +302,25 @@ class ContinuousTrustTests {
 	}
 
 	@Test
+	void aSegmentPublishCutShortBetweenItsTwoRenamesIsFinishedByTheNextCleanUp() throws Exception {
+		start();
+		this.items.insert("first", 10);
+		this.items.capture();
+		this.items.insert("second", 10);
+		this.items.capture();
+		Segment cut = this.items.segments().get(this.items.segments().size() - 1);
+		Path segments = this.items.backups().resolve("app/segments");
+		java.nio.file.Files.move(segments.resolve(cut.id() + ".segment"),
+				this.items.backups().resolve("app/.staging/" + cut.id() + ".segment"));
+		assertThat(this.items.segments()).extracting(Segment::id).doesNotContain(cut.id());
+
+		this.items.template.backup("app");
+
+		assertThat(this.items.segments()).extracting(Segment::id).contains(cut.id());
+		assertRestoresToLatestExactly();
+	}
+
+	@Test
 	void aTransactionFarLargerThanTheHeapShipsInOnePassThroughABoundedBuffer() throws Exception {
 		Path file = this.temp.resolve("large.db");
 		Path backups = this.temp.resolve("large-backups");

@@ -79,7 +79,10 @@ public final class Benchmark {
 
 	private final List<String> tables = new ArrayList<>();
 
+	private final Map<String, String> options;
+
 	private Benchmark(Map<String, String> options) {
+		this.options = options;
 		this.sizeBytes = Long.parseLong(options.getOrDefault("size-mb", "1024")) * 1024 * 1024;
 		this.runs = Integer.parseInt(options.getOrDefault("runs", "3"));
 		this.directory = Path.of(options.getOrDefault("dir", "target/bench-data")).toAbsolutePath();
@@ -149,6 +152,9 @@ public final class Benchmark {
 			}
 			if (this.parts.contains("s3")) {
 				this.tables.add(S3Benchmark.run(generated, this.data, this.directory, this.runs, out));
+			}
+			if (this.parts.contains("transaction")) {
+				largeTransaction();
 			}
 			if (this.parts.contains("continuous")) {
 				this.tables.add(ContinuousBenchmark.run(generated, this.directory, this.continuous, out));
@@ -550,6 +556,60 @@ public final class Benchmark {
 				.append(ok ? parts[1] : "–").append(" | ").append(ok ? parts[2] : "–").append(" |\n");
 			out.println("heap " + mode + ": exit " + exit + " " + result);
 		}
+		this.tables.add(table.toString());
+	}
+
+	// ------------------------------------------------------------------ large transaction
+
+	/**
+	 * One transaction far larger than the heap, shipped by continuous backup in a child JVM with
+	 * -Xmx128m, against cp + fsync of the segment it published (the same bytes) in the same run.
+	 */
+	private void largeTransaction() throws Exception {
+		int mebibytes = Integer.parseInt(this.options.getOrDefault("transaction-mb", "1024"));
+		List<Double> ships = new ArrayList<>();
+		List<Double> copies = new ArrayList<>();
+		List<String> peaks = new ArrayList<>();
+		for (int run = 0; run < this.runs; run++) {
+			Path backups = this.directory.resolve("transaction-backups");
+			deleteTree(backups);
+			Process process = new ProcessBuilder(javaCommand(LargeTransactionCheck.class, "-Xmx128m",
+					this.directory.resolve("transaction.db").toString(), backups.toString(), String.valueOf(mebibytes)))
+				.redirectError(ProcessBuilder.Redirect.INHERIT)
+				.start();
+			String result = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+			int exit = process.waitFor();
+			out.println("transaction run " + run + ": exit " + exit + " " + result);
+			String[] parts = result.split(" ");
+			if (exit != 0 || !parts[0].equals("OK")) {
+				this.tables.add("### Large transaction\n\nFAILED (exit " + exit + "): " + result + "\n");
+				return;
+			}
+			ships.add(Double.parseDouble(parts[2]));
+			peaks.add(parts[4]);
+			Path largest;
+			try (var files = Files.walk(backups.resolve("big").resolve("segments"))) {
+				largest = files.filter(Files::isRegularFile).max(java.util.Comparator.comparingLong((file) -> {
+					try {
+						return Files.size(file);
+					}
+					catch (IOException ex) {
+						return 0L;
+					}
+				})).orElseThrow();
+			}
+			copies.add(CopyBaseline.cpAndFsync(largest, this.directory));
+			deleteTree(backups);
+		}
+		StringBuilder table = new StringBuilder();
+		table.append("### Large transaction: one ").append(mebibytes)
+			.append(" MiB transaction shipped by one pass, child JVM with -Xmx128m\n\n");
+		table.append("| figure | measured | baseline (cp + fsync of the segment) | ratio |\n|---|---|---|---|\n");
+		table.append("| pass that ships it (s) | ").append(Stats.spread(ships, 2)).append(" | ")
+			.append(Stats.spread(copies, 2)).append(" | ")
+			.append(Stats.ratio(Stats.median(ships), Stats.median(copies))).append(" |\n");
+		table.append("| peak heap during the pass (MiB, of 128) | ").append(String.join(", ", peaks))
+			.append(" | – | – |\n");
 		this.tables.add(table.toString());
 	}
 

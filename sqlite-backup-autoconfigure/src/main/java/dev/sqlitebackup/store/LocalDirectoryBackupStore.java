@@ -257,7 +257,37 @@ public class LocalDirectoryBackupStore implements BackupStore {
 				finishInterruptedPublish(database, manifest);
 			}
 		}
+		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + SEGMENT_MANIFEST_SUFFIX)) {
+			for (Path manifest : manifests) {
+				finishInterruptedSegmentPublish(database, manifest);
+			}
+		}
 		StoreFiles.removeStagingLeftovers(staging);
+	}
+
+	/**
+	 * A staged segment manifest whose frames were already moved into place belongs to a publish
+	 * that a crash cut short between its two renames: the segment was complete, so it is published
+	 * rather than left as frames nothing lists or removes.
+	 */
+	private void finishInterruptedSegmentPublish(String database, Path stagedManifest) throws IOException {
+		Segment segment = readManifestFile(stagedManifest, "segment manifest", SegmentManifestFormat::read);
+		if (segment == null || !segment.database().equals(database)
+				|| !stagedManifest.getFileName().toString().equals(segment.id() + SEGMENT_MANIFEST_SUFFIX)) {
+			return;
+		}
+		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		Path manifest = segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		Path data = segmentDataFile(segment);
+		if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) || !StoreFiles.isRegularFile(data)
+				|| Files.size(data) != segment.sizeBytes()) {
+			Files.deleteIfExists(stagedManifest);
+			return;
+		}
+		Files.move(stagedManifest, manifest, StandardCopyOption.ATOMIC_MOVE);
+		force(segments);
+		logger.info("Finished publishing segment {} of database '{}' that a crash had interrupted", segment.id(),
+				database);
 	}
 
 	/**
