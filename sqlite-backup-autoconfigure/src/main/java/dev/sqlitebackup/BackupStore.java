@@ -140,6 +140,27 @@ public interface BackupStore {
 	default void deleteChainHead(String database, String chainId) throws IOException {
 	}
 
+	/**
+	 * The manifest of one segment, read by its chain and sequence without listing the others; empty
+	 * when it is not there or cannot be read. Stores that can only list scan their listing.
+	 */
+	default Optional<Segment> findSegment(String database, String chainId, long sequence) {
+		String id = Segment.idOf(chainId, sequence);
+		return listSegments(database).stream().filter((segment) -> segment.id().equals(id)).findFirst();
+	}
+
+	/**
+	 * Whether every chain of the database in this store has a head record, so that the chains can
+	 * be read from their heads alone; until then they are rebuilt from a listing of the segments.
+	 */
+	default boolean chainHeadsComplete(String database) {
+		return false;
+	}
+
+	/** Records that every chain of the database has a head record now. */
+	default void markChainHeadsComplete(String database) throws IOException {
+	}
+
 	/** Deletes a segment: the manifest first, then the bytes. */
 	default void deleteSegment(Segment segment) throws IOException {
 		throw new UnsupportedOperationException(describe() + " cannot keep continuous backup segments");

@@ -5,33 +5,99 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The head record of a continuous backup chain, which the capture rewrites after every segment
- * it publishes (and now and then while idle): how far the chain reached. Segments name their
- * predecessor by hash, so a hole or a swap inside a chain shows; only the head shows that its
- * newest segments were cut off. With a key configured it is authenticated like a manifest.
+ * The head record of a continuous backup chain, which the capture rewrites after every segment it
+ * publishes (and now and then while idle): what the chain is (parent, why it started, its
+ * snapshots, the gaps inside it) and how far it reached. It is the store's index of continuous
+ * backup, so that listings, health and startup read one small record per chain instead of every
+ * segment; and, since segments name their predecessor by hash but nothing names the newest one,
+ * it is what shows that a chain's newest segments were cut off. With a key configured it is
+ * authenticated like a manifest.
  *
  * @param database name of the database
  * @param chainId id of the chain
+ * @param parent the point of an earlier chain the chain's snapshot follows, {@code null} for none
+ * @param startReason why the chain started, {@code null} when not known
+ * @param snapshots the chain's snapshots, oldest first: its anchor and the later ones
+ * @param gaps the stretches inside the chain in which no pass succeeded long enough to matter
  * @param newestSequence sequence of the newest segment published
  * @param newestCapturedAt when that segment was captured
  * @param newestPlainSha256 hex SHA-256 of that segment's frames, which the next one names
+ * @param newestPageCount database size in pages after that segment
  * @param aliveUntil the last pass that found everything committed shipped into the chain
  * @param keyId key the MAC is computed with, {@code null} without one
  * @param mac hex HMAC-SHA256 of the other fields, {@code null} without a key
  */
-public record ChainHead(String database, String chainId, long newestSequence, Instant newestCapturedAt,
-		String newestPlainSha256, Instant aliveUntil, @Nullable String keyId, @Nullable String mac) {
+public record ChainHead(String database, String chainId, @Nullable ChainPoint parent, @Nullable String startReason,
+		List<Snapshot> snapshots, List<Gap> gaps, long newestSequence, Instant newestCapturedAt,
+		String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String keyId,
+		@Nullable String mac) {
 
 	/** Format of a head record. */
 	public static final String FORMAT = "1";
 
 	private static final byte[] LABEL = "sqlite-backup chain head".getBytes(StandardCharsets.US_ASCII);
+
+	public ChainHead {
+		snapshots = List.copyOf(snapshots);
+		gaps = List.copyOf(gaps);
+	}
+
+	/**
+	 * The head record the segments of one chain describe, for a store whose chains have none yet.
+	 * @param segments the chain's segments in sequence order
+	 */
+	static ChainHead of(List<Segment> segments) {
+		Segment first = segments.get(0);
+		Segment newest = segments.get(segments.size() - 1);
+		List<Snapshot> snapshots = new ArrayList<>();
+		List<Gap> gaps = new ArrayList<>();
+		for (Segment segment : segments) {
+			if (segment.isSnapshot()) {
+				snapshots.add(new Snapshot(segment.sequence(), segment.capturedAt(), segment.baseBackupId()));
+			}
+			if (segment.gapBefore() != null) {
+				gaps.add(segment.gapBefore());
+			}
+		}
+		return new ChainHead(first.database(), first.chainId(), first.isAnchor() ? first.parent() : null,
+				first.isAnchor() ? first.startReason() : null, snapshots, gaps, newest.sequence(), newest.capturedAt(),
+				newest.plainSha256(), newest.pageCount(), newest.capturedAt(), null, null);
+	}
+
+	/** This head after one more segment was published, and the chain captured until {@code aliveUntil}. */
+	ChainHead after(Segment segment, Instant aliveUntil) {
+		List<Snapshot> snapshots = new ArrayList<>(this.snapshots);
+		List<Gap> gaps = new ArrayList<>(this.gaps);
+		if (segment.isSnapshot() && segment.sequence() > this.newestSequence) {
+			snapshots.add(new Snapshot(segment.sequence(), segment.capturedAt(), segment.baseBackupId()));
+		}
+		if (segment.gapBefore() != null) {
+			gaps.add(segment.gapBefore());
+		}
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, snapshots, gaps,
+				segment.sequence(), segment.capturedAt(), segment.plainSha256(), segment.pageCount(), aliveUntil, null,
+				null);
+	}
+
+	/** This head with the chain captured until a later instant. */
+	ChainHead aliveUntil(Instant until) {
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
+				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount, until, null,
+				null);
+	}
+
+	/** The newest point the chain reached. */
+	public ChainPoint newestPoint() {
+		return new ChainPoint(this.chainId, this.newestSequence, this.newestCapturedAt);
+	}
 
 	/** Every field but the MAC, in the order the MAC covers them. */
 	public Map<String, String> fields() {
@@ -39,9 +105,30 @@ public record ChainHead(String database, String chainId, long newestSequence, In
 		fields.put("format", FORMAT);
 		fields.put("database", this.database);
 		fields.put("chainId", this.chainId);
+		if (this.parent != null) {
+			fields.put("parentChainId", this.parent.chainId());
+			fields.put("parentSequence", Long.toString(this.parent.sequence()));
+			fields.put("parentCapturedAt", this.parent.capturedAt().toString());
+		}
+		if (this.startReason != null) {
+			fields.put("startReason", this.startReason);
+		}
+		for (int i = 0; i < this.snapshots.size(); i++) {
+			Snapshot snapshot = this.snapshots.get(i);
+			fields.put("snapshot." + i + ".sequence", Long.toString(snapshot.sequence()));
+			fields.put("snapshot." + i + ".capturedAt", snapshot.capturedAt().toString());
+			fields.put("snapshot." + i + ".backupId", snapshot.backupId());
+		}
+		for (int i = 0; i < this.gaps.size(); i++) {
+			Gap gap = this.gaps.get(i);
+			fields.put("gap." + i + ".from", gap.from().toString());
+			fields.put("gap." + i + ".to", gap.to().toString());
+			fields.put("gap." + i + ".reason", gap.reason());
+		}
 		fields.put("newestSequence", Long.toString(this.newestSequence));
 		fields.put("newestCapturedAt", this.newestCapturedAt.toString());
 		fields.put("newestPlainSha256", this.newestPlainSha256);
+		fields.put("newestPageCount", Long.toString(this.newestPageCount));
 		fields.put("aliveUntil", this.aliveUntil.toString());
 		if (this.keyId != null) {
 			fields.put("keyId", this.keyId);
@@ -72,8 +159,9 @@ public record ChainHead(String database, String chainId, long newestSequence, In
 
 	/** This head with its MAC. */
 	public ChainHead withMac(@Nullable String keyId, @Nullable String mac) {
-		return new ChainHead(this.database, this.chainId, this.newestSequence, this.newestCapturedAt,
-				this.newestPlainSha256, this.aliveUntil, keyId, mac);
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
+				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
+				this.aliveUntil, keyId, mac);
 	}
 
 	/**
@@ -84,10 +172,26 @@ public record ChainHead(String database, String chainId, long newestSequence, In
 		if (!FORMAT.equals(fields.get("format"))) {
 			throw new IllegalArgumentException("Unknown chain head format " + fields.get("format"));
 		}
-		return new ChainHead(required(fields, "database"), required(fields, "chainId"),
-				Long.parseLong(required(fields, "newestSequence")), Instant.parse(required(fields, "newestCapturedAt")),
-				required(fields, "newestPlainSha256"), Instant.parse(required(fields, "aliveUntil")), fields.get("keyId"),
-				mac);
+		String parentChainId = fields.get("parentChainId");
+		ChainPoint parent = (parentChainId != null) ? new ChainPoint(parentChainId,
+				Long.parseLong(required(fields, "parentSequence")), Instant.parse(required(fields, "parentCapturedAt")))
+				: null;
+		List<Snapshot> snapshots = new ArrayList<>();
+		for (int i = 0; fields.containsKey("snapshot." + i + ".sequence"); i++) {
+			snapshots.add(new Snapshot(Long.parseLong(required(fields, "snapshot." + i + ".sequence")),
+					Instant.parse(required(fields, "snapshot." + i + ".capturedAt")),
+					required(fields, "snapshot." + i + ".backupId")));
+		}
+		List<Gap> gaps = new ArrayList<>();
+		for (int i = 0; fields.containsKey("gap." + i + ".from"); i++) {
+			gaps.add(new Gap(Instant.parse(required(fields, "gap." + i + ".from")),
+					Instant.parse(required(fields, "gap." + i + ".to")), required(fields, "gap." + i + ".reason")));
+		}
+		return new ChainHead(required(fields, "database"), required(fields, "chainId"), parent,
+				fields.get("startReason"), snapshots, gaps, Long.parseLong(required(fields, "newestSequence")),
+				Instant.parse(required(fields, "newestCapturedAt")), required(fields, "newestPlainSha256"),
+				Long.parseLong(required(fields, "newestPageCount")), Instant.parse(required(fields, "aliveUntil")),
+				fields.get("keyId"), mac);
 	}
 
 	private static String required(Map<String, String> fields, String key) {
@@ -96,6 +200,17 @@ public record ChainHead(String database, String chainId, long newestSequence, In
 			throw new IllegalArgumentException("Chain head has no " + key);
 		}
 		return value;
+	}
+
+	/**
+	 * A snapshot of the chain: a backup a restore can start from, and the segment that ties it to
+	 * the chain.
+	 *
+	 * @param sequence sequence of the snapshot segment
+	 * @param capturedAt the instant the backup reflects
+	 * @param backupId id of the backup
+	 */
+	public record Snapshot(long sequence, Instant capturedAt, String backupId) {
 	}
 
 }

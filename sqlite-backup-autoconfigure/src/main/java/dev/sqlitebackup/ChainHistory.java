@@ -41,32 +41,40 @@ final class ChainHistory {
 	}
 
 	/**
-	 * The history the segments of one database describe, in any order.
+	 * The history of one database's chains, as the index read them.
 	 * @param backupStored whether the backup with this id is still in the store
 	 */
-	static ChainHistory of(List<Segment> segments, Predicate<String> backupStored) {
-		return of(segments, backupStored, Map.of());
+	static ChainHistory of(List<ChainIndex.IndexedChain> indexed, Predicate<String> backupStored) {
+		Map<String, Chain> chains = new LinkedHashMap<>();
+		indexed.stream()
+			.sorted(Comparator.comparing((ChainIndex.IndexedChain chain) -> chain.head().chainId()))
+			.forEach((chain) -> {
+				ChainHead.Snapshot usable = chain.head()
+					.snapshots()
+					.stream()
+					.filter((snapshot) -> snapshot.sequence() <= chain.newestPresent().sequence()
+							&& backupStored.test(snapshot.backupId()))
+					.findFirst()
+					.orElse(null);
+				chains.put(chain.head().chainId(), new Chain(chain.head(), chain.newestPresent(), usable));
+			});
+		return new ChainHistory(chains);
 	}
 
 	/**
-	 * The history the segments of one database describe, with the head records that say how far
-	 * each chain reached.
-	 * @param heads head records that may be believed (authenticated when a key is configured), by chain id
+	 * The history the segments of one database describe, in any order: for stores and tests that
+	 * hold segments without head records.
 	 */
-	static ChainHistory of(List<Segment> segments, Predicate<String> backupStored, Map<String, ChainHead> heads) {
+	static ChainHistory ofSegments(List<Segment> segments, Predicate<String> backupStored) {
 		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
 		segments.stream()
 			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
 			.forEach((segment) -> byChain.computeIfAbsent(segment.chainId(), (id) -> new ArrayList<>()).add(segment));
-		Map<String, Chain> chains = new LinkedHashMap<>();
-		byChain.forEach((id, chain) -> {
-			Segment usable = chain.stream()
-				.filter((segment) -> segment.isSnapshot() && backupStored.test(segment.baseBackupId()))
-				.findFirst()
-				.orElse(null);
-			chains.put(id, new Chain(id, List.copyOf(chain), usable, heads.get(id)));
-		});
-		return new ChainHistory(chains);
+		List<ChainIndex.IndexedChain> indexed = new ArrayList<>();
+		byChain.values()
+			.forEach((chain) -> indexed
+				.add(new ChainIndex.IndexedChain(ChainHead.of(chain), chain.get(chain.size() - 1))));
+		return of(indexed, backupStored);
 	}
 
 	/** Every chain, in the order of their ids. */
@@ -149,7 +157,7 @@ final class ChainHistory {
 			}
 			covered.add(new Instant[] { from, end });
 			ChainHead head = chain.head();
-			if (chain.missingTail() != null && head != null && head.newestCapturedAt().isAfter(end)) {
+			if (chain.missingTail() != null && head.newestCapturedAt().isAfter(end)) {
 				// Its head says it reached further: the window reaches there, and the cut-off stretch is a gap.
 				covered.add(new Instant[] { head.newestCapturedAt(), head.newestCapturedAt() });
 			}
@@ -173,8 +181,8 @@ final class ChainHistory {
 	/** What a gap is put down to: the reason a chain recorded for it, or the start of the chain after it. */
 	private String reasonOfGap(Instant from, Instant to) {
 		for (Chain chain : this.chains.values()) {
-			if (chain.missingTail() != null && chain.isRestorable() && !chain.newest().capturedAt().isAfter(from)
-					&& chain.head() != null && !chain.head().newestCapturedAt().isBefore(to)) {
+			if (chain.missingTail() != null && chain.isRestorable() && !chain.newestPresent().capturedAt().isAfter(from)
+					&& !chain.head().newestCapturedAt().isBefore(to)) {
 				return chain.missingTail();
 			}
 		}
@@ -243,29 +251,39 @@ final class ChainHistory {
 	/**
 	 * One chain as the store holds it.
 	 *
-	 * @param id id of the chain
-	 * @param segments its segments in sequence order (retention may have removed its first ones)
+	 * @param head its head record, brought up to date with the store
+	 * @param newestPresent its newest segment still in the store
 	 * @param usable its oldest snapshot whose backup is still stored, {@code null} when none is
-	 * @param head its head record, {@code null} when there is none to believe
 	 */
-	record Chain(String id, List<Segment> segments, @Nullable Segment usable, @Nullable ChainHead head) {
+	record Chain(ChainHead head, Segment newestPresent, ChainHead.@Nullable Snapshot usable) {
 
-		/** The sequence it reached: its newest segment's, or further when its head says so. */
-		long newestSequence() {
-			long listed = newest().sequence();
-			return (this.head != null && this.head.newestSequence() > listed) ? this.head.newestSequence() : listed;
+		String id() {
+			return this.head.chainId();
 		}
 
-		/** The newest point it reached, as its segments or its head record say. */
-		ChainPoint newestPoint() {
-			return new ChainPoint(this.id, newestSequence(), newestCapturedAt());
+		/** The sequence it reached, as its head says. */
+		long newestSequence() {
+			return Math.max(this.head.newestSequence(), this.newestPresent.sequence());
 		}
 
 		/** When it reached that. */
 		Instant newestCapturedAt() {
-			Instant listed = newest().capturedAt();
-			return (this.head != null && this.head.newestCapturedAt().isAfter(listed)) ? this.head.newestCapturedAt()
-					: listed;
+			Instant present = this.newestPresent.capturedAt();
+			return this.head.newestCapturedAt().isAfter(present) ? this.head.newestCapturedAt() : present;
+		}
+
+		/** The newest point it reached, as its head says. */
+		ChainPoint newestPoint() {
+			return new ChainPoint(id(), newestSequence(), newestCapturedAt());
+		}
+
+		/** Its snapshots a restore can start from: those whose backup is stored, oldest first. */
+		List<ChainHead.Snapshot> snapshots(Predicate<String> backupStored) {
+			return this.head.snapshots()
+				.stream()
+				.filter((snapshot) -> snapshot.sequence() <= this.newestPresent.sequence()
+						&& backupStored.test(snapshot.backupId()))
+				.toList();
 		}
 
 		/**
@@ -273,23 +291,12 @@ final class ChainHistory {
 		 * segments the store holds (they were deleted, or lost); {@code null} when nothing is missing.
 		 */
 		@Nullable String missingTail() {
-			Segment newest = newest();
-			if (this.head == null || this.head.newestSequence() <= newest.sequence()) {
+			if (this.head.newestSequence() <= this.newestPresent.sequence()) {
 				return null;
 			}
-			return "segments " + (newest.sequence() + 1) + " to " + this.head.newestSequence() + " of chain " + this.id
-					+ " are missing from the store: its head record says it reached segment "
+			return "segments " + (this.newestPresent.sequence() + 1) + " to " + this.head.newestSequence() + " of chain "
+					+ id() + " are missing from the store: its head record says it reached segment "
 					+ this.head.newestSequence() + ", captured at " + this.head.newestCapturedAt();
-		}
-
-		/** Its newest segment. */
-		Segment newest() {
-			return this.segments.get(this.segments.size() - 1);
-		}
-
-		/** Its first segment, the anchor when retention left it. */
-		Segment first() {
-			return this.segments.get(0);
 		}
 
 		/** Whether a restore can start from one of its snapshots. */
@@ -300,7 +307,7 @@ final class ChainHistory {
 		/** The first instant it covers: its oldest usable snapshot's. */
 		Instant start() {
 			if (this.usable == null) {
-				throw new IllegalStateException("Chain " + this.id + " has no usable snapshot");
+				throw new IllegalStateException("Chain " + id() + " has no usable snapshot");
 			}
 			return this.usable.capturedAt();
 		}
@@ -310,11 +317,11 @@ final class ChainHistory {
 		 * its head record or a running capture vouches for.
 		 */
 		Instant end(@Nullable Live live) {
-			Instant end = newest().capturedAt();
-			if (this.head != null && missingTail() == null && this.head.aliveUntil().isAfter(end)) {
+			Instant end = this.newestPresent.capturedAt();
+			if (missingTail() == null && this.head.aliveUntil().isAfter(end)) {
 				end = this.head.aliveUntil();
 			}
-			return (live != null && live.chainId().equals(this.id) && live.until().isAfter(end)) ? live.until() : end;
+			return (live != null && live.chainId().equals(id()) && live.until().isAfter(end)) ? live.until() : end;
 		}
 
 		/** The gaps its segments record, after its usable snapshot, oldest first. */
@@ -322,10 +329,8 @@ final class ChainHistory {
 			if (this.usable == null) {
 				return List.of();
 			}
-			return this.segments.stream()
-				.filter((segment) -> segment.sequence() > this.usable.sequence() && segment.gapBefore() != null)
-				.map(Segment::gapBefore)
-				.toList();
+			Instant start = this.usable.capturedAt();
+			return this.head.gaps().stream().filter((gap) -> gap.to().isAfter(start)).toList();
 		}
 
 		/** Whether a restore to the instant can use this chain. */
@@ -334,14 +339,14 @@ final class ChainHistory {
 					&& gaps().stream().noneMatch((gap) -> gap.contains(instant));
 		}
 
-		/** The point its snapshot follows, {@code null} when none or when its anchor is gone. */
+		/** The point its snapshot follows, {@code null} when none. */
 		@Nullable ChainPoint parent() {
-			return first().isAnchor() ? first().parent() : null;
+			return this.head.parent();
 		}
 
 		/** Why it started, {@code null} when not recorded. */
 		@Nullable String startReason() {
-			return first().isAnchor() ? first().startReason() : null;
+			return this.head.startReason();
 		}
 
 	}

@@ -20,11 +20,11 @@ final class PointInTimePlanner {
 
 	private final EngineContext context;
 
-	private final BackupStore store;
+	private final ChainIndex index;
 
 	PointInTimePlanner(EngineContext context) {
 		this.context = context;
-		this.store = context.store();
+		this.index = new ChainIndex(context);
 	}
 
 	/**
@@ -37,15 +37,14 @@ final class PointInTimePlanner {
 	 * @param live the chain a running capture extends and up to when, {@code null} when none
 	 */
 	Plan plan(String database, @Nullable Instant pointInTime, ChainHistory.@Nullable Live live) {
-		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
 		Map<String, Backup> stored = new HashMap<>();
 		this.context.list(database).forEach((backup) -> stored.put(backup.id(), backup));
-		ChainHistory history = history(database, all, stored::containsKey);
+		ChainHistory history = this.index.history(database, stored::containsKey);
 		RestoreWindow window = history.window(live);
 		if (window == null) {
 			throw new PointInTimeNotCoveredException(database, "Database '" + database
-					+ "' has no continuous backup to restore from" + (all.isEmpty() ? "" : " (only segments of chains "
-							+ "whose snapshots are gone)"));
+					+ "' has no continuous backup to restore from" + (history.chains().isEmpty() ? ""
+							: " (only chains whose snapshots are gone)"));
 		}
 		if (pointInTime != null && !window.covers(pointInTime)) {
 			Gap gap = window.gapAt(pointInTime).orElse(null);
@@ -63,35 +62,40 @@ final class PointInTimePlanner {
 		}
 		if (pointInTime == null && covering.missingTail() != null) {
 			throw refusedPlan(database, "its latest state cannot be restored: " + covering.missingTail()
-					+ "; a restore to an instant at or before " + covering.newest().capturedAt()
+					+ "; a restore to an instant at or before " + covering.newestPresent().capturedAt()
 					+ " gets what the store still holds");
 		}
-		List<Segment> chain = covering.segments();
-		Segment start = startOf(database, chain, pointInTime, stored);
+		ChainHead.Snapshot start = startOf(database, covering, pointInTime, stored);
+		// Read one by one from the snapshot on, so that a restore reads only what it applies.
+		List<Segment> read = this.index.segments(database, covering.id(), start.sequence(), covering.newestSequence(),
+				(segment) -> this.context.authenticity().refusal(segment) != null || atOrBefore(segment, pointInTime));
 		List<Segment> planned = new ArrayList<>();
-		for (Segment segment : chain) {
-			if (segment.sequence() < start.sequence()) {
-				continue;
-			}
-			if (segment.sequence() != start.sequence() + planned.size()) {
-				throw refusedPlan(database, "segment " + (start.sequence() + planned.size()) + " of chain "
-						+ segment.chainId() + " is missing, so the restore plan would have a gap");
-			}
+		for (Segment segment : read) {
 			// Checked first, so that whoever can write to the store cannot steer the rest of the plan.
 			String refusal = this.context.authenticity().refusal(segment);
 			if (refusal != null) {
 				throw refusedPlan(database, "segment " + segment.id() + " is refused: " + refusal);
-			}
-			if (!atOrBefore(segment, pointInTime)) {
-				break;
 			}
 			if (!planned.isEmpty()) {
 				requireFollows(database, planned.get(planned.size() - 1), segment);
 			}
 			planned.add(segment);
 		}
-		boolean newest = latest != null && planned.get(planned.size() - 1).id().equals(latest.newest().id());
-		return new Plan(planned, stored.get(start.baseBackupId()), newest);
+		long next = start.sequence() + planned.size();
+		// The reading stopped at a segment captured after the instant, or at the chain's end; anything
+		// else is a hole.
+		if (planned.isEmpty() || (next <= covering.newestSequence()
+				&& this.index.find(database, covering.id(), next).isEmpty())) {
+			throw refusedPlan(database, "segment " + next + " of chain " + covering.id()
+					+ " is missing, so the restore plan would have a gap");
+		}
+		if (!planned.get(0).isSnapshot() || !planned.get(0).baseBackupId().equals(start.backupId())) {
+			throw refusedPlan(database, "segment " + start.sequence() + " of chain " + covering.id()
+					+ " does not name the snapshot its head record says it does");
+		}
+		boolean newest = latest != null && latest.id().equals(covering.id())
+				&& planned.get(planned.size() - 1).sequence() >= latest.newestSequence();
+		return new Plan(planned, stored.get(start.backupId()), newest);
 	}
 
 	private static boolean atOrBefore(Segment segment, @Nullable Instant pointInTime) {
@@ -103,18 +107,23 @@ final class PointInTimePlanner {
 	 * fewer segments after it, the faster the restore. An older one is used when retention or a
 	 * person deleted a newer one's backup.
 	 */
-	private static Segment startOf(String database, List<Segment> chain, @Nullable Instant pointInTime,
+	private static ChainHead.Snapshot startOf(String database, ChainHistory.Chain chain, @Nullable Instant pointInTime,
 			Map<String, Backup> stored) {
-		List<Segment> snapshots = chain.stream()
-			.filter((segment) -> segment.isSnapshot() && atOrBefore(segment, pointInTime))
+		List<ChainHead.Snapshot> snapshots = chain.head()
+			.snapshots()
+			.stream()
+			.filter((snapshot) -> pointInTime == null || !snapshot.capturedAt().isAfter(pointInTime))
 			.toList();
 		for (int index = snapshots.size() - 1; index >= 0; index--) {
-			if (stored.containsKey(snapshots.get(index).baseBackupId())) {
+			if (stored.containsKey(snapshots.get(index).backupId())) {
 				return snapshots.get(index);
 			}
 		}
-		Segment oldest = snapshots.get(0);
-		throw refusedPlan(database, "the snapshot its chain starts from, backup " + oldest.baseBackupId()
+		if (snapshots.isEmpty()) {
+			throw refusedPlan(database, "chain " + chain.id() + " has no snapshot at or before " + pointInTime);
+		}
+		ChainHead.Snapshot oldest = snapshots.get(0);
+		throw refusedPlan(database, "the snapshot its chain starts from, backup " + oldest.backupId()
 				+ ", is no longer in the store" + ((snapshots.size() > 1) ? " (nor are the chain's later snapshots)" : ""));
 	}
 
@@ -161,27 +170,9 @@ final class PointInTimePlanner {
 	 * @param live the chain a running capture extends and up to when, {@code null} when none
 	 */
 	@Nullable RestoreWindow window(String database, ChainHistory.@Nullable Live live) {
-		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
 		Set<String> stored = new HashSet<>();
 		this.context.list(database).forEach((backup) -> stored.add(backup.id()));
-		return history(database, all, stored::contains).window(live);
-	}
-
-	private ChainHistory history(String database, List<Segment> all,
-			java.util.function.Predicate<String> backupStored) {
-		return ChainHistory.of(trustedChains(this.context.authenticity(), all), backupStored,
-				trustedHeads(this.context, database));
-	}
-
-	/** The head records that may be believed: with a key configured, those that pass authentication. */
-	static Map<String, ChainHead> trustedHeads(EngineContext context, String database) {
-		Map<String, ChainHead> heads = new HashMap<>();
-		context.fromStore(database, () -> context.store().listChainHeads(database)).forEach((chainId, head) -> {
-			if (context.authenticity().refusal(head) == null) {
-				heads.put(chainId, head);
-			}
-		});
-		return heads;
+		return this.index.history(database, stored::contains).window(live);
 	}
 
 	/**

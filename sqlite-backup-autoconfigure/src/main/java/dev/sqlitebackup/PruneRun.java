@@ -30,7 +30,10 @@ final class PruneRun {
 
 	private final BackupAuthenticity authenticity;
 
+	private final ChainIndex index;
+
 	PruneRun(EngineContext context) {
+		this.index = new ChainIndex(context);
 		this.context = context;
 		this.store = context.store();
 		this.authenticity = context.authenticity();
@@ -52,11 +55,9 @@ final class PruneRun {
 		if (justTaken != null) {
 			alwaysKept.add(justTaken.id());
 		}
-		List<Segment> segments = this.context.fromStore(db.name(), () -> this.store.listSegments(db.name()));
 		Set<String> listed = new HashSet<>();
 		backups.forEach((backup) -> listed.add(backup.id()));
-		ChainHistory history = ChainHistory.of(PointInTimePlanner.trustedChains(this.authenticity, segments),
-				listed::contains, PointInTimePlanner.trustedHeads(this.context, db.name()));
+		ChainHistory history = this.index.history(db.name(), listed::contains);
 		// The chain continuous backup extends now must stay restorable, however old its newest snapshot.
 		ChainHistory.Chain latest = history.latest();
 		if (latest != null) {
@@ -86,7 +87,7 @@ final class PruneRun {
 		if (!deleted.isEmpty()) {
 			logger.info("Retention deleted {} backup(s) of database '{}'", deleted.size(), db.name());
 		}
-		pruneSegments(db, segments, backups, deleted);
+		pruneSegments(db, history, backups, deleted);
 		return deleted;
 	}
 
@@ -106,8 +107,7 @@ final class PruneRun {
 			.min(Comparator.naturalOrder())
 			.orElse(null);
 		for (ChainHistory.Chain chain : history.chains()) {
-			boolean restorable = chain.segments().stream()
-				.anyMatch((segment) -> segment.isSnapshot() && remaining.contains(segment.baseBackupId()));
+			boolean restorable = !chain.snapshots(remaining::contains).isEmpty();
 			if (!restorable && (keptFrom == null || !chain.newestCapturedAt().isBefore(keptFrom))) {
 				newestSnapshot(chain, listed).ifPresent(alwaysKept::add);
 			}
@@ -115,40 +115,50 @@ final class PruneRun {
 	}
 
 	private static java.util.Optional<String> newestSnapshot(ChainHistory.Chain chain, Set<String> listed) {
-		List<Segment> segments = chain.segments();
-		for (int i = segments.size() - 1; i >= 0; i--) {
-			Segment segment = segments.get(i);
-			if (segment.isSnapshot() && listed.contains(segment.baseBackupId())) {
-				return java.util.Optional.of(segment.baseBackupId());
-			}
-		}
-		return java.util.Optional.empty();
+		List<ChainHead.Snapshot> snapshots = chain.snapshots(listed::contains);
+		return snapshots.isEmpty() ? java.util.Optional.empty()
+				: java.util.Optional.of(snapshots.get(snapshots.size() - 1).backupId());
 	}
 
 	/**
 	 * Deletes the segments no restore can use any more, so that they do not outlive the window: in
 	 * each chain, those before its oldest snapshot whose backup is still there (deleted by this run
-	 * or before), and every segment of a chain with no such snapshot.
+	 * or before), and every segment and the head record of a chain with no such snapshot. Segments
+	 * are deleted by id, newest first, down to the first one an earlier run deleted already.
 	 */
-	private void pruneSegments(SqliteDatabase db, List<Segment> segments, List<Backup> listed, List<Backup> deleted) {
+	private void pruneSegments(SqliteDatabase db, ChainHistory history, List<Backup> listed, List<Backup> deleted) {
 		Set<String> remaining = new HashSet<>();
 		listed.forEach((backup) -> remaining.add(backup.id()));
 		deleted.forEach((backup) -> remaining.remove(backup.id()));
-		Map<String, Long> firstUsable = new HashMap<>();
-		segments.stream()
-			.filter((segment) -> segment.isSnapshot() && remaining.contains(segment.baseBackupId()))
-			.forEach((snapshot) -> firstUsable.merge(snapshot.chainId(), snapshot.sequence(), Math::min));
 		int pruned = 0;
-		for (Segment segment : segments) {
-			Long first = firstUsable.get(segment.chainId());
-			if (first == null || segment.sequence() < first) {
+		for (ChainHistory.Chain chain : history.chains()) {
+			List<ChainHead.Snapshot> usable = chain.snapshots(remaining::contains);
+			long below = usable.isEmpty() ? chain.newestSequence() + 1 : usable.get(0).sequence();
+			for (long sequence = below - 1; sequence >= 0; sequence--) {
+				java.util.Optional<Segment> segment = this.index.find(db.name(), chain.id(), sequence);
+				if (segment.isEmpty()) {
+					if (!usable.isEmpty() || sequence < chain.newestPresent().sequence()) {
+						break;
+					}
+					continue;
+				}
 				try {
-					this.store.deleteSegment(segment);
+					this.store.deleteSegment(segment.get());
 					pruned++;
 				}
 				catch (IOException ex) {
-					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.id(), db.name(),
-							Messages.describe(ex));
+					logger.warn("Could not delete segment {} of database '{}' by retention: {}", segment.get().id(),
+							db.name(), Messages.describe(ex));
+				}
+			}
+			if (usable.isEmpty()) {
+				// A chain deleted whole loses its head record too, which would otherwise say segments are missing.
+				try {
+					this.store.deleteChainHead(db.name(), chain.id());
+				}
+				catch (IOException ex) {
+					logger.warn("Could not delete the head record of chain {} of database '{}': {}", chain.id(),
+							db.name(), Messages.describe(ex));
 				}
 			}
 		}
@@ -156,20 +166,6 @@ final class PruneRun {
 			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' that no remaining "
 					+ "snapshot needs", pruned, db.name());
 		}
-		// A chain deleted whole loses its head record too, which would otherwise say segments are missing.
-		segments.stream()
-			.map(Segment::chainId)
-			.distinct()
-			.filter((chainId) -> !firstUsable.containsKey(chainId))
-			.forEach((chainId) -> {
-				try {
-					this.store.deleteChainHead(db.name(), chainId);
-				}
-				catch (IOException ex) {
-					logger.warn("Could not delete the head record of chain {} of database '{}': {}", chainId, db.name(),
-							Messages.describe(ex));
-				}
-			});
 	}
 
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -125,8 +126,8 @@ final class WalCapture implements AutoCloseable {
 	/** What this capture noticed someone else did to the store, {@code null} when nothing. */
 	private volatile @Nullable String storeTampered;
 
-	/** The newest segment the chain's head record names, {@code null} before the first. */
-	private @Nullable Segment headWritten;
+	/** The head record of the chain, as last written, {@code null} before the first chain. */
+	private @Nullable ChainHead head;
 
 	/** The instant the head record last said the chain was captured until. */
 	private @Nullable Instant headAliveUntil;
@@ -502,7 +503,7 @@ final class WalCapture implements AutoCloseable {
 			ChainHistory.Chain latest = storeHistory(stored::contains).latest();
 			this.historyChecked = true;
 			// A history of a database without a single table is nothing to bury.
-			if (latest != null && latest.newest().pageCount() > 1) {
+			if (latest != null && latest.head().newestPageCount() > 1) {
 				this.awaitingRestore = latest.newestPoint();
 				logger.warn("Continuous backup of database '{}' starts no chain: {}", this.db.name(), awaitingReason());
 			}
@@ -540,12 +541,9 @@ final class WalCapture implements AutoCloseable {
 		return (latest != null) ? latest.newestPoint() : null;
 	}
 
-	/** The history of the segments in the store that pass authentication. */
+	/** The history of the chains in the store, read through their head records. */
 	private ChainHistory storeHistory(java.util.function.Predicate<String> backupStored) {
-		java.util.List<Segment> all = this.context.fromStore(this.db.name(),
-				() -> this.context.store().listSegments(this.db.name()));
-		return ChainHistory.of(PointInTimePlanner.trustedChains(this.context.authenticity(), all), backupStored,
-				PointInTimePlanner.trustedHeads(this.context, this.db.name()));
+		return new ChainIndex(this.context).history(this.db.name(), backupStored);
 	}
 
 	/**
@@ -586,6 +584,8 @@ final class WalCapture implements AutoCloseable {
 					position.salt1(), position.salt2(), position.offset(), position.offset(), position.checksum(),
 					position.checksum(), position.bigEndian(), 0, base.pageSize(), base.pageCount(), sha256(new byte[0]),
 					base.sha256(), null, 0, "", "", null, null, parent, reason, null);
+			// The head first: from the moment its anchor exists, the store's index must know the chain.
+			writeHead(ChainHead.of(List.of(anchor)).aliveUntil(positionAt));
 			publishWithoutFrames(anchor);
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
@@ -828,25 +828,26 @@ final class WalCapture implements AutoCloseable {
 		if (plain.gapBefore() != null) {
 			this.windowChanged = true;
 		}
-		writeHead(plain, plain.capturedAt());
+		ChainHead head = this.head;
+		if (head != null && head.chainId().equals(plain.chainId())) {
+			writeHead(head.after(plain, plain.capturedAt()));
+		}
 	}
 
 	/**
-	 * Rewrites the chain's head record: how far it reached, and until when it was captured. A head
-	 * that cannot be written only lags (readers never take it for more than the segments show), so
-	 * its failure does not fail the pass.
+	 * Rewrites the chain's head record: what the chain is, how far it reached, and until when it
+	 * was captured. A head that cannot be written only lags (readers look for segments after the
+	 * one it names), so its failure does not fail the pass.
 	 */
-	private void writeHead(Segment newest, Instant aliveUntil) {
+	private void writeHead(ChainHead head) {
+		this.head = head;
 		try {
-			ChainHead head = new ChainHead(this.db.name(), newest.chainId(), newest.sequence(), newest.capturedAt(),
-					newest.plainSha256(), aliveUntil, null, null);
 			this.context.store().publishChainHead(this.context.authenticity().sign(head));
-			this.headWritten = newest;
-			this.headAliveUntil = aliveUntil;
+			this.headAliveUntil = head.aliveUntil();
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Continuous backup of database '{}' could not write the head record of chain {}: {}",
-					this.db.name(), newest.chainId(), Messages.describe(ex));
+					this.db.name(), head.chainId(), Messages.describe(ex));
 		}
 	}
 
@@ -857,24 +858,25 @@ final class WalCapture implements AutoCloseable {
 	 * restart shows no false gap.
 	 */
 	private void refreshHead() {
-		Segment newest = this.headWritten;
+		ChainHead head = this.head;
 		Instant until = this.lastCaptureAt;
 		Chain chain = this.chain;
-		if (newest == null || until == null || chain == null || !newest.chainId().equals(chain.id)
+		if (head == null || until == null || chain == null || !head.chainId().equals(chain.id)
 				|| (this.headAliveUntil != null
 						&& Duration.between(this.headAliveUntil, until).compareTo(HEAD_REFRESH) < 0)) {
 			return;
 		}
 		ChainHead stored = this.context.fromStore(this.db.name(), () -> this.context.store().listChainHeads(this.db.name()))
 			.get(chain.id);
-		if (stored == null || stored.newestSequence() < newest.sequence()) {
+		if (stored == null || stored.newestSequence() < head.newestSequence()) {
 			this.storeTampered = "the head record of chain " + chain.id + " in the store was "
 					+ ((stored == null) ? "deleted" : "rolled back to segment " + stored.newestSequence())
-					+ " after this process wrote it for segment " + newest.sequence() + " at " + newest.capturedAt()
-					+ ": someone else changed the store, and segments may have been deleted with it";
+					+ " after this process wrote it for segment " + head.newestSequence() + " at "
+					+ head.newestCapturedAt() + ": someone else changed the store, and segments may have been deleted "
+					+ "with it";
 			logger.warn("Continuous backup of database '{}': {}", this.db.name(), this.storeTampered);
 		}
-		writeHead(newest, until);
+		writeHead(head.aliveUntil(until));
 	}
 
 	/** Why the store looks changed behind this capture's back, or {@code null}. */
@@ -1098,10 +1100,11 @@ final class WalCapture implements AutoCloseable {
 
 	@Override
 	public void close() {
-		Segment newest = this.headWritten;
+		ChainHead head = this.head;
 		Instant until = this.lastCaptureAt;
-		if (this.chain != null && newest != null && until != null && this.restartReason == null) {
-			writeHead(newest, until);
+		if (this.chain != null && head != null && until != null && this.restartReason == null
+				&& head.chainId().equals(this.chain.id)) {
+			writeHead(head.aliveUntil(until));
 		}
 		release();
 		StoreLock lock = this.captureLock;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.sqlitebackup.RestoreWindow.ChainSummary;
+import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -143,6 +145,71 @@ class RestoreWindowTests {
 		assertThat(chains.get(1).startReason()).isEqualTo("the database was restored to " + afterFirst
 				+ " (segment " + restored.point().sequence() + " of chain " + restored.chain() + ")");
 		assertThat(chains.get(1).latest()).isTrue();
+	}
+
+	@Test
+	void theWindowIsReadFromTheChainsHeadRecordsWithoutListingTheSegments() throws Exception {
+		this.items.close();
+		AtomicInteger listings = new AtomicInteger();
+		AtomicInteger reads = new AtomicInteger();
+		LocalDirectoryBackupStore counting = new LocalDirectoryBackupStore(this.temp.resolve("backups")) {
+
+			@Override
+			public List<Segment> listSegments(String database) {
+				listings.incrementAndGet();
+				return super.listSegments(database);
+			}
+
+			@Override
+			public java.util.Optional<Segment> findSegment(String database, String chainId, long sequence) {
+				reads.incrementAndGet();
+				return super.findSegment(database, chainId, sequence);
+			}
+
+		};
+		Files.deleteIfExists(this.temp.resolve("app.db"));
+		this.items = new CapturedItems(this.temp, BackupOptions.defaults().withSafetyBackup(false), counting, true);
+		this.items.capture();
+		for (int i = 0; i < 40; i++) {
+			this.items.insert("row " + i, 10);
+			this.items.capture();
+		}
+		listings.set(0);
+		reads.set(0);
+
+		RestoreWindow window = this.items.template.restoreWindow("app").orElseThrow();
+
+		assertThat(window.to()).isEqualTo(this.items.clock.instant());
+		assertThat(listings).as("listings of every segment").hasValue(0);
+		assertThat(reads.get()).as("segments read one by one").isLessThanOrEqualTo(4);
+	}
+
+	@Test
+	void headRecordsThatWereLostAreRebuiltFromTheSegments() throws Exception {
+		this.items.insert("one", 10);
+		this.items.capture();
+		this.items.insert("two", 10);
+		this.items.capture();
+		Instant end = this.items.clock.instant();
+		this.items.template.stopCapture("app");
+		List<String> live = this.items.labels();
+		try (var heads = Files.list(this.items.backups().resolve("app/chains"))) {
+			for (Path head : heads.toList()) {
+				Files.delete(head);
+			}
+		}
+
+		RestoreWindow window = this.items.template.restoreWindow("app").orElseThrow();
+
+		assertThat(window.to()).isEqualTo(end);
+		assertThat(window.chains()).singleElement().satisfies((chain) -> assertThat(chain.latest()).isTrue());
+		try (var heads = Files.list(this.items.backups().resolve("app/chains"))) {
+			assertThat(heads.map((head) -> head.getFileName().toString())).contains("complete")
+				.anyMatch((name) -> name.endsWith(".head"));
+		}
+		this.items.execute("DELETE FROM item");
+		this.items.template.restoreLatest("app");
+		assertThat(this.items.labels()).isEqualTo(live);
 	}
 
 	private RestoreWindow window() {

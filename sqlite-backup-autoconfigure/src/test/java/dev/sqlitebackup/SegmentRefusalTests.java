@@ -229,8 +229,9 @@ class SegmentRefusalTests {
 		captureThreeSegments(new StoredForm(BackupCodec.GZIP, BackupEncryption.of("k", key, Map.of())));
 		this.template.stopCapture("app");
 		Path head = this.temp.resolve("backups/app/chains/" + chainId() + ".head");
-		ChainHead planted = new ChainHead("app", chainId(), 99, Instant.parse("2026-11-29T13:00:00Z"), "0".repeat(64),
-				Instant.parse("2026-11-29T13:00:00Z"), null, null);
+		ChainHead planted = new ChainHead("app", chainId(), null, null, List.of(), List.of(), 99,
+				Instant.parse("2026-11-29T13:00:00Z"), "0".repeat(64), 2, Instant.parse("2026-11-29T13:00:00Z"), null,
+				null);
 		Files.writeString(head, dev.sqlitebackup.store.ChainHeadFormat.write(planted), StandardCharsets.ISO_8859_1);
 		execute("DELETE FROM item");
 

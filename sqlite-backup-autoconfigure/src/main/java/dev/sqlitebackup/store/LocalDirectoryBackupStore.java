@@ -65,6 +65,9 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	/** Suffix of a chain's head record. */
 	static final String CHAIN_HEAD_SUFFIX = ".head";
 
+	/** File, in the chains folder, that says every chain has a head record (written once they were rebuilt). */
+	static final String HEADS_COMPLETE_FILE = "complete";
+
 	static final String SEGMENT_DATA_SUFFIX = ".frames";
 
 	static final String SEGMENT_MANIFEST_SUFFIX = ".segment";
@@ -407,6 +410,39 @@ public class LocalDirectoryBackupStore implements BackupStore {
 			throw new IllegalStateException("Cannot list chain heads in " + chains + ": " + reason(ex), ex);
 		}
 		return heads;
+	}
+
+	@Override
+	public Optional<Segment> findSegment(String database, String chainId, long sequence) {
+		if (!BackupIds.isWellFormed(chainId) || sequence < 0) {
+			return Optional.empty();
+		}
+		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		try {
+			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
+				return Optional.empty();
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot read segments in " + segments + ": " + reason(ex), ex);
+		}
+		Path manifest = segments.resolve(Segment.idOf(chainId, sequence) + SEGMENT_MANIFEST_SUFFIX);
+		return Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) ? Optional.ofNullable(readSegmentManifest(database, manifest))
+				: Optional.empty();
+	}
+
+	@Override
+	public boolean chainHeadsComplete(String database) {
+		return Files.isRegularFile(databaseDirectory(database).resolve(CHAINS_DIRECTORY).resolve(HEADS_COMPLETE_FILE),
+				LinkOption.NOFOLLOW_LINKS);
+	}
+
+	@Override
+	public void markChainHeadsComplete(String database) throws IOException {
+		Path chains = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(CHAINS_DIRECTORY));
+		Files.writeString(chains.resolve(HEADS_COMPLETE_FILE), "every chain of this folder has a head record\n",
+				StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+				StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 	}
 
 	@Override

@@ -137,6 +137,21 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<Segment> findSegment(String database, String chainId, long sequence) {
+		return storeOf(database).findSegment(database, chainId, sequence);
+	}
+
+	@Override
+	public boolean chainHeadsComplete(String database) {
+		return storeOf(database).chainHeadsComplete(database);
+	}
+
+	@Override
+	public void markChainHeadsComplete(String database) throws IOException {
+		storeOf(database).markChainHeadsComplete(database);
+	}
+
+	@Override
 	public Optional<String> captureHolder(String database) {
 		return storeOf(database).captureHolder(database);
 	}
