@@ -556,6 +556,15 @@ final class WalCapture implements AutoCloseable {
 		release();
 		this.chain = null;
 		requireWal();
+		// First finish what a process that died in the middle of a publication left, so that the
+		// chain before this one ends where it really does.
+		try {
+			this.context.store().cleanUp(this.db.name());
+		}
+		catch (IOException ex) {
+			logger.warn("Continuous backup of database '{}' could not clean up the store before a new chain: {}",
+					this.db.name(), Messages.describe(ex));
+		}
 		ChainPoint parent = parentOfNextChain();
 		if (parent != null && (this.lastStamp == null || this.lastStamp.isBefore(parent.capturedAt()))) {
 			// A chain that follows another never looks older than it, whatever this machine's clock says.

@@ -208,12 +208,18 @@ class ContinuousMixedChaosTests {
 			.isEqualTo(before);
 	}
 
-	/** Flips a byte in the middle of a segment with frames, in a chain before the latest one. */
+	/**
+	 * Flips a byte in the middle of a segment with frames of the chain the latest one follows, on
+	 * the branch the latest one follows it from: a segment a restore to its own instant applies.
+	 */
 	private Segment changeAFrameSegmentOfAnEarlierChain(List<Segment> segments, RestoreWindow window) throws Exception {
-		String latest = window.chains().stream().filter(RestoreWindow.ChainSummary::latest).findFirst().orElseThrow().id();
+		ChainPoint parent = window.chains().stream().filter(RestoreWindow.ChainSummary::latest).findFirst().orElseThrow()
+			.parent();
+		assertThat(parent).as("the latest chain follows another").isNotNull();
 		Segment target = segments.stream()
-			.filter((segment) -> !segment.chainId().equals(latest) && segment.frameCount() > 0)
-			.max(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
+			.filter((segment) -> segment.chainId().equals(parent.chainId()) && segment.frameCount() > 0
+					&& segment.sequence() <= parent.sequence())
+			.max(Comparator.comparingLong(Segment::sequence))
 			.orElseThrow();
 		Path data = dataFileOf(target);
 		byte[] bytes = Files.readAllBytes(data);
