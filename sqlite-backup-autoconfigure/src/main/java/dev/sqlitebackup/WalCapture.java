@@ -1,7 +1,6 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
-import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,9 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.BackupStore.StagingFile;
-import dev.sqlitebackup.BackupStore.StoreLock;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
-import dev.sqlitebackup.codec.StoredForm;
 
 /**
  * Continuous capture of one WAL-mode file database: each {@link #sync} ships the transactions
@@ -63,14 +59,8 @@ final class WalCapture implements AutoCloseable {
 	/** A pass ships at most about this much; the rest follows in the next pass. */
 	private static final long MAX_SEGMENT_BYTES = 64L << 20;
 
-	/** How often an idle chain's head record is rewritten to say that it is still captured. */
-	private static final Duration HEAD_REFRESH = Duration.ofSeconds(30);
-
 	/** How long the checkpoint's write barrier waits for the application's writers before it tries next time. */
 	private static final Duration BARRIER_WAIT = Duration.ofMillis(200);
-
-	/** How long one attempt to take the write barrier waits. */
-	private static final int BARRIER_ATTEMPT_MILLIS = 20;
 
 	private final EngineContext context;
 
@@ -82,11 +72,8 @@ final class WalCapture implements AutoCloseable {
 
 	private final Path wal;
 
-	/** The connection whose read transaction keeps the WAL from restarting unseen. */
-	private @Nullable SQLiteConnection hold;
-
-	/** The connection that takes over the read transaction at the next pass. */
-	private @Nullable SQLiteConnection spare;
+	/** The read transaction that keeps the WAL from restarting unseen. */
+	private final ReadHold reads;
 
 	private @Nullable Chain chain;
 
@@ -99,38 +86,20 @@ final class WalCapture implements AutoCloseable {
 	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
 	private volatile @Nullable String lastFailure;
 
-	/** The right to capture this database into the store, held while this capture has it. */
-	private @Nullable StoreLock captureLock;
+	/** The right to capture this database into the store, which another process may hold. */
+	private final CaptureRight right;
 
-	/** Who captures the database while this capture stands by, else {@code null}. */
-	private volatile @Nullable String standbyFor;
+	/** Who this capture last stood by for, so that the chain it starts on taking over says so. */
+	private @Nullable String lastStandbyFor;
 
-	/** Whether the database file was missing or empty when the application started. */
-	private final boolean newAtStart;
+	/** What the next chain follows, and whether one may start. */
+	private final ChainAncestry ancestry;
 
-	/** Whether the store was asked for history to restore, which a new database must not bury. */
-	private boolean historyChecked;
+	/** The head record of the chain it extends. */
+	private final ChainHeadKeeper heads;
 
-	/** The newest point in the store while the capture waits for a restore, else {@code null}. */
-	private volatile @Nullable ChainPoint awaitingRestore;
-
-	/** The last point this capture published, {@code null} before the first. */
-	private @Nullable ChainPoint lastPoint;
-
-	/** Whether a restore decided what the next chain follows ({@link #nextParent}). */
-	private boolean nextParentDecided;
-
-	/** What the next chain follows when a restore decided it; {@code null} for none. */
-	private @Nullable ChainPoint nextParent;
-
-	/** What this capture noticed someone else did to the store, {@code null} when nothing. */
-	private volatile @Nullable String storeTampered;
-
-	/** The head record of the chain, as last written, {@code null} before the first chain. */
-	private @Nullable ChainHead head;
-
-	/** The instant the head record last said the chain was captured until. */
-	private @Nullable Instant headAliveUntil;
+	/** Publishes its segments. */
+	private final SegmentPublisher publisher;
 
 	/** Whether a segment recording a gap was published since {@link #takeWindowChanged} was last asked. */
 	private volatile boolean windowChanged;
@@ -142,7 +111,6 @@ final class WalCapture implements AutoCloseable {
 	private @Nullable String restartReason = "continuous backup started";
 
 	WalCapture(EngineContext context, BackupRun backups, SqliteDatabase db, boolean newAtStart) {
-		this.newAtStart = newAtStart;
 		this.context = context;
 		this.backups = backups;
 		this.db = db;
@@ -151,6 +119,11 @@ final class WalCapture implements AutoCloseable {
 					+ "' lives in memory, which continuous backup cannot cover (it reads the WAL file); turn it "
 					+ "off for this database with sqlite.backup.databases." + db.name() + ".continuous.enabled=false"));
 		this.wal = WalFrames.walOf(this.file);
+		this.ancestry = new ChainAncestry(context, db.name(), newAtStart);
+		this.heads = new ChainHeadKeeper(context, db.name());
+		this.publisher = new SegmentPublisher(context, db.name());
+		this.reads = new ReadHold(this.file, context.options().busyTimeout());
+		this.right = new CaptureRight(context, db.name());
 		if (!context.store().keepsSegments(db.name())) {
 			throw new ContinuousBackupUnavailableException(db.name(), "Continuous backup of database '" + db.name()
 					+ "' needs a store that keeps segments, and " + context.store().describe() + " does not (only a "
@@ -203,7 +176,7 @@ final class WalCapture implements AutoCloseable {
 			if (!mayCapture()) {
 				return CaptureResult.idle(this.db.name(), CaptureResult.Idle.STANDBY);
 			}
-			if (this.chain == null && historyToRestore() != null) {
+			if (this.chain == null && this.ancestry.historyToRestore() != null) {
 				return CaptureResult.idle(this.db.name(), CaptureResult.Idle.AWAITING_RESTORE);
 			}
 			if (this.chain == null || this.restartReason != null) {
@@ -227,19 +200,21 @@ final class WalCapture implements AutoCloseable {
 						+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, step.lostReason());
 				return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
 			}
-			renewHold();
+			this.reads.renew();
 			int shippedForCheckpoint = -1;
 			if (chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES) {
 				shippedForCheckpoint = checkpoint(chain);
 			}
 			shippedThrough(step.shippedThrough());
-			refreshHead();
+			if (this.lastCaptureAt != null) {
+				this.heads.capturedUntil(chain.id, this.lastCaptureAt, false);
+			}
 			int frames = step.frames() + Math.max(0, shippedForCheckpoint);
 			return new CaptureResult(this.db.name(), chain.id, null, frames,
 					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), shippedForCheckpoint >= 0);
 		}
 		catch (BackupFailedException ex) {
-			if (this.restartReason == null && this.hold != null) {
+			if (this.restartReason == null && this.reads.isHeld()) {
 				throw ex;
 			}
 			throw failedPass(ex);
@@ -290,7 +265,7 @@ final class WalCapture implements AutoCloseable {
 					this.db.name(), ex.getMessage());
 			return null;
 		}
-		if (this.chain == null && historyToRestore() != null) {
+		if (this.chain == null && this.ancestry.historyToRestore() != null) {
 			// A backup of the new database is taken, but it starts no chain over the store's history.
 			return null;
 		}
@@ -341,9 +316,9 @@ final class WalCapture implements AutoCloseable {
 				return startChain(operation, step.lostReason(), trigger);
 			}
 			shippedThrough(step.shippedThrough());
-			renewHold();
+			this.reads.renew();
 			Backup backup = takeBackup(operation, BackupRequest.chainSnapshot(trigger, source));
-			Position position = chain.position;
+			WalPosition position = chain.position;
 			String noFrames = sha256(new byte[0]);
 			Segment marker = new Segment(chain.id, chain.nextSequence, this.db.name(), backup.id(), positionAt,
 					position.walSequence(), position.salt1(), position.salt2(), position.offset(), position.offset(),
@@ -398,30 +373,17 @@ final class WalCapture implements AutoCloseable {
 	 * new chain that follows the store's newest point, once that process lets go.
 	 */
 	private boolean mayCapture() throws IOException {
-		if (this.captureLock != null) {
+		CaptureRight.Outcome outcome = this.right.take();
+		if (outcome == CaptureRight.Outcome.TAKEN_OVER) {
+			this.restartReason = "took over from " + this.lastStandbyFor;
+		}
+		if (outcome != CaptureRight.Outcome.STANDBY) {
 			return true;
 		}
-		String holder = "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", capturing since "
-				+ this.context.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-		java.util.Optional<StoreLock> lock = this.context.store().tryCaptureLock(this.db.name(), holder);
-		if (lock.isPresent()) {
-			this.captureLock = lock.get();
-			if (this.standbyFor != null) {
-				logger.info("Continuous backup of database '{}' takes over from {}", this.db.name(), this.standbyFor);
-				this.restartReason = "took over from " + this.standbyFor;
-				this.standbyFor = null;
-			}
-			return true;
-		}
-		String other = this.context.store().captureHolder(this.db.name()).orElse("another process");
-		if (!other.equals(this.standbyFor)) {
-			logger.info("Continuous backup of database '{}' stands by: {} captures it into {}", this.db.name(), other,
-					this.context.store().describe());
-		}
-		this.standbyFor = other;
+		this.lastStandbyFor = this.right.standbyFor();
 		if (this.chain != null) {
 			this.chain = null;
-			this.restartReason = "stood by for " + other;
+			this.restartReason = "stood by for " + this.lastStandbyFor;
 		}
 		release();
 		return false;
@@ -443,16 +405,7 @@ final class WalCapture implements AutoCloseable {
 
 	/** Who captures the database while this capture stands by, or {@code null} when it captures. */
 	@Nullable String standbyFor() {
-		return this.standbyFor;
-	}
-
-	private static String hostName() {
-		try {
-			return java.net.InetAddress.getLocalHost().getHostName();
-		}
-		catch (java.io.IOException | RuntimeException ex) {
-			return "an unknown host";
-		}
+		return this.right.standbyFor();
 	}
 
 	/**
@@ -461,9 +414,7 @@ final class WalCapture implements AutoCloseable {
 	 * Ends the wait for a restore.
 	 */
 	void restoredTo(@Nullable ChainPoint point) {
-		this.nextParent = point;
-		this.nextParentDecided = true;
-		this.awaitingRestore = null;
+		this.ancestry.restoredTo(point);
 		if (point != null) {
 			this.restartReason = "the database was restored to " + point.capturedAt() + " (segment " + point.sequence()
 					+ " of chain " + point.chainId() + ")";
@@ -488,62 +439,9 @@ final class WalCapture implements AutoCloseable {
 		return changed;
 	}
 
-	/**
-	 * The newest point in the store when the database was new at start and the store holds
-	 * history of it with data: a chain of the new database would become "latest" and bury that
-	 * history, so none starts until a restore (see {@link #restoredTo}). {@code null} otherwise.
-	 */
-	private @Nullable ChainPoint historyToRestore() {
-		if (!this.newAtStart || this.nextParentDecided) {
-			return null;
-		}
-		if (!this.historyChecked) {
-			java.util.Set<String> stored = new java.util.HashSet<>();
-			this.context.list(this.db.name()).forEach((backup) -> stored.add(backup.id()));
-			ChainHistory.Chain latest = storeHistory(stored::contains).latest();
-			this.historyChecked = true;
-			// A history of a database without a single table is nothing to bury.
-			if (latest != null && latest.head().newestPageCount() > 1) {
-				this.awaitingRestore = latest.newestPoint();
-				logger.warn("Continuous backup of database '{}' starts no chain: {}", this.db.name(), awaitingReason());
-			}
-		}
-		return this.awaitingRestore;
-	}
-
 	/** Why no chain starts while the capture waits for a restore, and what to do; {@code null} when it does not wait. */
 	@Nullable String awaitingReason() {
-		ChainPoint history = this.awaitingRestore;
-		if (history == null) {
-			return null;
-		}
-		return "the database file was new or empty when the application started, while the store holds its history "
-				+ "up to " + history.capturedAt() + " (chain " + history.chainId() + "). Restore it (POST "
-				+ "/actuator/sqlitebackup/" + this.db.name() + " {\"action\":\"restore\",\"pointInTime\":\"latest\"}, "
-				+ "or SqliteBackupTemplate.restoreLatest); to start a new history on purpose, point the backup store "
-				+ "at an empty location";
-	}
-
-	/**
-	 * The point the next chain's snapshot follows: what a restore brought the database to; else
-	 * the last point this capture published; else, for the first chain of this process, the
-	 * newest point in the store, which the database on disk goes on from.
-	 */
-	private @Nullable ChainPoint parentOfNextChain() {
-		if (this.nextParentDecided) {
-			return this.nextParent;
-		}
-		if (this.lastPoint != null) {
-			return this.lastPoint;
-		}
-		// Whether its snapshots are still stored does not matter: the new chain follows that point.
-		ChainHistory.Chain latest = storeHistory((backupId) -> true).latest();
-		return (latest != null) ? latest.newestPoint() : null;
-	}
-
-	/** The history of the chains in the store, read through their head records. */
-	private ChainHistory storeHistory(java.util.function.Predicate<String> backupStored) {
-		return new ChainIndex(this.context).history(this.db.name(), backupStored);
+		return this.ancestry.awaitingReason();
 	}
 
 	/**
@@ -565,14 +463,14 @@ final class WalCapture implements AutoCloseable {
 			logger.warn("Continuous backup of database '{}' could not clean up the store before a new chain: {}",
 					this.db.name(), Messages.describe(ex));
 		}
-		ChainPoint parent = parentOfNextChain();
+		ChainPoint parent = this.ancestry.parentOfNextChain();
 		if (parent != null && (this.lastStamp == null || this.lastStamp.isBefore(parent.capturedAt()))) {
 			// A chain that follows another never looks older than it, whatever this machine's clock says.
 			this.lastStamp = parent.capturedAt();
 		}
 		SQLiteConnection source = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
 		try {
-			Pinned<Position> pinned;
+			Pinned<WalPosition> pinned;
 			try {
 				pinned = pinChainStart(source);
 			}
@@ -583,7 +481,7 @@ final class WalCapture implements AutoCloseable {
 				truncateWal();
 				pinned = pinChainStart(source);
 			}
-			Position position = pinned.value();
+			WalPosition position = pinned.value();
 			Instant positionAt = stamp(pinned.at());
 			Backup base = (trigger == BackupTrigger.CONTINUOUS)
 					? this.backups.run(this.db, BackupRequest.chainStart(source), operation)
@@ -594,11 +492,11 @@ final class WalCapture implements AutoCloseable {
 					position.checksum(), position.bigEndian(), 0, base.pageSize(), base.pageCount(), sha256(new byte[0]),
 					base.sha256(), null, 0, "", "", null, null, parent, reason, null);
 			// The head first: from the moment its anchor exists, the store's index must know the chain.
-			writeHead(ChainHead.of(List.of(anchor)).aliveUntil(positionAt));
+			this.heads.starting(anchor, positionAt);
 			publishWithoutFrames(anchor);
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
-			this.nextParentDecided = false;
+			this.ancestry.chainStarted();
 			shippedThrough(pinned.at());
 			logger.info("Continuous backup of database '{}' started chain {} from backup {} ({})", this.db.name(), chainId,
 					base.id(), reason);
@@ -610,17 +508,17 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	/** Under a write barrier, reads where the WAL's committed frames end and opens the snapshot's and the hold's read transactions. */
-	private Pinned<Position> pinChainStart(SQLiteConnection source) throws SQLException, IOException {
+	private Pinned<WalPosition> pinChainStart(SQLiteConnection source) throws SQLException, IOException {
 		return whileWritersWait(() -> {
-			Position end = endOfCommitted();
-			this.hold = beginRead(SqliteConnections.openLive(this.file, this.context.options().busyTimeout()));
+			WalPosition end = endOfCommitted();
+			this.reads.begin();
 			return new Pinned<>(end, pin(source));
 		});
 	}
 
 	/** Checkpoints every frame and truncates the WAL, so that the next frames start a generation of their own. */
 	private void truncateWal() throws SQLException {
-		try (Statement statement = spare().createStatement();
+		try (Statement statement = this.reads.spare().createStatement();
 				ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
 			if (result.next() && result.getInt(1) != 0) {
 				throw new SQLException("the WAL could not be checkpointed: another connection kept it busy");
@@ -649,8 +547,8 @@ final class WalCapture implements AutoCloseable {
 	 * nothing was skipped or rewritten (see the class comment).
 	 */
 	private Step captureNew(Chain chain) throws SQLException, IOException {
-		Position from = chain.position;
-		WalEnd end = WalEnd.read(spare(), this.wal, this.context.clock());
+		WalPosition from = chain.position;
+		WalEnd end = WalEnd.read(this.reads.spare(), this.wal, this.context.clock());
 		WalFrames.Header header = end.header();
 		if (header == null) {
 			if (!from.isEmptyWal() && !Files.exists(this.wal)) {
@@ -661,16 +559,16 @@ final class WalCapture implements AutoCloseable {
 			return Step.shipped(0, end.at());
 		}
 		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
-			Position start;
+			WalPosition start;
 			if (from.isEmptyWal() || header.salt1() != from.salt1() || header.salt2() != from.salt2()) {
-				String unseen = committedAfter(channel, from, chain.pageSize);
+				String unseen = from.committedAfterIn(channel, chain.pageSize);
 				if (unseen != null) {
 					return Step.lost(unseen);
 				}
-				start = Position.startOf(header);
+				start = WalPosition.startOf(header);
 			}
 			else {
-				String rewritten = rewrittenBefore(channel, from, chain.pageSize);
+				String rewritten = from.rewrittenIn(channel, chain.pageSize);
 				if (rewritten != null) {
 					return Step.lost(rewritten);
 				}
@@ -710,7 +608,7 @@ final class WalCapture implements AutoCloseable {
 				publish(plain, staging.path());
 				chain.nextSequence++;
 				chain.previousSha256 = plain.plainSha256();
-				chain.position = new Position(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
+				chain.position = new WalPosition(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
 						committed.checksumOut(), header.bigEndian());
 				return new Step(null, committed.frameCount(), (committed.endOffset() == limit) ? end.at() : null);
 			}
@@ -737,32 +635,6 @@ final class WalCapture implements AutoCloseable {
 		return new Gap(since.truncatedTo(ChronoUnit.MILLIS), capturedAt, reason);
 	}
 
-	/**
-	 * Why the chain cannot go on when the last frame it shipped is no longer the one in the WAL:
-	 * frames were written over in place (a writer killed in the middle of a commit leaves frames
-	 * that look committed and that the next writer overwrites), so what was shipped may never have
-	 * been committed. {@code null} when the frame is still there.
-	 */
-	private static @Nullable String rewrittenBefore(FileChannel channel, Position from, int pageSize)
-			throws IOException {
-		if (channel.size() < from.offset()) {
-			return "its WAL is shorter than what was already captured";
-		}
-		if (from.offset() <= WalFrames.HEADER_SIZE) {
-			return null;
-		}
-		ByteBuffer frame = ByteBuffer.allocate(WalFrames.FRAME_HEADER_SIZE);
-		long at = from.offset() - WalFrames.FRAME_HEADER_SIZE - pageSize;
-		while (frame.hasRemaining() && channel.read(frame, at + frame.position()) >= 0) {
-			// reads the whole frame header
-		}
-		if (frame.hasRemaining() || frame.getInt(8) != from.salt1() || frame.getInt(12) != from.salt2()
-				|| frame.getLong(16) != from.checksum()) {
-			return "the last WAL frame it shipped (ending at offset " + from.offset() + ") was written over in place, "
-					+ "so what it shipped there may never have been committed";
-		}
-		return null;
-	}
 
 	/**
 	 * Why frames SQLite counts as committed cannot be read from the WAL of the generation they
@@ -800,105 +672,31 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Why frames of the previous generation may have been missed: committed frames that continue
-	 * the chain past its position are still in the file after the WAL restarted, so they were
-	 * written and checkpointed without being copied. {@code null} when there are none.
-	 */
-	private static @Nullable String committedAfter(FileChannel channel, Position from, int pageSize)
-			throws IOException {
-		if (from.isEmptyWal()) {
-			return null;
-		}
-		WalFrames.Header previous = new WalFrames.Header(pageSize, from.walSequence(), from.salt1(), from.salt2(),
-				from.checksum(), from.bigEndian());
-		WalFrames.Committed unseen = WalFrames.scanCommitted(channel, previous, from.offset(), from.checksum(),
-				Long.MAX_VALUE);
-		return (unseen.frameCount() == 0) ? null
-				: "the WAL restarted with " + unseen.frameCount() + " more frames of its previous generation after "
-						+ "what was captured, which may have been committed and checkpointed without being copied";
-	}
 
-	/** Publishes frames staged in a file, in the configured stored form, with a signed manifest. */
+	/** Publishes frames staged in a file, and records what that changes. */
 	private void publish(Segment plain, Path frames) throws IOException {
-		BackupStore store = this.context.store();
-		StoredForm form = this.context.options().storedForm();
-		if (form.isPlain()) {
-			store.publishSegment(frames, stored(plain, form, Files.size(frames), plain.plainSha256()));
-		}
-		else {
-			try (StagingFile encoded = store.newStagingFile(this.db.name(), plain.id() + "-stored")) {
-				StoredForm.Encoded result = form.encode(frames, encoded.path(), this.db.name(), plain.id());
-				store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
-			}
-		}
-		this.lastPublishedAt = plain.capturedAt();
-		this.lastPoint = plain.point();
-		if (plain.gapBefore() != null) {
-			this.windowChanged = true;
-		}
-		ChainHead head = this.head;
-		if (head != null && head.chainId().equals(plain.chainId())) {
-			writeHead(head.after(plain, plain.capturedAt()));
-		}
-	}
-
-	/**
-	 * Rewrites the chain's head record: what the chain is, how far it reached, and until when it
-	 * was captured. A head that cannot be written only lags (readers look for segments after the
-	 * one it names), so its failure does not fail the pass.
-	 */
-	private void writeHead(ChainHead head) {
-		this.head = head;
-		try {
-			this.context.store().publishChainHead(this.context.authenticity().sign(head));
-			this.headAliveUntil = head.aliveUntil();
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn("Continuous backup of database '{}' could not write the head record of chain {}: {}",
-					this.db.name(), head.chainId(), Messages.describe(ex));
-		}
-	}
-
-	/**
-	 * Now and then: checks that the store's head record of the chain is still the one this capture
-	 * wrote (someone who deleted the newest segments may also have rolled it back or deleted it,
-	 * which only this process can notice), and records that the chain is still captured, so that a
-	 * restart shows no false gap.
-	 */
-	private void refreshHead() {
-		ChainHead head = this.head;
-		Instant until = this.lastCaptureAt;
-		Chain chain = this.chain;
-		if (head == null || until == null || chain == null || !head.chainId().equals(chain.id)
-				|| (this.headAliveUntil != null
-						&& Duration.between(this.headAliveUntil, until).compareTo(HEAD_REFRESH) < 0)) {
-			return;
-		}
-		ChainHead stored = this.context.fromStore(this.db.name(), () -> this.context.store().listChainHeads(this.db.name()))
-			.get(chain.id);
-		if (stored == null || stored.newestSequence() < head.newestSequence()) {
-			this.storeTampered = "the head record of chain " + chain.id + " in the store was "
-					+ ((stored == null) ? "deleted" : "rolled back to segment " + stored.newestSequence())
-					+ " after this process wrote it for segment " + head.newestSequence() + " at "
-					+ head.newestCapturedAt() + ": someone else changed the store, and segments may have been deleted "
-					+ "with it";
-			logger.warn("Continuous backup of database '{}': {}", this.db.name(), this.storeTampered);
-		}
-		writeHead(head.aliveUntil(until));
-	}
-
-	/** Why the store looks changed behind this capture's back, or {@code null}. */
-	@Nullable String storeTampered() {
-		return this.storeTampered;
+		this.publisher.publish(plain, frames);
+		published(plain);
 	}
 
 	/** Publishes a segment without frames: the anchor of a chain, or a later snapshot. */
 	private void publishWithoutFrames(Segment plain) throws IOException {
-		try (StagingFile staging = this.context.store().newStagingFile(this.db.name(), plain.id())) {
-			Files.write(staging.path(), new byte[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-			publish(plain, staging.path());
+		this.publisher.publishWithoutFrames(plain);
+		published(plain);
+	}
+
+	private void published(Segment plain) {
+		this.lastPublishedAt = plain.capturedAt();
+		this.ancestry.published(plain.point());
+		if (plain.gapBefore() != null) {
+			this.windowChanged = true;
 		}
+		this.heads.published(plain);
+	}
+
+	/** Why the store looks changed behind this capture's back, or {@code null}. */
+	@Nullable String storeTampered() {
+		return this.heads.storeTampered();
 	}
 
 	/**
@@ -916,16 +714,6 @@ final class WalCapture implements AutoCloseable {
 		return at;
 	}
 
-	private Segment stored(Segment plain, StoredForm form, long sizeBytes, String sha256) {
-		Segment segment = new Segment(plain.chainId(), plain.sequence(), plain.database(), plain.baseBackupId(),
-				plain.capturedAt(), plain.walSequence(), plain.salt1(), plain.salt2(), plain.startOffset(),
-				plain.endOffset(), plain.checksumIn(), plain.checksumOut(), plain.bigEndianChecksum(),
-				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
-				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null,
-				plain.parent(), plain.startReason(), plain.gapBefore());
-		return this.context.authenticity().sign(segment);
-	}
-
 	/**
 	 * Checkpoints the WAL so that it does not grow without bound. Under the write barrier nothing
 	 * commits, so after the last copy there is nothing the checkpoint could move into the database
@@ -933,53 +721,29 @@ final class WalCapture implements AutoCloseable {
 	 * @return frames shipped under the barrier, or {@code -1} when it did not checkpoint
 	 */
 	private int checkpoint(Chain chain) throws SQLException, IOException {
-		try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, BARRIER_WAIT);
-				Statement statement = barrier.createStatement()) {
-			try {
-				takeWriteBarrier(statement, BARRIER_WAIT);
-			}
-			catch (SQLException ex) {
-				logger.debug("Continuous backup of database '{}' postpones its checkpoint: {}", this.db.name(),
-						ex.getMessage());
+		WriteBarrier taken;
+		try {
+			taken = WriteBarrier.take(this.file, BARRIER_WAIT);
+		}
+		catch (SQLException ex) {
+			logger.debug("Continuous backup of database '{}' postpones its checkpoint: {}", this.db.name(),
+					ex.getMessage());
+			return -1;
+		}
+		try (taken) {
+			Step step = drain(chain);
+			if (step.lostReason() != null) {
+				this.restartReason = step.lostReason();
 				return -1;
 			}
-			try {
-				Step step = drain(chain);
-				if (step.lostReason() != null) {
-					this.restartReason = step.lostReason();
-					return -1;
-				}
-				SQLiteConnection checkpointer = spare();
-				endRead(this.hold);
-				try (Statement checkpoint = checkpointer.createStatement();
-						ResultSet result = checkpoint.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-					if (result.next()) {
-						logger.debug("Checkpoint of database '{}': busy {}, {} frames, {} checkpointed", this.db.name(),
-								result.getInt(1), result.getInt(2), result.getInt(3));
-					}
-				}
-				this.spare = this.hold;
-				this.hold = beginRead(checkpointer);
-				return step.frames();
-			}
-			finally {
-				statement.execute("ROLLBACK");
-			}
+			this.reads.checkpointUnderBarrier(this.db.name());
+			return step.frames();
 		}
 	}
 
 	/** Runs work while nothing can commit: under a write barrier of its own, rolled back afterwards. */
-	private <T> T whileWritersWait(BarrierWork<T> work) throws SQLException, IOException {
-		try (SQLiteConnection barrier = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-				Statement statement = barrier.createStatement()) {
-			takeWriteBarrier(statement, this.context.options().busyTimeout());
-			try {
-				return work.run();
-			}
-			finally {
-				statement.execute("ROLLBACK");
-			}
-		}
+	private <T> T whileWritersWait(WriteBarrier.Work<T> work) throws SQLException, IOException {
+		return WriteBarrier.whileWritersWait(this.file, this.context.options().busyTimeout(), work);
 	}
 
 	/** Begins the read transaction a snapshot is copied through; returns when, to the millisecond. */
@@ -989,90 +753,22 @@ final class WalCapture implements AutoCloseable {
 		return this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
 	}
 
-	/** Work done under the write barrier. */
-	@FunctionalInterface
-	private interface BarrierWork<T> {
-
-		T run() throws SQLException, IOException;
-
-	}
-
 	/** What was read under the write barrier, and when the snapshot's read transaction began. */
 	private record Pinned<T>(T value, Instant at) {
-	}
-
-	/**
-	 * Takes the write lock ({@code BEGIN IMMEDIATE}) so that nothing commits until it is rolled back.
-	 * SQLite's busy handler sleeps longer and longer between attempts and so loses every race for
-	 * the lock to writers that commit back to back; short attempts win one of the gaps between them.
-	 */
-	private static void takeWriteBarrier(Statement statement, Duration wait) throws SQLException {
-		long deadline = System.nanoTime() + wait.toNanos();
-		statement.execute("PRAGMA busy_timeout=" + BARRIER_ATTEMPT_MILLIS);
-		while (true) {
-			try {
-				statement.execute("BEGIN IMMEDIATE");
-				return;
-			}
-			catch (SQLException ex) {
-				if ((ex.getErrorCode() & 0xFF) != 5 || System.nanoTime() > deadline) {
-					throw ex;
-				}
-				try {
-					Thread.sleep(1);
-				}
-				catch (InterruptedException interrupted) {
-					Thread.currentThread().interrupt();
-					throw ex;
-				}
-			}
-		}
-	}
-
-	/** Opens the next read transaction before closing the previous one, so that one is always held. */
-	private void renewHold() throws SQLException {
-		SQLiteConnection next = beginRead(spare());
-		endRead(this.hold);
-		this.spare = this.hold;
-		this.hold = next;
-	}
-
-	private SQLiteConnection spare() throws SQLException {
-		if (this.spare == null) {
-			this.spare = SqliteConnections.openLive(this.file, this.context.options().busyTimeout());
-		}
-		return this.spare;
-	}
-
-	private static SQLiteConnection beginRead(SQLiteConnection connection) throws SQLException {
-		try (Statement statement = connection.createStatement()) {
-			statement.execute("BEGIN");
-			// A read transaction takes its snapshot (and its read mark) at its first read.
-			statement.executeQuery("SELECT count(*) FROM sqlite_schema").close();
-		}
-		return connection;
-	}
-
-	private static void endRead(@Nullable SQLiteConnection connection) throws SQLException {
-		if (connection != null) {
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("ROLLBACK");
-			}
-		}
 	}
 
 	/**
 	 * Where SQLite's committed frames of the WAL end right now; the caller holds the write barrier,
 	 * so nothing commits meanwhile.
 	 */
-	private Position endOfCommitted() throws SQLException, IOException {
-		WalEnd end = WalEnd.read(spare(), this.wal, this.context.clock());
+	private WalPosition endOfCommitted() throws SQLException, IOException {
+		WalEnd end = WalEnd.read(this.reads.spare(), this.wal, this.context.clock());
 		WalFrames.Header header = end.header();
 		if (header == null) {
-			return Position.EMPTY_WAL;
+			return WalPosition.EMPTY_WAL;
 		}
 		try (FileChannel channel = FileChannel.open(this.wal, StandardOpenOption.READ)) {
-			Position start = Position.startOf(header);
+			WalPosition start = WalPosition.startOf(header);
 			WalFrames.Committed committed = WalFrames.scanCommitted(channel, header, start.offset(), start.checksum(),
 					end.endOffset());
 			if (committed.endOffset() != Math.max(start.offset(), end.endOffset())) {
@@ -1080,28 +776,17 @@ final class WalCapture implements AutoCloseable {
 						+ " do not read back as valid frames after offset " + committed.endOffset());
 			}
 			return (committed.frameCount() == 0) ? start
-					: new Position(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
+					: new WalPosition(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
 							committed.checksumOut(), header.bigEndian());
 		}
 		catch (NoSuchFileException ex) {
-			return Position.EMPTY_WAL;
+			return WalPosition.EMPTY_WAL;
 		}
 	}
 
 	/** Lets go of the read transactions; the chain cannot go on without them. */
 	private void release() {
-		for (SQLiteConnection connection : new SQLiteConnection[] { this.hold, this.spare }) {
-			if (connection != null) {
-				try {
-					connection.close();
-				}
-				catch (SQLException ex) {
-					logger.debug("Could not close a connection of continuous backup: {}", ex.getMessage());
-				}
-			}
-		}
-		this.hold = null;
-		this.spare = null;
+		this.reads.close();
 		if (this.restartReason == null) {
 			this.restartReason = "continuous backup was stopped";
 		}
@@ -1109,53 +794,18 @@ final class WalCapture implements AutoCloseable {
 
 	@Override
 	public void close() {
-		ChainHead head = this.head;
 		Instant until = this.lastCaptureAt;
-		if (this.chain != null && head != null && until != null && this.restartReason == null
-				&& head.chainId().equals(this.chain.id)) {
-			writeHead(head.aliveUntil(until));
+		if (this.chain != null && until != null && this.restartReason == null) {
+			this.heads.capturedUntil(this.chain.id, until, true);
 		}
 		release();
-		StoreLock lock = this.captureLock;
-		this.captureLock = null;
-		if (lock != null) {
-			try {
-				lock.close();
-			}
-			catch (IOException ex) {
-				logger.debug("Could not let go of the capture of database '{}': {}", this.db.name(), ex.getMessage());
-			}
-		}
+		this.right.close();
 	}
 
 	static String sha256(byte[] bytes) {
 		return HexFormat.of().formatHex(BackupFileCheck.newSha256().digest(bytes));
 	}
 
-	/**
-	 * A point in the WAL: just after the last frame captured.
-	 *
-	 * @param walSequence checkpoint sequence of the WAL generation, {@code -1} when the WAL was empty
-	 */
-	record Position(long walSequence, int salt1, int salt2, long offset, long checksum, boolean bigEndian) {
-
-		static final Position EMPTY_WAL = new Position(-1, 0, 0, WalFrames.HEADER_SIZE, 0, true);
-
-		static Position startOf(WalFrames.Header header) {
-			return new Position(header.sequence(), header.salt1(), header.salt2(), WalFrames.HEADER_SIZE,
-					header.checksum(), header.bigEndian());
-		}
-
-		boolean isEmptyWal() {
-			return this.walSequence < 0;
-		}
-
-		/** Frames of this generation of the WAL before this point. */
-		long framesBefore(int pageSize) {
-			return (this.offset - WalFrames.HEADER_SIZE) / (WalFrames.FRAME_HEADER_SIZE + pageSize);
-		}
-
-	}
 
 	/** The chain being extended. */
 	private static final class Chain {
@@ -1168,11 +818,11 @@ final class WalCapture implements AutoCloseable {
 
 		long nextSequence;
 
-		Position position;
+		WalPosition position;
 
 		String previousSha256;
 
-		Chain(String id, String baseBackupId, int pageSize, long nextSequence, Position position,
+		Chain(String id, String baseBackupId, int pageSize, long nextSequence, WalPosition position,
 				String previousSha256) {
 			this.id = id;
 			this.baseBackupId = baseBackupId;

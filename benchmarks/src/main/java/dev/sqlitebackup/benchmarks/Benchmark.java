@@ -156,6 +156,10 @@ public final class Benchmark {
 			if (this.parts.contains("transaction")) {
 				largeTransaction();
 			}
+			if (this.parts.contains("listing")) {
+				this.tables.add(ListingBenchmark.run(this.directory,
+						Long.parseLong(this.options.getOrDefault("listing-segments", "1000000")), this.runs, out));
+			}
 			if (this.parts.contains("continuous")) {
 				this.tables.add(ContinuousBenchmark.run(generated, this.directory, this.continuous, out));
 			}
