@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -63,17 +61,7 @@ public class SqliteBackupTemplate {
 
 	private final PruneRun prunes;
 
-	/** Continuous capture of each database it was started for; touched only while that database is held. */
-	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
-
-	/**
-	 * Restore windows as the store last listed them. Listing reads every segment's manifest, and
-	 * health and listings ask on every call: the window is listed again only after this template
-	 * changed which snapshots or segments there are, and its end follows the capture.
-	 */
-	private final Map<String, RestoreWindow> windows = new ConcurrentHashMap<>();
-
-	private final AtomicLong windowGeneration = new AtomicLong();
+	private final ContinuousBackups continuous;
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
 		this(databases, store, options, Clock.systemUTC());
@@ -99,6 +87,7 @@ public class SqliteBackupTemplate {
 		this.checks = new StoredBackupCheck(this.context);
 		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
 		this.prunes = new PruneRun(this.context);
+		this.continuous = new ContinuousBackups(this.context, this.backups, this.pointInTimeRestores, this.holds);
 	}
 
 	/** Registers a listener for completed and failed operations and progress. */
@@ -216,12 +205,12 @@ public class SqliteBackupTemplate {
 	 * chain, so that a restore to a later point starts from it.
 	 */
 	private Backup takeBackup(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
-		WalCapture capture = this.captures.get(db.name());
+		WalCapture capture = this.continuous.of(db.name());
 		if (capture == null) {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
 		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
-		forgetWindow(db.name());
+		this.continuous.forgetWindow(db.name());
 		if (snapshot == null) {
 			return this.backups.run(db, BackupRequest.requested(trigger), operation);
 		}
@@ -257,16 +246,13 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
 			Backup backup = found(db.name(), backupId)
 				.orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
-			restartCapture(db, "the database was restored from backup " + backupId);
+			this.continuous.restartChain(db.name(), "the database was restored from backup " + backupId);
 			RestoreResult result = this.restores.run(db, backup, safetyBackup, operation);
-			WalCapture capture = this.captures.get(db.name());
-			if (capture != null) {
-				capture.restoredTo(null);
-			}
+			this.continuous.restoredTo(db.name(), null);
 			return result;
 		}
 		finally {
-			forgetWindow(db.name());
+			this.continuous.forgetWindow(db.name());
 		}
 	}
 
@@ -299,48 +285,15 @@ public class SqliteBackupTemplate {
 			boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
-			WalCapture capture = this.captures.get(db.name());
-			ChainHistory.Live live = shipFirst(db, capture, pointInTime, operation);
-			restartCapture(db, "the database was restored to " + ((pointInTime != null) ? pointInTime : "its latest captured state"));
+			ChainHistory.Live live = this.continuous.shipFirst(db, pointInTime, operation);
+			this.continuous.restartChain(db.name(), "the database was restored to "
+					+ ((pointInTime != null) ? pointInTime : "its latest captured state"));
 			PointInTimeResult result = this.pointInTimeRestores.run(db, pointInTime, live, safetyBackup, operation);
-			if (capture != null) {
-				capture.restoredTo(result.point());
-			}
+			this.continuous.restoredTo(db.name(), result.point());
 			return result;
 		}
 		finally {
-			forgetWindow(db.name());
-		}
-	}
-
-	/**
-	 * "Latest" is what was committed until the restore was asked for, as for a backup: what the
-	 * capture has not shipped yet is shipped first, and so it is for an instant after the last pass
-	 * (a restore to "just now"). When that fails the restore still goes ahead with what the store
-	 * holds, and its result says which instant that is.
-	 * @return the chain the capture extends and up to when it covers it, {@code null} when none
-	 */
-	private ChainHistory.@Nullable Live shipFirst(SqliteDatabase db, @Nullable WalCapture capture,
-			@Nullable Instant pointInTime, RunningOperation operation) {
-		if (capture == null) {
-			return null;
-		}
-		Instant shipped = capture.lastCaptureAt();
-		if (pointInTime == null || shipped == null || pointInTime.isAfter(shipped)) {
-			shipBeforeRestoring(db, capture, operation);
-		}
-		return capture.live();
-	}
-
-	private void shipBeforeRestoring(SqliteDatabase db, WalCapture capture, RunningOperation operation) {
-		try {
-			CaptureResult shipped = capture.sync(operation);
-			this.listeners.tell((listener) -> listener.captureCompleted(shipped));
-		}
-		catch (SqliteBackupException ex) {
-			logger.warn("Database '{}' is restored from what the store holds, without what was committed since the "
-					+ "last pass: shipping it first failed ({})", db.name(), ex.getMessage());
-			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
+			this.continuous.forgetWindow(db.name());
 		}
 	}
 
@@ -357,7 +310,7 @@ public class SqliteBackupTemplate {
 	public PointInTimeResult restoreToFile(String database, @Nullable Instant pointInTime, Path file) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
-			ChainHistory.Live live = shipFirst(db, this.captures.get(db.name()), pointInTime, operation);
+			ChainHistory.Live live = this.continuous.shipFirst(db, pointInTime, operation);
 			return this.pointInTimeRestores.toFile(db, pointInTime, live, Objects.requireNonNull(file, "file"),
 					operation);
 		}
@@ -369,45 +322,7 @@ public class SqliteBackupTemplate {
 	 * the segments right now.
 	 */
 	public Optional<ContinuousStatus> continuousStatus(String database) {
-		String name = getDatabase(database).name();
-		WalCapture capture = this.captures.get(name);
-		if (capture == null) {
-			return Optional.empty();
-		}
-		RestoreWindow window = this.windows.get(name);
-		if (window == null) {
-			long generation = this.windowGeneration.get();
-			try {
-				window = this.pointInTimeRestores.window(name);
-			}
-			catch (SqliteBackupException ex) {
-				// A store that cannot list its segments fails the passes too: the state says so, the window is unknown.
-				window = null;
-			}
-			// Not kept when an operation changed the store while it was listed.
-			if (window != null) {
-				this.windows.put(name, window);
-				if (this.windowGeneration.get() != generation) {
-					this.windows.remove(name, window);
-				}
-			}
-		}
-		ChainHistory.Live live = capture.live();
-		if (window != null && live != null) {
-			window = window.extendedTo(live.chainId(), live.until());
-		}
-		String awaiting = capture.awaitingReason();
-		String standbyFor = capture.standbyFor();
-		if (standbyFor != null) {
-			awaiting = standbyFor;
-		}
-		String failure = (capture.lastFailure() != null) ? capture.lastFailure() : capture.storeTampered();
-		ContinuousStatus.State state = (standbyFor != null) ? ContinuousStatus.State.STANDBY
-				: (awaiting != null) ? ContinuousStatus.State.AWAITING_RESTORE
-				: (failure != null) ? ContinuousStatus.State.FAILING
-				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
-		return Optional.of(new ContinuousStatus(name, state, capture.lastCaptureAt(),
-				(awaiting != null) ? awaiting : failure, window));
+		return this.continuous.status(getDatabase(database).name());
 	}
 
 	/**
@@ -416,14 +331,7 @@ public class SqliteBackupTemplate {
 	 * store holds no chain with a snapshot whose backup is stored.
 	 */
 	public Optional<RestoreWindow> restoreWindow(String database) {
-		SqliteDatabase db = getDatabase(database);
-		WalCapture capture = this.captures.get(db.name());
-		RestoreWindow window = this.pointInTimeRestores.window(db.name());
-		ChainHistory.Live live = (capture != null) ? capture.live() : null;
-		if (window != null && live != null) {
-			window = window.extendedTo(live.chainId(), live.until());
-		}
-		return Optional.ofNullable(window);
+		return this.continuous.window(getDatabase(database).name());
 	}
 
 	// ---------------------------------------------------------------- continuous backup
@@ -439,35 +347,7 @@ public class SqliteBackupTemplate {
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
-			WalCapture capture = this.captures
-				.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, false));
-			if (capture.standsBy()) {
-				// Another process captures: this one needs nothing of the store, and takes none of its time.
-				CaptureResult standby = CaptureResult.idle(db.name(), CaptureResult.Idle.STANDBY);
-				this.listeners.tell((listener) -> listener.captureCompleted(standby));
-				return standby;
-			}
-			this.holds.lockStore(db, operation);
-			CaptureResult result = capture.sync(operation);
-			if (result.startedChain() || capture.takeWindowChanged()) {
-				forgetWindow(db.name());
-			}
-			this.listeners.tell((listener) -> listener.captureCompleted(result));
-			return result;
-		}
-		catch (OperationInProgressException ex) {
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			this.listeners.tell((listener) -> listener.captureFailed(db.name(), ex));
-			throw ex;
-		}
-		catch (Error ex) {
-			// Running out of memory in a pass must not end continuous backup quietly: it is a failed pass.
-			BackupFailedException failure = new BackupFailedException(db.name(), null, "Continuous backup of database '"
-					+ db.name() + "' failed: " + ex, ex);
-			this.listeners.tell((listener) -> listener.captureFailed(db.name(), failure));
-			throw failure;
+			return this.continuous.pass(db, operation);
 		}
 	}
 
@@ -481,7 +361,7 @@ public class SqliteBackupTemplate {
 	 */
 	public CaptureResult startCapture(String database, boolean newAtStart) {
 		SqliteDatabase db = getDatabase(database);
-		this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, newAtStart));
+		this.continuous.register(db, newAtStart);
 		return capture(db.name());
 	}
 
@@ -490,13 +370,7 @@ public class SqliteBackupTemplate {
 	 * store: an upper bound on the age of the oldest commit not yet shipped. Empty when it is not captured or no pass succeeded.
 	 */
 	public Optional<Duration> continuousLag(String database) {
-		WalCapture capture = this.captures.get(getDatabase(database).name());
-		Instant last = (capture != null) ? capture.lastCaptureAt() : null;
-		if (last == null) {
-			return Optional.empty();
-		}
-		Duration lag = Duration.between(last, this.clock.instant());
-		return Optional.of(lag.isNegative() ? Duration.ZERO : lag);
+		return this.continuous.lag(getDatabase(database).name());
 	}
 
 	/**
@@ -505,30 +379,14 @@ public class SqliteBackupTemplate {
 	 */
 	public void stopCapture(String database) {
 		SqliteDatabase db = getDatabase(database);
-		if (!this.captures.containsKey(db.name())) {
+		if (!this.continuous.isCaptured(db.name())) {
 			return;
 		}
 		try {
 			capture(db.name());
 		}
 		finally {
-			WalCapture capture = this.captures.remove(db.name());
-			if (capture != null) {
-				capture.close();
-			}
-		}
-	}
-
-	/** The store's snapshots or segments of the database changed: its window is listed again when asked. */
-	private void forgetWindow(String database) {
-		this.windowGeneration.incrementAndGet();
-		this.windows.remove(database);
-	}
-
-	private void restartCapture(SqliteDatabase db, String reason) {
-		WalCapture capture = this.captures.get(db.name());
-		if (capture != null) {
-			capture.restartChain(reason);
+			this.continuous.remove(db.name());
 		}
 	}
 
@@ -554,7 +412,7 @@ public class SqliteBackupTemplate {
 		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
 			Backup backup = get(db.name(), backupId);
 			this.store.delete(backup);
-			forgetWindow(db.name());
+			this.continuous.forgetWindow(db.name());
 			logger.info("Deleted backup {} of database '{}'", backupId, db.name());
 		}
 		catch (IOException ex) {
@@ -575,7 +433,7 @@ public class SqliteBackupTemplate {
 			return this.prunes.run(db, policy, null);
 		}
 		finally {
-			forgetWindow(db.name());
+			this.continuous.forgetWindow(db.name());
 		}
 	}
 
@@ -592,7 +450,7 @@ public class SqliteBackupTemplate {
 			return backup;
 		}
 		finally {
-			forgetWindow(db.name());
+			this.continuous.forgetWindow(db.name());
 		}
 	}
 

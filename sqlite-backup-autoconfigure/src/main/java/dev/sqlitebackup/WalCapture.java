@@ -40,6 +40,11 @@ import dev.sqlitebackup.OperationLocks.RunningOperation;
  * frames, a WAL shorter than what was copied, a read transaction that was lost with a failed pass
  * or a restart of the application), the pass starts a new chain from a fresh snapshot and logs why.
  * <p>
+ * What counts as committed is SQLite's word, not the bytes': a pass reads no further than the
+ * frames SQLite's WAL index counts ({@link WalEnd}), because a writer killed in the middle of a
+ * commit leaves valid-looking frames after them that the next writer overwrites; and each pass
+ * checks first that the last frame it shipped is still in the file ({@link WalPosition}).
+ * <p>
  * The capture checkpoints the WAL itself once it grows past {@link #CHECKPOINT_AFTER_FRAMES}:
  * under a write barrier (its own {@code BEGIN IMMEDIATE}, so that nothing commits in between) it
  * copies the last frames, lets go of its read transaction, runs a PASSIVE checkpoint, takes a new
