@@ -52,29 +52,14 @@ final class ChainHistory {
 				ChainHead.Snapshot usable = chain.head()
 					.snapshots()
 					.stream()
-					.filter((snapshot) -> snapshot.sequence() <= chain.newestPresent().sequence()
+					.filter((snapshot) -> chain.newestPresent() != null
+							&& snapshot.sequence() <= chain.newestPresent().sequence()
 							&& backupStored.test(snapshot.backupId()))
 					.findFirst()
 					.orElse(null);
 				chains.put(chain.head().chainId(), new Chain(chain.head(), chain.newestPresent(), usable));
 			});
 		return new ChainHistory(chains);
-	}
-
-	/**
-	 * The history the segments of one database describe, in any order: for stores and tests that
-	 * hold segments without head records.
-	 */
-	static ChainHistory ofSegments(List<Segment> segments, Predicate<String> backupStored) {
-		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
-		segments.stream()
-			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
-			.forEach((segment) -> byChain.computeIfAbsent(segment.chainId(), (id) -> new ArrayList<>()).add(segment));
-		List<ChainIndex.IndexedChain> indexed = new ArrayList<>();
-		byChain.values()
-			.forEach((chain) -> indexed
-				.add(new ChainIndex.IndexedChain(ChainHead.of(chain), chain.get(chain.size() - 1))));
-		return of(indexed, backupStored);
 	}
 
 	/** Every chain, in the order of their ids. */
@@ -91,6 +76,20 @@ final class ChainHistory {
 			}
 		}
 		return latest;
+	}
+
+	/**
+	 * The chain with the newest captured state among all the store knows of, those whose segments
+	 * are gone included: when it is not {@link #latest()}, the newest state cannot be restored.
+	 */
+	@Nullable Chain newestKnown() {
+		Chain newest = null;
+		for (Chain chain : this.chains.values()) {
+			if (chain.isRestorable() || chain.missingTail() != null) {
+				newest = (newest == null) ? chain : newer(newest, chain);
+			}
+		}
+		return newest;
 	}
 
 	/**
@@ -162,6 +161,12 @@ final class ChainHistory {
 				covered.add(new Instant[] { head.newestCapturedAt(), head.newestCapturedAt() });
 			}
 		}
+		for (Chain chain : this.chains.values()) {
+			if (!chain.isRestorable() && chain.newestPresent() == null && chain.missingTail() != null) {
+				// A chain whose every segment is gone while its head remains: the time it covered is a gap.
+				covered.add(new Instant[] { chain.head().newestCapturedAt(), chain.head().newestCapturedAt() });
+			}
+		}
 		summaries.sort(Comparator.comparing(ChainSummary::start).thenComparing(ChainSummary::id));
 		covered.sort(Comparator.comparing((Instant[] stretch) -> stretch[0]));
 		Instant from = covered.get(0)[0];
@@ -181,8 +186,8 @@ final class ChainHistory {
 	/** What a gap is put down to: the reason a chain recorded for it, or the start of the chain after it. */
 	private String reasonOfGap(Instant from, Instant to) {
 		for (Chain chain : this.chains.values()) {
-			if (chain.missingTail() != null && chain.isRestorable() && !chain.newestPresent().capturedAt().isAfter(from)
-					&& !chain.head().newestCapturedAt().isBefore(to)) {
+			if (chain.missingTail() != null && (chain.newestPresent() == null
+					|| !chain.newestPresent().capturedAt().isAfter(from)) && !chain.head().newestCapturedAt().isBefore(to)) {
 				return chain.missingTail();
 			}
 		}
@@ -252,10 +257,10 @@ final class ChainHistory {
 	 * One chain as the store holds it.
 	 *
 	 * @param head its head record, brought up to date with the store
-	 * @param newestPresent its newest segment still in the store
+	 * @param newestPresent its newest segment still in the store, {@code null} when none is left
 	 * @param usable its oldest snapshot whose backup is still stored, {@code null} when none is
 	 */
-	record Chain(ChainHead head, Segment newestPresent, ChainHead.@Nullable Snapshot usable) {
+	record Chain(ChainHead head, @Nullable Segment newestPresent, ChainHead.@Nullable Snapshot usable) {
 
 		String id() {
 			return this.head.chainId();
@@ -263,11 +268,15 @@ final class ChainHistory {
 
 		/** The sequence it reached, as its head says. */
 		long newestSequence() {
-			return Math.max(this.head.newestSequence(), this.newestPresent.sequence());
+			return (this.newestPresent == null) ? this.head.newestSequence()
+					: Math.max(this.head.newestSequence(), this.newestPresent.sequence());
 		}
 
 		/** When it reached that. */
 		Instant newestCapturedAt() {
+			if (this.newestPresent == null) {
+				return this.head.newestCapturedAt();
+			}
 			Instant present = this.newestPresent.capturedAt();
 			return this.head.newestCapturedAt().isAfter(present) ? this.head.newestCapturedAt() : present;
 		}
@@ -281,7 +290,7 @@ final class ChainHistory {
 		List<ChainHead.Snapshot> snapshots(Predicate<String> backupStored) {
 			return this.head.snapshots()
 				.stream()
-				.filter((snapshot) -> snapshot.sequence() <= this.newestPresent.sequence()
+				.filter((snapshot) -> this.newestPresent != null && snapshot.sequence() <= this.newestPresent.sequence()
 						&& backupStored.test(snapshot.backupId()))
 				.toList();
 		}
@@ -291,10 +300,12 @@ final class ChainHistory {
 		 * segments the store holds (they were deleted, or lost); {@code null} when nothing is missing.
 		 */
 		@Nullable String missingTail() {
-			if (this.head.newestSequence() <= this.newestPresent.sequence()) {
+			if (this.newestPresent != null && this.head.newestSequence() <= this.newestPresent.sequence()) {
 				return null;
 			}
-			return "segments " + (this.newestPresent.sequence() + 1) + " to " + this.head.newestSequence() + " of chain "
+			long from = (this.newestPresent != null) ? this.newestPresent.sequence() + 1
+					: (this.head.snapshots().isEmpty() ? 0 : this.head.snapshots().get(0).sequence());
+			return "segments " + from + " to " + this.head.newestSequence() + " of chain "
 					+ id() + " are missing from the store: its head record says it reached segment "
 					+ this.head.newestSequence() + ", captured at " + this.head.newestCapturedAt();
 		}
@@ -317,7 +328,7 @@ final class ChainHistory {
 		 * its head record or a running capture vouches for.
 		 */
 		Instant end(@Nullable Live live) {
-			Instant end = this.newestPresent.capturedAt();
+			Instant end = (this.newestPresent != null) ? this.newestPresent.capturedAt() : this.head.newestCapturedAt();
 			if (missingTail() == null && this.head.aliveUntil().isAfter(end)) {
 				end = this.head.aliveUntil();
 			}

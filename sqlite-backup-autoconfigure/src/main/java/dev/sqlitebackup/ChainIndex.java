@@ -3,10 +3,13 @@ package dev.sqlitebackup;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -59,10 +62,7 @@ final class ChainIndex {
 		}
 		List<IndexedChain> chains = new ArrayList<>();
 		for (ChainHead head : heads.values()) {
-			IndexedChain chain = check(database, head);
-			if (chain != null) {
-				chains.add(chain);
-			}
+			chains.add(check(database, head));
 		}
 		return chains;
 	}
@@ -105,9 +105,9 @@ final class ChainIndex {
 
 	/**
 	 * The head brought up to date: segments after the one it names are added; when the one it names
-	 * is missing, the last one still there is found. {@code null} when none of its segments is left.
+	 * is missing, the last one still there is found.
 	 */
-	private @Nullable IndexedChain check(String database, ChainHead head) {
+	private IndexedChain check(String database, ChainHead head) {
 		ChainHead current = head;
 		for (int probe = 0; probe < MAX_PROBES; probe++) {
 			Optional<Segment> next = find(database, head.chainId(), current.newestSequence() + 1);
@@ -126,7 +126,8 @@ final class ChainIndex {
 				return new IndexedChain(current, present.get());
 			}
 		}
-		return null;
+		// None of its segments is left while its head says it exists: the history shows it as cut off.
+		return new IndexedChain(current, null);
 	}
 
 	/**
@@ -136,7 +137,7 @@ final class ChainIndex {
 	private void rebuild(String database, Map<String, ChainHead> heads) {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
 		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
-		PointInTimePlanner.trustedChains(this.context.authenticity(), all)
+		trustedChains(this.context.authenticity(), all)
 			.stream()
 			.sorted(Comparator.comparing(Segment::chainId).thenComparingLong(Segment::sequence))
 			.forEach((segment) -> byChain.computeIfAbsent(segment.chainId(), (id) -> new ArrayList<>()).add(segment));
@@ -172,13 +173,32 @@ final class ChainIndex {
 	}
 
 	/**
+	 * The segments of the chains whose first segment passes authentication: with a key configured,
+	 * a chain someone without it planted takes no part in choosing "latest" or the window. A refused
+	 * segment inside a trusted chain stays, so that a restore that reaches it refuses, naming it,
+	 * instead of silently stopping before it.
+	 */
+	private static List<Segment> trustedChains(BackupAuthenticity authenticity, List<Segment> all) {
+		Map<String, Segment> first = new HashMap<>();
+		all.forEach((segment) -> first.merge(segment.chainId(), segment,
+				(one, other) -> (one.sequence() <= other.sequence()) ? one : other));
+		Set<String> trusted = new HashSet<>();
+		first.forEach((chainId, segment) -> {
+			if (authenticity.refusal(segment) == null) {
+				trusted.add(chainId);
+			}
+		});
+		return all.stream().filter((segment) -> trusted.contains(segment.chainId())).toList();
+	}
+
+	/**
 	 * A chain as the index knows it.
 	 *
 	 * @param head its head record, brought up to date with the store
 	 * @param newestPresent its newest segment still in the store: the head's newest, unless its tail
-	 * was cut off
+	 * was cut off; {@code null} when none is left
 	 */
-	record IndexedChain(ChainHead head, Segment newestPresent) {
+	record IndexedChain(ChainHead head, @Nullable Segment newestPresent) {
 	}
 
 }

@@ -59,6 +59,11 @@ final class PointInTimePlanner {
 			throw new PointInTimeNotCoveredException(database, "No continuous backup of database '" + database
 					+ "' covers " + pointInTime + "; the restore window is " + window.describe());
 		}
+		ChainHistory.Chain newestKnown = history.newestKnown();
+		if (pointInTime == null && newestKnown != null && newestKnown != covering && newestKnown.missingTail() != null) {
+			throw refusedPlan(database, "its latest state cannot be restored: " + newestKnown.missingTail()
+					+ "; a restore to an instant gets what the store still holds");
+		}
 		if (pointInTime == null && covering.missingTail() != null) {
 			throw refusedPlan(database, "its latest state cannot be restored: " + covering.missingTail()
 					+ "; a restore to an instant at or before " + covering.newestPresent().capturedAt()
@@ -172,25 +177,6 @@ final class PointInTimePlanner {
 		Set<String> stored = new HashSet<>();
 		this.context.list(database).forEach((backup) -> stored.add(backup.id()));
 		return this.index.history(database, stored::contains).window(live);
-	}
-
-	/**
-	 * The segments of the chains whose first segment passes authentication: with a key configured,
-	 * a chain someone without it planted takes no part in choosing "latest" or the window. A refused
-	 * segment inside a trusted chain stays, so that a restore that reaches it refuses, naming it,
-	 * instead of silently stopping before it.
-	 */
-	static List<Segment> trustedChains(BackupAuthenticity authenticity, List<Segment> all) {
-		Map<String, Segment> first = new HashMap<>();
-		all.forEach((segment) -> first.merge(segment.chainId(), segment,
-				(one, other) -> (one.sequence() <= other.sequence()) ? one : other));
-		Set<String> trusted = new HashSet<>();
-		first.forEach((chainId, segment) -> {
-			if (authenticity.refusal(segment) == null) {
-				trusted.add(chainId);
-			}
-		});
-		return all.stream().filter((segment) -> trusted.contains(segment.chainId())).toList();
 	}
 
 	/**

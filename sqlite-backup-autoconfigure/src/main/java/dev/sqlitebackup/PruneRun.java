@@ -130,6 +130,11 @@ final class PruneRun {
 		deleted.forEach((backup) -> remaining.remove(backup.id()));
 		int pruned = 0;
 		for (ChainHistory.Chain chain : history.chains()) {
+			if (chain.newestPresent() == null) {
+				// Every segment is gone while its head remains (deleted behind the store's back): the head
+				// is what says so, and stays until someone who knows why deletes it.
+				continue;
+			}
 			List<ChainHead.Snapshot> usable = chain.snapshots(remaining::contains);
 			long below = usable.isEmpty() ? chain.newestSequence() + 1 : usable.get(0).sequence();
 			for (long sequence = below - 1; sequence >= 0; sequence--) {

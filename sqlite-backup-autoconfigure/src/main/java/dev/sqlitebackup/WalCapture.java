@@ -85,9 +85,6 @@ final class WalCapture implements AutoCloseable {
 	/** When a pass last succeeded, read without holding the database. */
 	private volatile @Nullable Instant lastCaptureAt;
 
-	/** When the newest segment this capture published was captured; read without holding the database. */
-	private volatile @Nullable Instant lastPublishedAt;
-
 	/** Why the last pass failed, {@code null} when it succeeded; read without holding the database. */
 	private volatile @Nullable String lastFailure;
 
@@ -164,11 +161,6 @@ final class WalCapture implements AutoCloseable {
 		if (at != null && (last == null || at.isAfter(last))) {
 			this.lastCaptureAt = at;
 		}
-	}
-
-	/** When the newest segment this capture published was captured, or {@code null} before the first. */
-	@Nullable Instant lastPublishedAt() {
-		return this.lastPublishedAt;
 	}
 
 	/** Why the last pass failed, or {@code null}. */
@@ -691,7 +683,6 @@ final class WalCapture implements AutoCloseable {
 	}
 
 	private void published(Segment plain) {
-		this.lastPublishedAt = plain.capturedAt();
 		this.ancestry.published(plain.point());
 		if (plain.gapBefore() != null) {
 			this.windowChanged = true;

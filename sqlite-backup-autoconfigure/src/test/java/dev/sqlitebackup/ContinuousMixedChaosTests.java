@@ -228,15 +228,18 @@ class ContinuousMixedChaosTests {
 		return target;
 	}
 
-	/** Deletes the two newest segments of the latest chain, manifests and frames. */
+	/**
+	 * Deletes the two newest segments of the latest chain, manifests and frames (its only one, when
+	 * the chain started at the last moment), and leaves its head record.
+	 */
 	private void cutTheLatestChainsTail(List<Segment> segments, RestoreWindow window) throws Exception {
 		String latest = window.chains().stream().filter(RestoreWindow.ChainSummary::latest).findFirst().orElseThrow().id();
 		List<Segment> tail = segments.stream()
-			.filter((segment) -> segment.chainId().equals(latest) && !segment.isSnapshot())
+			.filter((segment) -> segment.chainId().equals(latest))
 			.sorted(Comparator.comparingLong(Segment::sequence).reversed())
 			.limit(2)
 			.toList();
-		assertThat(tail).as("frame segments at the end of the latest chain").hasSize(2);
+		assertThat(tail).as("segments of the latest chain").isNotEmpty();
 		for (Segment segment : tail) {
 			Files.delete(dataFileOf(segment));
 			Files.delete(this.temp.resolve("backups/app/segments/" + segment.id() + ".segment"));

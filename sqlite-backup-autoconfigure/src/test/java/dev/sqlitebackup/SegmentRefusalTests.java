@@ -223,6 +223,26 @@ class SegmentRefusalTests {
 	}
 
 	@Test
+	void aNewestChainWhoseEverySegmentWasDeletedKeepsLatestFromBeingRestoredAsTheOlderChain() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		String older = chainId();
+		this.template.stopCapture("app");
+		capture();
+		insert("in the newer chain");
+		capture();
+		this.template.stopCapture("app");
+		String newer = chainIds().stream().filter((id) -> !id.equals(older)).findFirst().orElseThrow();
+		try (var files = Files.list(segments())) {
+			for (Path file : files.filter((file) -> file.getFileName().toString().startsWith(newer)).toList()) {
+				Files.delete(file);
+			}
+		}
+		this.liveBefore = labels();
+
+		assertRefused("of chain " + newer + " are missing from the store");
+	}
+
+	@Test
 	void aHeadRecordPlantedWithoutTheKeyIsNotBelieved() throws Exception {
 		byte[] key = new byte[32];
 		Arrays.fill(key, (byte) 7);
