@@ -53,17 +53,21 @@ final class BackupRun {
 	/** Takes one backup of a database the caller holds. */
 	Backup run(SqliteDatabase db, BackupRequest request, RunningOperation operation) {
 		long started = System.nanoTime();
-		Instant createdAt = this.context.clock().instant().truncatedTo(ChronoUnit.MILLIS);
-		String id = BackupIds.next(createdAt);
+		String id = null;
 		PhaseTimes phases = new PhaseTimes();
 		try {
 			if (request.cleanUpFirst()) {
 				this.context.cleanUp(db);
 			}
 			Backup published;
-			try (StagingFile staging = stage(db, id)) {
+			try (StagingFile staging = stage(db, BackupIds.next(this.context.clock().instant()))) {
 				Snapshot snapshot = this.snapshots.copyToStaging(db, staging.path(), operation, request.source());
 				phases.end("copy");
+				// Dated by its snapshot, never before it: a slow clean-up of a bucket, or a long wait for a
+				// lock, would otherwise date a backup before rows it holds.
+				Instant createdAt = snapshot.takenAt().truncatedTo(ChronoUnit.MILLIS).plusMillis(
+						snapshot.takenAt().getNano() % 1_000_000 == 0 ? 0 : 1);
+				id = BackupIds.next(createdAt);
 				if (request.refuseUnexpectedlyEmpty()) {
 					refuseUnexpectedlyEmpty(db, id, snapshot);
 				}
@@ -219,7 +223,7 @@ final class BackupRun {
 		}
 	}
 
-	private SqliteBackupException asBackupFailure(SqliteDatabase db, String id, Exception ex) {
+	private SqliteBackupException asBackupFailure(SqliteDatabase db, @Nullable String id, Exception ex) {
 		if (ex instanceof SqliteBackupException failure) {
 			return failure;
 		}

@@ -84,7 +84,8 @@ final class LiveSnapshot {
 				.backup("main", staging.toString(), this.context.progress(db, operation, CopyPacer.unpaced(), 0, 1),
 						EngineContext.BUSY_RETRY_MILLIS, this.context.busyRetries(), -1);
 			checkCopied(db, staging, rc);
-			return snapshot;
+			// A single-step copy of an in-memory database reads it as it is when the copy runs.
+			return snapshot.takenAt(this.context.clock().instant());
 		}
 	}
 
@@ -191,10 +192,12 @@ final class LiveSnapshot {
 	/** Reads what the manifest records; on a connection in a transaction this also pins the snapshot. */
 	private Snapshot readSnapshot(Connection connection) throws SQLException {
 		long tableCount = SqliteConnections.number(connection, "SELECT count(*) FROM sqlite_schema");
+		// In a transaction the first read fixed the snapshot: this instant is at or after it.
+		java.time.Instant takenAt = this.context.clock().instant();
 		long pageCount = SqliteConnections.number(connection, "PRAGMA page_count");
 		int pageSize = (int) SqliteConnections.number(connection, "PRAGMA page_size");
 		return new Snapshot(SqliteConnections.text(connection, "PRAGMA journal_mode"),
-				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount, pageSize, tableCount);
+				SqliteConnections.text(connection, "SELECT sqlite_version()"), pageCount, pageSize, tableCount, takenAt);
 	}
 
 	private void checkCopied(SqliteDatabase db, Path staging, int rc) {
@@ -207,9 +210,18 @@ final class LiveSnapshot {
 		}
 	}
 
-	/** What the source looked like in the snapshot that was copied. */
+	/**
+	 * What the source looked like in the snapshot that was copied.
+	 *
+	 * @param takenAt an instant at or after the snapshot was fixed: a backup is dated by it, so that
+	 * nothing in it was committed after its date
+	 */
 	record Snapshot(String journalMode, String sqliteVersion, long pageCount, int pageSize,
-			long tableCount) {
+			long tableCount, java.time.Instant takenAt) {
+
+		Snapshot takenAt(java.time.Instant at) {
+			return new Snapshot(this.journalMode, this.sqliteVersion, this.pageCount, this.pageSize, this.tableCount, at);
+		}
 
 		boolean isWal() {
 			return "wal".equalsIgnoreCase(this.journalMode);
