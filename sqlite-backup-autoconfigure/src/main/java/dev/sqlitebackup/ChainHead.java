@@ -1,8 +1,5 @@
 package dev.sqlitebackup;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -138,23 +135,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 
 	/** What the MAC is computed over: every field but the MAC, length-prefixed, after a label of its own. */
 	public byte[] authenticated() {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		try (DataOutputStream out = new DataOutputStream(bytes)) {
-			out.writeInt(LABEL.length);
-			out.write(LABEL);
-			for (Map.Entry<String, String> field : fields().entrySet()) {
-				byte[] name = field.getKey().getBytes(StandardCharsets.UTF_8);
-				byte[] value = field.getValue().getBytes(StandardCharsets.UTF_8);
-				out.writeInt(name.length);
-				out.write(name);
-				out.writeInt(value.length);
-				out.write(value);
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		return bytes.toByteArray();
+		return ManifestContent.lengthPrefixed(LABEL, fields());
 	}
 
 	/** This head with its MAC. */

@@ -47,6 +47,24 @@ public final class ManifestContent {
 		return bytes.toByteArray();
 	}
 
+	/**
+	 * The bytes a MAC covers for any record of the store: a label of its own, then each field's name
+	 * and value, all length-prefixed, so that no two different records encode alike.
+	 */
+	static byte[] lengthPrefixed(byte[] label, Map<String, String> fields) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (DataOutputStream out = new DataOutputStream(bytes)) {
+			writeLengthPrefixed(out, label);
+			for (Map.Entry<String, String> field : fields.entrySet()) {
+				writeField(out, field.getKey(), field.getValue());
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return bytes.toByteArray();
+	}
+
 	private static void writeField(DataOutputStream out, String name, String value) throws IOException {
 		writeLengthPrefixed(out, name.getBytes(StandardCharsets.UTF_8));
 		writeLengthPrefixed(out, value.getBytes(StandardCharsets.UTF_8));

@@ -1,8 +1,5 @@
 package dev.sqlitebackup;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,23 +22,7 @@ public final class SegmentContent {
 
 	/** What a segment manifest's MAC is computed over: every field but the MAC, length-prefixed. */
 	public static byte[] authenticated(Segment segment) {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		try (DataOutputStream out = new DataOutputStream(bytes)) {
-			out.writeInt(CONTENT_LABEL.length);
-			out.write(CONTENT_LABEL);
-			for (Map.Entry<String, String> field : fields(segment).entrySet()) {
-				byte[] name = field.getKey().getBytes(StandardCharsets.UTF_8);
-				byte[] value = field.getValue().getBytes(StandardCharsets.UTF_8);
-				out.writeInt(name.length);
-				out.write(name);
-				out.writeInt(value.length);
-				out.write(value);
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		return bytes.toByteArray();
+		return ManifestContent.lengthPrefixed(CONTENT_LABEL, fields(segment));
 	}
 
 	/** Every field but the MAC, in the order the MAC covers them. */

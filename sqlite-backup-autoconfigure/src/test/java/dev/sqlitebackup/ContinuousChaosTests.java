@@ -73,17 +73,7 @@ class ContinuousChaosTests {
 		createSchema();
 		Map<Long, long[]> acks = new ConcurrentHashMap<>();
 		AtomicBoolean writing = new AtomicBoolean(true);
-		Thread poolWriter = new Thread(() -> {
-			while (writing.get()) {
-				try (Connection connection = this.dataSource.getConnection()) {
-					long[] acked = transfer(connection);
-					acks.put(acked[0], acked);
-				}
-				catch (SQLException ex) {
-					// Busy under the chaos: the transaction did not commit, so it is not acknowledged.
-				}
-			}
-		});
+		Thread poolWriter = poolWriter(this.dataSource, acks, writing);
 		Thread checkpointer = new Thread(() -> checkpointRandomly(file, writing));
 		poolWriter.start();
 		checkpointer.start();
@@ -152,6 +142,21 @@ class ContinuousChaosTests {
 				}
 			}
 		}
+	}
+
+	/** A writer in this JVM that commits transfers through the pool while {@code writing}, recording each acknowledged one. */
+	static Thread poolWriter(javax.sql.DataSource dataSource, Map<Long, long[]> acks, AtomicBoolean writing) {
+		return new Thread(() -> {
+			while (writing.get()) {
+				try (Connection connection = dataSource.getConnection()) {
+					long[] acked = transfer(connection);
+					acks.put(acked[0], acked);
+				}
+				catch (SQLException ex) {
+					// Busy under the chaos: the transaction did not commit, so it is not acknowledged.
+				}
+			}
+		});
 	}
 
 	/**

@@ -76,17 +76,7 @@ class ContinuousMixedChaosTests {
 		this.dataSource = TestDatabases.hikari(file, Mode.WAL);
 		ContinuousChaosTests.createSchema(this.dataSource);
 		AtomicBoolean writing = new AtomicBoolean(true);
-		Thread poolWriter = new Thread(() -> {
-			while (writing.get()) {
-				try (Connection connection = this.dataSource.getConnection()) {
-					long[] acked = ContinuousChaosTests.transfer(connection);
-					this.acks.put(acked[0], acked);
-				}
-				catch (SQLException ex) {
-					// Busy under the chaos: the transaction did not commit, so it is not acknowledged.
-				}
-			}
-		});
+		Thread poolWriter = ContinuousChaosTests.poolWriter(this.dataSource, this.acks, writing);
 		Thread outsideWriters = new Thread(() -> killOutsideWritersAgainAndAgain(file, writing));
 		Thread checkpointer = new Thread(() -> ContinuousChaosTests.checkpointRandomly(file, writing));
 		poolWriter.start();
