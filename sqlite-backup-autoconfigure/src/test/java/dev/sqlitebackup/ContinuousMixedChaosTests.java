@@ -199,18 +199,37 @@ class ContinuousMixedChaosTests {
 	}
 
 	/**
-	 * Flips a byte in the middle of a segment with frames of the chain the latest one follows, on
-	 * the branch the latest one follows it from: a segment a restore to its own instant applies.
+	 * Flips a byte in the middle of a segment with frames that a restore to its own instant applies:
+	 * on a chain the latest one descends from, on the branch it follows, with no snapshot after it
+	 * dated at or before it (a restore would start from that snapshot and never read it).
 	 */
 	private Segment changeAFrameSegmentOfAnEarlierChain(List<Segment> segments, RestoreWindow window) throws Exception {
-		ChainPoint parent = window.chains().stream().filter(RestoreWindow.ChainSummary::latest).findFirst().orElseThrow()
-			.parent();
-		assertThat(parent).as("the latest chain follows another").isNotNull();
-		Segment target = segments.stream()
-			.filter((segment) -> segment.chainId().equals(parent.chainId()) && segment.frameCount() > 0
-					&& segment.sequence() <= parent.sequence())
-			.max(Comparator.comparingLong(Segment::sequence))
-			.orElseThrow();
+		RestoreWindow.ChainSummary chain = window.chains().stream().filter(RestoreWindow.ChainSummary::latest)
+			.findFirst().orElseThrow();
+		Segment target = null;
+		while (target == null && chain.parent() != null) {
+			ChainPoint parent = chain.parent();
+			List<Segment> ofParent = segments.stream()
+				.filter((segment) -> segment.chainId().equals(parent.chainId()) && segment.sequence() <= parent.sequence())
+				.sorted(Comparator.comparingLong(Segment::sequence))
+				.toList();
+			for (Segment candidate : ofParent) {
+				boolean startsAfter = ofParent.stream()
+					.noneMatch((later) -> later.sequence() > candidate.sequence() && later.isSnapshot()
+							&& !later.capturedAt().isAfter(candidate.capturedAt()));
+				// The chain that follows must not cover the instant too: a restore would use that one.
+				Instant childStart = chain.start();
+				if (candidate.frameCount() > 0 && startsAfter && candidate.capturedAt().isBefore(childStart)) {
+					target = candidate;
+				}
+			}
+			chain = window.chains().stream().filter((summary) -> summary.id().equals(parent.chainId())).findFirst()
+				.orElse(null);
+			if (chain == null) {
+				break;
+			}
+		}
+		assertThat(target).as("a segment a restore to its instant applies").isNotNull();
 		Path data = dataFileOf(target);
 		byte[] bytes = Files.readAllBytes(data);
 		bytes[bytes.length / 2] ^= 1;
