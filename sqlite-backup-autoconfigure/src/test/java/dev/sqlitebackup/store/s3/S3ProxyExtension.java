@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -58,9 +59,9 @@ public final class S3ProxyExtension implements BeforeAllCallback, AfterAllCallba
 		return this.client;
 	}
 
-	/** Every key in the bucket, sorted. */
+	/** Every key in the bucket, sorted; asked for URL-encoded, so that any key can be listed. */
 	public List<String> keys(String bucket) {
-		return this.client.listObjectsV2Paginator((request) -> request.bucket(bucket))
+		return this.client.listObjectsV2Paginator((request) -> request.bucket(bucket).encodingType(EncodingType.URL))
 			.contents()
 			.stream()
 			.map(S3Object::key)
