@@ -1,51 +1,25 @@
 package dev.sqlitebackup.store.s3;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.Reader;
-import java.io.StringReader;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
-import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.AbortableInputStream;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
-import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.store.BackupFileNames;
@@ -94,16 +68,12 @@ public class S3BackupStore implements BackupStore {
 
 	private final @Nullable StorageClass storageClass;
 
-	private final S3Timeouts timeouts;
+	private final S3Requests requests;
 
-	/** Keys this store did not write that it has already warned about, so that each is reported once. */
-	private final Set<String> reported = ConcurrentHashMap.newKeySet();
+	private final S3Uploads uploads;
 
-	/**
-	 * Manifests already read, by key. A manifest is written once and never changed (ids are
-	 * unique), so listing, which health checks and metrics do often, only downloads new ones.
-	 */
-	private final Map<String, Backup> manifests = new ConcurrentHashMap<>();
+
+	private final S3Manifests manifests;
 
 	/**
 	 * A store in a bucket.
@@ -145,7 +115,6 @@ public class S3BackupStore implements BackupStore {
 	 */
 	public S3BackupStore(S3Client client, String bucket, String prefix, Path stagingDirectory, long partSize,
 			@Nullable String storageClass, S3Timeouts timeouts) {
-		this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
 		this.client = Objects.requireNonNull(client, "client");
 		this.bucket = Objects.requireNonNull(bucket, "bucket");
 		this.prefix = (prefix.isEmpty() || prefix.endsWith("/")) ? prefix : prefix + "/";
@@ -155,6 +124,9 @@ public class S3BackupStore implements BackupStore {
 		}
 		this.partSize = partSize;
 		this.storageClass = checkedStorageClass(storageClass);
+		this.requests = new S3Requests(client, bucket, Objects.requireNonNull(timeouts, "timeouts"), describe());
+		this.uploads = new S3Uploads(this.requests, partSize, this.storageClass);
+		this.manifests = new S3Manifests(this.requests, describe());
 	}
 
 	/**
@@ -188,113 +160,12 @@ public class S3BackupStore implements BackupStore {
 		String folder = folder(database);
 		S3FolderListing listing;
 		try {
-			listing = S3FolderListing.of(this.client, this.bucket, folder, call());
+			listing = S3FolderListing.of(this.client, this.bucket, folder, this.requests.call());
 		}
 		catch (SdkException ex) {
 			throw new IllegalStateException("Cannot list backups in " + describe() + ": " + explain(ex), ex);
 		}
-		reportOnce(listing.foreign(), "Skipping {} in {}: this store did not write it (not a backup, manifest or "
-				+ "upload marker); it is left alone");
-		Set<String> withoutData = listing.manifestsWithoutData();
-		reportOnce(withoutData.stream().map((id) -> folder + BackupFileNames.manifest(id)).toList(),
-				"Skipping manifest {} in {}: its data object is missing (an upload that failed after its manifest "
-						+ "was written, say); the next clean-up deletes it");
-		List<Backup> backups = new ArrayList<>();
-		Set<String> listed = new HashSet<>();
-		for (Map.Entry<String, Long> manifest : listing.manifests().entrySet()) {
-			String id = BackupFileNames.idOfManifest(manifest.getKey());
-			if (withoutData.contains(id)) {
-				continue;
-			}
-			listed.add(folder + manifest.getKey());
-			Backup backup = readManifest(database, manifest.getKey(), manifest.getValue(), listing.data());
-			if (backup != null) {
-				backups.add(backup);
-			}
-		}
-		this.manifests.keySet().removeIf((key) -> key.startsWith(folder) && !listed.contains(key));
-		backups.sort(Comparator.comparing(Backup::createdAt).thenComparing(Backup::id).reversed());
-		return backups;
-	}
-
-	private void reportOnce(Collection<String> keys, String message) {
-		for (String key : keys) {
-			if (this.reported.add(key)) {
-				logger.warn(message, S3Failures.printable(key), describe());
-			}
-		}
-	}
-
-	/**
-	 * The manifest's backup if its data object is there with the right size; {@code null} when it
-	 * is not a manifest of this database. A manifest that cannot be read whole (the connection
-	 * failed, the answer was cut) fails the listing: skipping it would hide a backup.
-	 */
-	private @Nullable Backup readManifest(String database, String manifestName, long size,
-			Map<String, Long> dataSizes) {
-		String id = BackupFileNames.idOfManifest(manifestName);
-		String key = folder(database) + manifestName;
-		Backup cached = this.manifests.get(key);
-		if (cached != null) {
-			return hasData(cached, dataSizes) ? cached : null;
-		}
-		if (size > StoreFiles.MAX_MANIFEST_BYTES) {
-			reportOnce(List.of(key), "Skipping manifest {} in {}: it is larger than any manifest");
-			return null;
-		}
-		byte[] bytes;
-		try {
-			// The range bounds the download even if the object was replaced since the listing.
-			ResponseBytes<GetObjectResponse> answer = this.client.getObjectAsBytes((request) -> request
-				.bucket(this.bucket)
-				.key(key)
-				.range("bytes=0-" + StoreFiles.MAX_MANIFEST_BYTES)
-				.overrideConfiguration(call()));
-			bytes = answer.asByteArray();
-			Long announced = answer.response().contentLength();
-			if (announced != null && announced != bytes.length) {
-				throw SdkClientException.create("the answer held " + bytes.length + " of the " + announced
-						+ " bytes it announced: the connection was cut");
-			}
-		}
-		catch (NoSuchKeyException ex) {
-			return null; // deleted since the listing
-		}
-		catch (SdkException ex) {
-			throw new IllegalStateException("Cannot list backups in " + describe() + ": manifest "
-					+ S3Failures.printable(key) + " could not be read: " + explain(ex), ex);
-		}
-		if (bytes.length > StoreFiles.MAX_MANIFEST_BYTES) {
-			reportOnce(List.of(key), "Skipping manifest {} in {}: it is larger than any manifest");
-			return null;
-		}
-		Backup backup;
-		try (Reader reader = new StringReader(new String(bytes, StandardCharsets.ISO_8859_1))) {
-			backup = ManifestFormat.read(reader);
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn("Skipping unreadable manifest {}: {}", key, ex.getMessage());
-			return null;
-		}
-		if (!backup.id().equals(id) || !backup.database().equals(database)) {
-			logger.warn("Skipping manifest {}: it describes backup {} of database '{}'", key, backup.id(),
-					backup.database());
-			return null;
-		}
-		this.manifests.put(key, backup);
-		return hasData(backup, dataSizes) ? backup : null;
-	}
-
-	private boolean hasData(Backup backup, Map<String, Long> dataSizes) {
-		Long size = dataSizes.get(dataName(backup));
-		if (size == null || size != backup.sizeBytes()) {
-			if (this.reported.add(folder(backup.database()) + dataName(backup))) {
-				logger.warn("Skipping backup {} of database '{}': its data object is {}", backup.id(),
-						backup.database(), (size == null) ? "missing" : size + " bytes, not " + backup.sizeBytes());
-			}
-			return false;
-		}
-		return true;
+		return this.manifests.backups(database, folder, listing);
 	}
 
 	@Override
@@ -319,118 +190,26 @@ public class S3BackupStore implements BackupStore {
 		long size = Files.size(stagingFile);
 		try {
 			// Not empty: an empty PUT failed once in these tests ("Error writing request body to server").
-			this.client.putObject((request) -> request.bucket(this.bucket).key(markerKey).overrideConfiguration(call()),
-					RequestBody.fromString(backup.id(), StandardCharsets.ISO_8859_1));
+			this.requests.putText(markerKey, backup.id());
 		}
 		catch (SdkException ex) {
-			deleteQuietly(markerKey);
+			this.requests.deleteQuietly(markerKey);
 			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
 					ex);
 		}
 		try {
-			if (size <= this.partSize) {
-				this.client.putObject(
-						(request) -> request.bucket(this.bucket)
-							.key(dataKey)
-							.contentLength(size)
-							.storageClass(this.storageClass)
-							.overrideConfiguration(transfer(size)),
-						RequestBody.fromFile(stagingFile));
-			}
-			else {
-				uploadInParts(stagingFile, size, dataKey);
-			}
+			this.uploads.upload(stagingFile, size, dataKey);
 			// Last: until the manifest exists the backup is not listed.
-			this.client.putObject((request) -> request.bucket(this.bucket).key(manifestKey).overrideConfiguration(call()),
-					RequestBody.fromString(ManifestFormat.write(backup), StandardCharsets.ISO_8859_1));
+			this.requests.putText(manifestKey, ManifestFormat.write(backup));
 		}
 		catch (SdkException ex) {
-			deleteQuietly(manifestKey, dataKey, markerKey);
+			this.requests.deleteQuietly(manifestKey, dataKey, markerKey);
 			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
 					ex);
 		}
-		deleteQuietly(markerKey);
+		this.requests.deleteQuietly(markerKey);
 		Files.deleteIfExists(stagingFile);
 		return backup;
-	}
-
-	/** Best effort: what is left behind, cleanUp removes by its marker. */
-	private void deleteQuietly(String... keys) {
-		for (String key : keys) {
-			try {
-				this.client.deleteObject((request) -> request.bucket(this.bucket).key(key).overrideConfiguration(call()));
-			}
-			catch (SdkException ex) {
-				logger.warn("Could not delete {} from {} (cleanUp deletes it later): {}", key, describe(), explain(ex));
-			}
-		}
-	}
-
-	/** Streams a large file up part by part; on any failure the upload is aborted so S3 keeps no parts. */
-	private void uploadInParts(Path file, long size, String key) {
-		String uploadId = this.client
-			.createMultipartUpload((request) -> request.bucket(this.bucket)
-				.key(key)
-				.storageClass(this.storageClass)
-				.overrideConfiguration(call()))
-			.uploadId();
-		if (uploadId == null || uploadId.isBlank()) {
-			throw SdkClientException.create("the bucket's answer to starting a multipart upload held no upload id: "
-					+ "the connection or a proxy on the way cut or garbled it");
-		}
-		try {
-			List<CompletedPart> parts = new ArrayList<>();
-			int partNumber = 1;
-			for (long offset = 0; offset < size; offset += this.partSize, partNumber++) {
-				long start = offset;
-				long length = Math.min(this.partSize, size - offset);
-				int number = partNumber;
-				// A provider, not a stream: the SDK can re-read a part to retry it without buffering it.
-				RequestBody body = RequestBody.fromContentProvider(() -> openRange(file, start, length), length,
-						"application/octet-stream");
-				String etag = this.client.uploadPart((request) -> request.bucket(this.bucket)
-					.key(key)
-					.uploadId(uploadId)
-					.partNumber(number)
-					.contentLength(length)
-					.overrideConfiguration(transfer(length)), body).eTag();
-				if (etag == null || etag.isBlank()) {
-					throw SdkClientException.create("the bucket's answer to uploading part " + number
-							+ " held no ETag: the connection or a proxy on the way cut or garbled it");
-				}
-				parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-			}
-			this.client.completeMultipartUpload((request) -> request.bucket(this.bucket)
-				.key(key)
-				.uploadId(uploadId)
-				.multipartUpload((upload) -> upload.parts(parts))
-				.overrideConfiguration(transfer(0)));
-		}
-		catch (RuntimeException ex) {
-			abort(key, uploadId);
-			throw ex;
-		}
-	}
-
-	private static InputStream openRange(Path file, long start, long length) {
-		try {
-			FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-			channel.position(start);
-			return new BoundedInputStream(Channels.newInputStream(channel), length);
-		}
-		catch (IOException ex) {
-			throw new java.io.UncheckedIOException(ex);
-		}
-	}
-
-	private void abort(String key, String uploadId) {
-		try {
-			this.client.abortMultipartUpload(
-					(request) -> request.bucket(this.bucket).key(key).uploadId(uploadId).overrideConfiguration(call()));
-		}
-		catch (SdkException ex) {
-			logger.warn("Could not abort the multipart upload of {} (cleanUp aborts it later): {}", key, explain(ex));
-		}
 	}
 
 	/**
@@ -441,12 +220,7 @@ public class S3BackupStore implements BackupStore {
 	public StoredBackupFile open(Backup backup) throws IOException {
 		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID()).path();
 		try {
-			this.client.getObject((request) -> request.bucket(this.bucket)
-				.key(folder(backup.database()) + dataName(backup))
-				.overrideConfiguration(transfer(backup.sizeBytes())), (response, in) -> {
-					downloadAtMost(response, in, download, backup);
-					return response;
-				});
+			S3Download.into(download, this.requests, folder(backup.database()) + dataName(backup), backup, describe());
 		}
 		catch (NoSuchKeyException ex) {
 			Files.deleteIfExists(download);
@@ -454,11 +228,7 @@ public class S3BackupStore implements BackupStore {
 		}
 		catch (SdkException ex) {
 			Files.deleteIfExists(download);
-			for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-				if (cause instanceof TooLargeException tooLarge) {
-					throw new IOException(tooLarge.getMessage(), ex);
-				}
-			}
+			S3Download.rethrowRefusal(ex);
 			throw new IOException("Could not download backup " + backup.id() + " from " + describe() + ": "
 					+ explain(ex), ex);
 		}
@@ -469,48 +239,13 @@ public class S3BackupStore implements BackupStore {
 		return new Download(download);
 	}
 
-	/**
-	 * Copies no more than the manifest's size: an object that turns out larger (replaced since it
-	 * was listed, say) is cut off there rather than allowed to fill the staging disk. Starts the
-	 * file afresh, since the SDK calls it again when it retries.
-	 */
-	private void downloadAtMost(GetObjectResponse response, AbortableInputStream object, Path download, Backup backup)
-			throws IOException {
-		Long announced = response.contentLength();
-		if (announced != null && announced > backup.sizeBytes()) {
-			object.abort();
-			throw new TooLargeException(tooLarge(backup, announced + " bytes"));
-		}
-		try (OutputStream out = Files.newOutputStream(download, StandardOpenOption.CREATE,
-				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			long copied = new BoundedInputStream(object, backup.sizeBytes()).transferTo(out);
-			if (copied == backup.sizeBytes() && object.read() >= 0) {
-				object.abort();
-				throw new TooLargeException(tooLarge(backup, "more than " + backup.sizeBytes() + " bytes"));
-			}
-			if (copied < backup.sizeBytes()) {
-				throw new IOException("the connection ended after " + copied + " of the " + backup.sizeBytes()
-						+ " bytes of the backup (the backup itself was not checked)");
-			}
-		}
-	}
-
-	private String tooLarge(Backup backup, String size) {
-		return "Backup " + backup.id() + " in " + describe() + " holds " + size + " but its manifest says "
-				+ backup.sizeBytes() + "; the download was stopped";
-	}
-
 	@Override
 	public void delete(Backup backup) throws IOException {
 		String folder = folder(backup.database());
 		try {
-			this.client.deleteObject((request) -> request.bucket(this.bucket)
-				.key(folder + BackupFileNames.manifest(backup.id()))
-				.overrideConfiguration(call()));
-			this.manifests.remove(folder + BackupFileNames.manifest(backup.id()));
-			this.client.deleteObject((request) -> request.bucket(this.bucket)
-				.key(folder + dataName(backup))
-				.overrideConfiguration(call()));
+			this.requests.delete(folder + BackupFileNames.manifest(backup.id()));
+			this.manifests.forget(folder + BackupFileNames.manifest(backup.id()));
+			this.requests.delete(folder + dataName(backup));
 		}
 		catch (SdkException ex) {
 			throw new IOException("Could not delete backup " + backup.id() + " from " + describe() + ": "
@@ -534,11 +269,11 @@ public class S3BackupStore implements BackupStore {
 				.bucket(this.bucket)
 				.prefix(folder)
 				.encodingType(EncodingType.URL)
-				.overrideConfiguration(call())).uploads()) {
+				.overrideConfiguration(this.requests.call())).uploads()) {
 				logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
-				abort(upload.key(), upload.uploadId());
+				this.uploads.abort(upload.key(), upload.uploadId());
 			}
-			S3FolderListing listing = S3FolderListing.of(this.client, this.bucket, folder, call());
+			S3FolderListing listing = S3FolderListing.of(this.client, this.bucket, folder, this.requests.call());
 			deleteInterruptedPublishes(folder, listing);
 			deleteManifestsWithoutData(folder, listing);
 		}
@@ -590,13 +325,12 @@ public class S3BackupStore implements BackupStore {
 			String key = folder + BackupFileNames.manifest(id);
 			logger.info("Deleting {}: its data object is missing, so it describes no backup", key);
 			delete(key);
-			this.manifests.remove(key);
-			this.reported.remove(key);
+			this.manifests.forget(key);
 		}
 	}
 
 	private void delete(String key) {
-		this.client.deleteObject((request) -> request.bucket(this.bucket).key(key).overrideConfiguration(call()));
+		this.requests.delete(key);
 	}
 
 	/**
@@ -651,27 +385,6 @@ public class S3BackupStore implements BackupStore {
 		return S3Failures.explain(ex);
 	}
 
-	/** The deadline of a request that moves no backup data. */
-	private Consumer<AwsRequestOverrideConfiguration.Builder> call() {
-		Duration deadline = this.timeouts.call();
-		return (override) -> override.apiCallTimeout(deadline);
-	}
-
-	/** The deadline of a request that moves this many bytes of backup data. */
-	private Consumer<AwsRequestOverrideConfiguration.Builder> transfer(long bytes) {
-		Duration deadline = this.timeouts.transfer(bytes);
-		return (override) -> override.apiCallTimeout(deadline);
-	}
-
-	/** A download refused for its size: the object's fault, not the connection's, so not retried as one. */
-	private static final class TooLargeException extends RuntimeException {
-
-		TooLargeException(String message) {
-			super(message);
-		}
-
-	}
-
 	/** A downloaded backup, deleted when released. */
 	private record Download(Path path) implements StoredBackupFile {
 
@@ -682,40 +395,5 @@ public class S3BackupStore implements BackupStore {
 
 	}
 
-	/** Reads at most a given number of bytes: one part of a file. */
-	private static final class BoundedInputStream extends java.io.FilterInputStream {
-
-		private long remaining;
-
-		BoundedInputStream(InputStream in, long remaining) {
-			super(in);
-			this.remaining = remaining;
-		}
-
-		@Override
-		public int read() throws IOException {
-			if (this.remaining <= 0) {
-				return -1;
-			}
-			int b = this.in.read();
-			if (b >= 0) {
-				this.remaining--;
-			}
-			return b;
-		}
-
-		@Override
-		public int read(byte[] bytes, int offset, int length) throws IOException {
-			if (this.remaining <= 0) {
-				return -1;
-			}
-			int n = this.in.read(bytes, offset, (int) Math.min(length, this.remaining));
-			if (n > 0) {
-				this.remaining -= n;
-			}
-			return n;
-		}
-
-	}
 
 }

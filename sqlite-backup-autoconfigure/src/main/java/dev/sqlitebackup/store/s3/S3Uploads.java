@@ -1,0 +1,132 @@
+package dev.sqlitebackup.store.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+
+/**
+ * Uploads of backup data: one request up to the part size, a multipart upload above it, each
+ * request within a deadline for its size. An answer that lacks what S3 always sends (an upload id,
+ * an ETag) was cut or garbled on the way and fails the upload as a connection fault.
+ */
+final class S3Uploads {
+
+	private static final Logger logger = LoggerFactory.getLogger(S3Uploads.class);
+
+	private final S3Requests requests;
+
+	private final long partSize;
+
+	private final @Nullable StorageClass storageClass;
+
+	S3Uploads(S3Requests requests, long partSize, @Nullable StorageClass storageClass) {
+		this.requests = requests;
+		this.partSize = partSize;
+		this.storageClass = storageClass;
+	}
+
+	void upload(Path file, long size, String key) {
+		if (size <= this.partSize) {
+			this.requests.client()
+				.putObject((request) -> request.bucket(this.requests.bucket())
+					.key(key)
+					.contentLength(size)
+					.storageClass(this.storageClass)
+					.overrideConfiguration(this.requests.transfer(size)), RequestBody.fromFile(file));
+		}
+		else {
+			uploadInParts(file, size, key);
+		}
+	}
+
+	/** Streams a large file up part by part; on any failure the upload is aborted so S3 keeps no parts. */
+	private void uploadInParts(Path file, long size, String key) {
+		String uploadId = this.requests.client()
+			.createMultipartUpload((request) -> request.bucket(this.requests.bucket())
+				.key(key)
+				.storageClass(this.storageClass)
+				.overrideConfiguration(this.requests.call()))
+			.uploadId();
+		if (uploadId == null || uploadId.isBlank()) {
+			throw SdkClientException.create("the bucket's answer to starting a multipart upload held no upload id: "
+					+ "the connection or a proxy on the way cut or garbled it");
+		}
+		try {
+			List<CompletedPart> parts = new ArrayList<>();
+			int partNumber = 1;
+			for (long offset = 0; offset < size; offset += this.partSize, partNumber++) {
+				long start = offset;
+				long length = Math.min(this.partSize, size - offset);
+				int number = partNumber;
+				// A provider, not a stream: the SDK can re-read a part to retry it without buffering it.
+				RequestBody body = RequestBody.fromContentProvider(() -> openRange(file, start, length), length,
+						"application/octet-stream");
+				String etag = this.requests.client()
+					.uploadPart((request) -> request.bucket(this.requests.bucket())
+						.key(key)
+						.uploadId(uploadId)
+						.partNumber(number)
+						.contentLength(length)
+						.overrideConfiguration(this.requests.transfer(length)), body)
+					.eTag();
+				if (etag == null || etag.isBlank()) {
+					throw SdkClientException.create("the bucket's answer to uploading part " + number
+							+ " held no ETag: the connection or a proxy on the way cut or garbled it");
+				}
+				parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+			}
+			// S3 may take a while to assemble a large object before it answers.
+			this.requests.client()
+				.completeMultipartUpload((request) -> request.bucket(this.requests.bucket())
+					.key(key)
+					.uploadId(uploadId)
+					.multipartUpload((upload) -> upload.parts(parts))
+					.overrideConfiguration(this.requests.transfer(0)));
+		}
+		catch (RuntimeException ex) {
+			abort(key, uploadId);
+			throw ex;
+		}
+	}
+
+	private static InputStream openRange(Path file, long start, long length) {
+		try {
+			FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+			channel.position(start);
+			return new BoundedInputStream(Channels.newInputStream(channel), length);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	void abort(String key, String uploadId) {
+		try {
+			this.requests.client()
+				.abortMultipartUpload((request) -> request.bucket(this.requests.bucket())
+					.key(key)
+					.uploadId(uploadId)
+					.overrideConfiguration(this.requests.call()));
+		}
+		catch (SdkException ex) {
+			logger.warn("Could not abort the multipart upload of {} (cleanUp aborts it later): {}", key,
+					S3Failures.explain(ex));
+		}
+	}
+
+}
