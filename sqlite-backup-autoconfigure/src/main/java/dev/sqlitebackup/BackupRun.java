@@ -57,7 +57,7 @@ final class BackupRun {
 		PhaseTimes phases = new PhaseTimes();
 		try {
 			if (request.cleanUpFirst()) {
-				this.context.cleanUp(db);
+				this.context.cleanUpBeforeBackup(db);
 			}
 			Backup published;
 			try (StagingFile staging = stage(db, BackupIds.next(this.context.clock().instant()))) {

@@ -42,6 +42,17 @@ public interface BackupStore {
 	/** Opens a published backup as a local file for reading; closing releases it. */
 	StoredBackupFile open(Backup backup) throws IOException;
 
+	/**
+	 * Opens another copy of a backup, when this store keeps it in more than one place and the copy
+	 * that {@link #open} gave failed its check: a damaged local copy need not fail a restore that the
+	 * bucket's copy can serve.
+	 * @param problem what was wrong with the copy that {@link #open} gave, for the store's log
+	 * @return the other copy, or empty when there is none
+	 */
+	default Optional<StoredBackupFile> openOtherCopy(Backup backup, String problem) throws IOException {
+		return Optional.empty();
+	}
+
 	/** Deletes a backup: the manifest first, so that it stops being listed, then the bytes. */
 	void delete(Backup backup) throws IOException;
 
@@ -51,6 +62,15 @@ public interface BackupStore {
 	 * operation on that database runs.
 	 */
 	void cleanUp(String database) throws IOException;
+
+	/**
+	 * The clean-up a backup runs before it stages its snapshot. A store with a remote part may
+	 * leave that part's clean-up to its publish, so that a slow remote does not hold up the local
+	 * snapshot; by default, all of {@link #cleanUp}.
+	 */
+	default void cleanUpBeforeBackup(String database) throws IOException {
+		cleanUp(database);
+	}
 
 	/** Where this store keeps backups, for log lines and messages. */
 	String describe();

@@ -80,4 +80,15 @@ record EngineContext(BackupStore store, BackupOptions options, Clock clock, Back
 		}
 	}
 
+	/** The clean-up a backup runs before its snapshot: never held up by a slow remote part of the store. */
+	void cleanUpBeforeBackup(SqliteDatabase db) {
+		try {
+			this.store.cleanUpBeforeBackup(db.name());
+		}
+		catch (IOException ex) {
+			throw new BackupFailedException(db.name(), null,
+					"Cannot clean up " + this.store.describe() + ": " + Messages.describe(ex), ex);
+		}
+	}
+
 }

@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.BackupStore.StagingFile;
-import dev.sqlitebackup.BackupStore.StoredBackupFile;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.PointInTimePlanner.Plan;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
+import dev.sqlitebackup.StoredBackupCheck.OpenedBackup;
 
 import static dev.sqlitebackup.PointInTimePlanner.refusedPlan;
 
@@ -164,8 +164,8 @@ final class PointInTimeRestore {
 			// the snapshot is copied and hashed: neither waits for the other.
 			CompletableFuture<BitSet> collected = onThreadOfItsOwn("sqlite-backup-segments",
 					() -> this.replay.collectNewestPages(db, plan, newestPages.path()));
-			try (StoredBackupFile stored = this.store.open(base);
-					CheckedBackup target = this.check.writableCopy(db, base, stored, "-point-in-time")) {
+			try (OpenedBackup opened = this.check.openWritableCopy(db, base, "-point-in-time")) {
+				CheckedBackup target = opened.checked();
 				operation.phases().end("snapshot");
 				BitSet pages = await(collected);
 				operation.phases().end("segments");

@@ -14,9 +14,9 @@ import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.StoredBackupCheck.CheckedBackup;
+import dev.sqlitebackup.StoredBackupCheck.OpenedBackup;
 import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.BackupStore;
-import dev.sqlitebackup.BackupStore.StoredBackupFile;
 
 /**
  * One restore, top to bottom: refuse an untrusted backup, check the stored backup, read the live
@@ -78,8 +78,8 @@ final class RestoreRun {
 	RestoreResult run(SqliteDatabase db, Backup backup, boolean safetyBackup, RunningOperation operation) {
 		refuseUntrusted(db, backup);
 		long started = System.nanoTime();
-		try (StoredBackupFile stored = this.store.open(backup);
-				CheckedBackup checked = this.check.forRestore(db, backup, stored)) {
+		try (OpenedBackup opened = this.check.openForRestore(db, backup)) {
+			CheckedBackup checked = opened.checked();
 			operation.phases().end("check");
 			RestoreResult result = copyCheckedIntoLive(db, backup, checked.plainFile(), checked.facts().pageSize(),
 					safetyBackup, operation, started);

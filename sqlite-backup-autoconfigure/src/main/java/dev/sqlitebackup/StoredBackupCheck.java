@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +32,44 @@ final class StoredBackupCheck {
 		this.store = context.store();
 		this.options = context.options();
 		this.authenticity = context.authenticity();
+	}
+
+	/**
+	 * Opens a backup that is about to be restored and checks it, as {@link #forRestore}; when the
+	 * copy fails its check and the store keeps another, that one is checked and used instead.
+	 */
+	OpenedBackup openForRestore(SqliteDatabase db, Backup backup) throws IOException {
+		return openChecked(backup, (stored) -> forRestore(db, backup, stored));
+	}
+
+	/** Opens a backup and makes a checked copy of it, as {@link #writableCopy}, from another copy if need be. */
+	OpenedBackup openWritableCopy(SqliteDatabase db, Backup backup, String suffix) throws IOException {
+		return openChecked(backup, (stored) -> writableCopy(db, backup, stored, suffix));
+	}
+
+	private OpenedBackup openChecked(Backup backup, Check check) throws IOException {
+		StoredBackupFile stored = this.store.open(backup);
+		try {
+			return new OpenedBackup(stored, check.apply(stored));
+		}
+		catch (BackupVerificationException ex) {
+			stored.close();
+			Optional<StoredBackupFile> other = this.store.openOtherCopy(backup, ex.getMessage());
+			if (other.isEmpty()) {
+				throw ex;
+			}
+			try {
+				return new OpenedBackup(other.get(), check.apply(other.get()));
+			}
+			catch (IOException | RuntimeException again) {
+				other.get().close();
+				throw again;
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			stored.close();
+			throw ex;
+		}
 	}
 
 	/**
@@ -214,6 +253,28 @@ final class StoredBackupCheck {
 				this.decoded.close();
 			}
 		}
+
+	}
+
+	/** A backup opened from its store and checked; closing releases both. */
+	record OpenedBackup(StoredBackupFile stored, CheckedBackup checked) implements AutoCloseable {
+
+		@Override
+		public void close() throws IOException {
+			try {
+				this.checked.close();
+			}
+			finally {
+				this.stored.close();
+			}
+		}
+
+	}
+
+	@FunctionalInterface
+	private interface Check {
+
+		CheckedBackup apply(StoredBackupFile stored) throws IOException;
 
 	}
 

@@ -242,15 +242,55 @@ class S3FaultTests {
 			.withMessageContaining("the bucket's answer was broken (HTTP status 400 and no S3 error in it)");
 	}
 
+	@Test
+	void withKeepLocalABackupIsKeptLocallyFirstWhileTheBucketIsSlow() throws Exception {
+		SqliteBackupTemplate template = keepLocalTemplate();
+		route.dribble("GET", ".*", MUCH_LATER);
+		route.delay("PUT", ".*", MUCH_LATER);
+		long started = System.nanoTime();
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("is kept in " + this.temp.resolve("backups"))
+			.withMessageContaining("did not answer within the request's deadline");
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(BOUND);
+		assertThat(new dev.sqlitebackup.store.LocalDirectoryBackupStore(this.temp.resolve("backups")).list("app"))
+			.hasSize(1);
+	}
+
+	@Test
+	void withKeepLocalARestoreWhoseLocalCopyIsDamagedUsesTheBucketsCopy(CapturedOutput output) throws Exception {
+		SqliteBackupTemplate template = keepLocalTemplate();
+		Backup backup = template.backup("app");
+		Path localCopy = this.temp.resolve("backups/app/" + backup.id() + ".sqlite");
+		byte[] bytes = Files.readAllBytes(localCopy);
+		bytes[bytes.length - 100] ^= 0x01;
+		Files.write(localCopy, bytes);
+		TestDatabases.addNote(this.dataSource, "after the backup");
+		template.restore("app", backup.id(), false);
+		assertThat(TestDatabases.notes(this.dataSource)).containsExactly("first", "second");
+		assertThat(output).contains("The copy of backup " + backup.id() + " of database 'app' in "
+				+ this.temp.resolve("backups") + " failed its check");
+	}
+
+	private SqliteBackupTemplate keepLocalTemplate() {
+		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new dev.sqlitebackup.store.OffsiteCopyBackupStore(
+						new dev.sqlitebackup.store.LocalDirectoryBackupStore(this.temp.resolve("backups")), bucketStore(),
+						2),
+				BackupOptions.defaults());
+	}
+
+	private S3BackupStore bucketStore() {
+		return new S3BackupStore(client, this.bucket, "prod", this.temp.resolve("staging"), S3BackupStore.MIN_PART_SIZE,
+				null, new S3Timeouts(CALL_TIMEOUT, 64L * 1024 * 1024));
+	}
+
 	private String listing() {
 		return LISTING.formatted(this.bucket);
 	}
 
 	private SqliteBackupTemplate template() {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
-				new S3BackupStore(client, this.bucket, "prod", this.temp.resolve("staging"), S3BackupStore.MIN_PART_SIZE,
-						null, new S3Timeouts(CALL_TIMEOUT, 64L * 1024 * 1024)),
-				BackupOptions.defaults());
+				bucketStore(), BackupOptions.defaults());
 	}
 
 	private List<Path> localStagingFiles() throws IOException {

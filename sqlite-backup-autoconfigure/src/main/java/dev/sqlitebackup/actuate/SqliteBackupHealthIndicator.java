@@ -41,7 +41,10 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * It learns about failed attempts as a {@link BackupListener} of the template, so only attempts
  * since the application started count.
  */
-public class SqliteBackupHealthIndicator extends AbstractHealthIndicator implements BackupListener {
+public class SqliteBackupHealthIndicator extends AbstractHealthIndicator implements BackupListener, AutoCloseable {
+
+	/** How long a probe waits for a listing of the store: below a Kubernetes probe's default 1 s timeout. */
+	static final Duration LISTING_WAIT = Duration.ofMillis(700);
 
 	private final SqliteBackupTemplate template;
 
@@ -54,6 +57,8 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 	private final Instant startedAt;
 
 	private final Map<String, Failure> lastFailures = new ConcurrentHashMap<>();
+
+	private final StoreListings listings;
 
 	/**
 	 * Creates an indicator.
@@ -89,6 +94,13 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		this.maxCaptureLag = maxCaptureLag;
 		this.clock = clock;
 		this.startedAt = clock.instant();
+		this.listings = new StoreListings(template::list, LISTING_WAIT, clock);
+	}
+
+	/** Stops the listings that probes left running. */
+	@Override
+	public void close() {
+		this.listings.close();
 	}
 
 	@Override
@@ -120,20 +132,33 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		Instant now = this.clock.instant();
 		Optional<Backup> newest;
 		List<Backup> futureDated = List.of();
-		try {
+		StoreListings.View view = this.listings.view(database);
+		StoreListings.Listing listing = view.last();
+		if (listing == null) {
+			// The store has not answered yet: nothing is known to be wrong, nor right.
+			newest = null;
+			details.put("store", Map.of("state", "listing", "forMillis",
+					millisSince(view.runningSince(), now)));
+		}
+		else if (listing.failure() != null) {
+			// An unreachable bucket, say: this database is down for its own reason, the others still report.
+			healthy = false;
+			details.put("reason", listing.failure());
+			newest = null;
+		}
+		else {
 			// A backup that cannot be authenticated (planted in the store, say) never counts as the newest.
-			List<Backup> backups = this.template.list(database)
+			List<Backup> backups = listing.backups()
 				.stream()
 				.filter(this.template.getAuthenticity()::counts)
 				.toList();
 			futureDated = FutureDatedBackups.warnAbout(backups, now);
 			newest = FutureDatedBackups.datedBefore(backups, now).stream().findFirst();
 		}
-		catch (SqliteBackupException ex) {
-			// An unreachable bucket, say: this database is down for its own reason, the others still report.
-			healthy = false;
-			details.put("reason", ex.getMessage());
-			newest = null;
+		if (listing != null && view.runningSince() != null) {
+			// The store is slower than a probe may wait: say how old what is shown is.
+			details.put("store", Map.of("listedAt", listing.at().toString(), "ageMillis",
+					millisSince(listing.at(), now), "listingRunningForMillis", millisSince(view.runningSince(), now)));
 		}
 		if (newest != null) {
 			newest.ifPresent((backup) -> {
@@ -233,6 +258,10 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			return false;
 		}
 		return true;
+	}
+
+	private static long millisSince(@Nullable Instant since, Instant now) {
+		return (since != null) ? Math.max(0, Duration.between(since, now).toMillis()) : 0;
 	}
 
 	private static String clockSetBack(List<Backup> futureDated, Instant now) {

@@ -50,7 +50,7 @@ final class BackupDirectories {
 	static String describe(SqliteBackupProperties properties, Path sharedDirectory, String database) {
 		Path override = properties.directoryOf(database);
 		Path local = ((override != null) ? override : sharedDirectory).resolve(database).toAbsolutePath();
-		SqliteBackupProperties.S3 s3 = properties.getS3();
+		SqliteBackupS3Properties s3 = properties.getS3();
 		if (s3.getBucket() == null) {
 			return local.toString();
 		}

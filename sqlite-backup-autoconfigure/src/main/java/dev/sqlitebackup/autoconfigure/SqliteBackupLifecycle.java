@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +16,10 @@ import dev.sqlitebackup.SqliteBackupTemplate;
 
 /**
  * Ties the engine to the application's life: at start it removes what crashed or interrupted
- * operations left in the store; at shutdown it waits, up to {@code sqlite.backup.shutdown-timeout},
- * for running backups and restores to finish before the data sources close.
+ * operations left in the store, on a thread of its own that startup waits for only briefly, so that
+ * a slow or unreachable bucket never holds up the application's start; at shutdown it waits, up to
+ * {@code sqlite.backup.shutdown-timeout}, for running backups and restores to finish before the
+ * data sources close.
  *
  * <p>
  * When the bound passes, shutdown goes on. An unfinished backup has only written its staging file,
@@ -30,11 +33,15 @@ final class SqliteBackupLifecycle implements SmartLifecycle {
 
 	private static final long POLL_MILLIS = 50;
 
+	private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(2);
+
 	private final SqliteBackupTemplate template;
 
 	private final Duration shutdownTimeout;
 
 	private volatile boolean running;
+
+	private volatile @Nullable Thread cleanUp;
 
 	SqliteBackupLifecycle(SqliteBackupTemplate template, Duration shutdownTimeout) {
 		this.template = template;
@@ -43,13 +50,33 @@ final class SqliteBackupLifecycle implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.template.cleanUp();
+		Thread cleanUp = new Thread(this.template::cleanUp, "sqlite-backup-cleanup");
+		cleanUp.setDaemon(true);
+		this.cleanUp = cleanUp;
+		cleanUp.start();
+		try {
+			// A local directory is done at once; a slow bucket goes on without the application.
+			cleanUp.join(CLEAN_UP_WAIT.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (cleanUp.isAlive()) {
+			logger.info("Removing what interrupted operations left in the store takes longer than {} ms; it goes on "
+					+ "in the background while the application starts", CLEAN_UP_WAIT.toMillis());
+		}
 		this.running = true;
 	}
 
 	@Override
 	public void stop() {
 		this.running = false;
+		Thread cleanUp = this.cleanUp;
+		if (cleanUp != null) {
+			// Leftovers it did not reach are removed at the next start, or before the next backup.
+			cleanUp.interrupt();
+			this.cleanUp = null;
+		}
 		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
 		List<OperationStatus> busy = running();
 		if (busy.isEmpty()) {

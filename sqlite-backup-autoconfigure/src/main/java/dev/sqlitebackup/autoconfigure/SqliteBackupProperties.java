@@ -1,6 +1,5 @@
 package dev.sqlitebackup.autoconfigure;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -9,6 +8,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 import dev.sqlitebackup.BackupOptions;
@@ -83,7 +83,8 @@ public class SqliteBackupProperties {
 
 	private final Encryption encryption = new Encryption();
 
-	private final S3 s3 = new S3();
+	@NestedConfigurationProperty
+	private final SqliteBackupS3Properties s3 = new SqliteBackupS3Properties();
 
 	private final Continuous continuous = new Continuous();
 
@@ -177,7 +178,7 @@ public class SqliteBackupProperties {
 		return this.restore;
 	}
 
-	public S3 getS3() {
+	public SqliteBackupS3Properties getS3() {
 		return this.s3;
 	}
 
@@ -515,160 +516,7 @@ public class SqliteBackupProperties {
 
 	}
 
-	/**
-	 * S3-compatible object storage for backups. Setting a bucket turns it on; it needs
-	 * software.amazon.awssdk:s3. By default backups then live only in the bucket and the local
-	 * directory holds copies in progress; keep-local also keeps the newest backups locally.
-	 */
-	public static class S3 {
 
-		/**
-		 * Bucket to keep backups in.
-		 */
-		private @Nullable String bucket;
-
-		/**
-		 * Key prefix of every backup, such as "prod/"; each database gets a folder under it.
-		 */
-		private String prefix = "";
-
-		/**
-		 * Region of the bucket. Unset means the AWS SDK's default region chain, or "us-east-1"
-		 * when an endpoint is set.
-		 */
-		private @Nullable String region;
-
-		/**
-		 * Endpoint of an S3-compatible service (MinIO, Ceph, R2, ...), instead of AWS.
-		 */
-		private @Nullable URI endpoint;
-
-		/**
-		 * Whether to address the bucket in the path rather than in the host name, as most
-		 * S3-compatible services need.
-		 */
-		private boolean pathStyleAccess;
-
-		/**
-		 * Access key id. Unset means the AWS SDK's default credentials chain (environment,
-		 * profile, instance or container role).
-		 */
-		private @Nullable String accessKey;
-
-		/**
-		 * Secret access key, with access-key.
-		 */
-		private @Nullable String secretKey;
-
-		/**
-		 * Size of each part of a multipart upload; smaller backups are uploaded in one request.
-		 */
-		private DataSize partSize = DataSize.ofMegabytes(128);
-
-		/**
-		 * How many of each database's newest backups to keep in the local directory as well as in
-		 * the bucket, for fast restores that do not need the bucket. 0 keeps backups only in the
-		 * bucket. Retention applies to all backups; a local copy is removed only once the bucket has
-		 * the backup, and one whose upload failed is uploaded by the next backup.
-		 */
-		private int keepLocal;
-
-		/**
-		 * Storage class of the backups' data objects, such as STANDARD_IA, ONEZONE_IA,
-		 * INTELLIGENT_TIERING or GLACIER_IR. Unset uses the bucket's default. Manifests always use
-		 * the default; archive classes (GLACIER, DEEP_ARCHIVE) are refused, since a restore could not
-		 * read them at once.
-		 */
-		private @Nullable String storageClass;
-
-		public @Nullable String getBucket() {
-			return this.bucket;
-		}
-
-		public void setBucket(@Nullable String bucket) {
-			this.bucket = bucket;
-		}
-
-		public String getPrefix() {
-			return this.prefix;
-		}
-
-		public void setPrefix(String prefix) {
-			this.prefix = prefix;
-		}
-
-		public @Nullable String getRegion() {
-			return this.region;
-		}
-
-		public void setRegion(@Nullable String region) {
-			this.region = region;
-		}
-
-		public @Nullable URI getEndpoint() {
-			return this.endpoint;
-		}
-
-		public void setEndpoint(@Nullable URI endpoint) {
-			this.endpoint = endpoint;
-		}
-
-		public boolean isPathStyleAccess() {
-			return this.pathStyleAccess;
-		}
-
-		public void setPathStyleAccess(boolean pathStyleAccess) {
-			this.pathStyleAccess = pathStyleAccess;
-		}
-
-		public @Nullable String getAccessKey() {
-			return this.accessKey;
-		}
-
-		public void setAccessKey(@Nullable String accessKey) {
-			this.accessKey = accessKey;
-		}
-
-		public @Nullable String getSecretKey() {
-			return this.secretKey;
-		}
-
-		public void setSecretKey(@Nullable String secretKey) {
-			this.secretKey = secretKey;
-		}
-
-		public DataSize getPartSize() {
-			return this.partSize;
-		}
-
-		public void setPartSize(DataSize partSize) {
-			this.partSize = partSize;
-		}
-
-		public @Nullable String getStorageClass() {
-			return this.storageClass;
-		}
-
-		public void setStorageClass(@Nullable String storageClass) {
-			this.storageClass = storageClass;
-		}
-
-		public int getKeepLocal() {
-			return this.keepLocal;
-		}
-
-		public void setKeepLocal(int keepLocal) {
-			this.keepLocal = keepLocal;
-		}
-
-		@Override
-		public String toString() {
-			// Never the secret key.
-			return "S3[bucket=" + this.bucket + ", prefix=" + this.prefix + ", region=" + this.region + ", endpoint="
-					+ this.endpoint + ", keepLocal=" + this.keepLocal + "]";
-		}
-
-	}
 
 	/**
 	 * AES-256-GCM encryption of new backups, applied after compression. Configuring any of it

@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.store.OffsiteCopyBackupStore;
 import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3Timeouts;
 
 /**
  * The S3 store, when {@code sqlite.backup.s3.bucket} is set, alone or behind local copies of the
@@ -56,7 +57,7 @@ final class SqliteBackupS3Configuration {
 		BackupStore sqliteS3BackupStore(SqliteBackupProperties properties, Map<String, DataSource> dataSources,
 				Environment environment) {
 			Path directory = BackupDirectories.shared(properties, dataSources, environment);
-			SqliteBackupProperties.S3 s3 = properties.getS3();
+			SqliteBackupS3Properties s3 = properties.getS3();
 			int keepLocal = s3.getKeepLocal();
 			if (keepLocal < 0) {
 				throw new InvalidConfigurationPropertyValueException(KEEP_LOCAL, keepLocal,
@@ -69,9 +70,10 @@ final class SqliteBackupS3Configuration {
 				throw new InvalidConfigurationPropertyValueException("sqlite.backup.s3.storage-class",
 						s3.getStorageClass(), ex.getMessage());
 			}
+			S3Timeouts timeouts = timeouts(s3);
 			S3Client client = client(s3);
 			BackupStore bucket = new ClientClosingS3BackupStore(client, s3.getBucket(), s3.getPrefix(),
-					directory, s3.getPartSize().toBytes(), s3.getStorageClass());
+					directory, s3.getPartSize().toBytes(), s3.getStorageClass(), timeouts);
 			if (keepLocal == 0) {
 				warnAboutIgnoredDirectories(properties);
 				return bucket;
@@ -88,7 +90,19 @@ final class SqliteBackupS3Configuration {
 			});
 		}
 
-		private static S3Client client(SqliteBackupProperties.S3 s3) {
+		private static S3Timeouts timeouts(SqliteBackupS3Properties s3) {
+			if (s3.getCallTimeout() == null || s3.getCallTimeout().isNegative() || s3.getCallTimeout().isZero()) {
+				throw new InvalidConfigurationPropertyValueException("sqlite.backup.s3.call-timeout", s3.getCallTimeout(),
+						"Every request to the bucket needs a deadline above zero, such as 30s");
+			}
+			if (s3.getMinTransferRate() == null || s3.getMinTransferRate().toBytes() <= 0) {
+				throw new InvalidConfigurationPropertyValueException("sqlite.backup.s3.min-transfer-rate",
+						s3.getMinTransferRate(), "Use the slowest transfer rate to accept, per second, such as 1MB");
+			}
+			return new S3Timeouts(s3.getCallTimeout(), s3.getMinTransferRate().toBytes());
+		}
+
+		private static S3Client client(SqliteBackupS3Properties s3) {
 			S3ClientBuilder builder = S3Client.builder().forcePathStyle(s3.isPathStyleAccess());
 			if (s3.getEndpoint() != null) {
 				builder.endpointOverride(s3.getEndpoint());
@@ -147,8 +161,8 @@ final class SqliteBackupS3Configuration {
 		private final S3Client client;
 
 		ClientClosingS3BackupStore(S3Client client, String bucket, String prefix, java.nio.file.Path staging,
-				long partSize, @Nullable String storageClass) {
-			super(client, bucket, prefix, staging, partSize, storageClass);
+				long partSize, @Nullable String storageClass, S3Timeouts timeouts) {
+			super(client, bucket, prefix, staging, partSize, storageClass, timeouts);
 			this.client = client;
 		}
 

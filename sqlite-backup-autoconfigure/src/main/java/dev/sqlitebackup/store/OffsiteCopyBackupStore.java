@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -44,6 +45,9 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	private final BackupStore offsite;
 
 	private final int keepLocal;
+
+	/** Databases whose off-site store is due a clean-up, done before the next copy there. */
+	private final Set<String> offsiteCleanUpsDue = ConcurrentHashMap.newKeySet();
 
 	/**
 	 * A store that keeps backups in two places.
@@ -110,10 +114,16 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		return this.local.newStagingFile(database, name);
 	}
 
+	/**
+	 * Publishes locally, then (unless it is a safety backup) cleans up the off-site store if a
+	 * clean-up is due and copies there what it lacks: however slow the bucket, the local backup is
+	 * complete first.
+	 */
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
 		Backup published = this.local.publish(stagingFile, backup);
 		if (!backup.isSafetyBackup()) {
+			cleanUpOffsiteIfDue(published);
 			List<Backup> localBackups = this.local.list(backup.database());
 			Set<String> offsiteIds = copyMissingOffsite(localBackups, published);
 			removeLocalCopiesBeyondKeepLocal(localBackups, offsiteIds);
@@ -203,6 +213,18 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		return this.offsite.open(backup);
 	}
 
+	/** The off-site copy, when the local one was opened first and failed its check. */
+	@Override
+	public Optional<StoredBackupFile> openOtherCopy(Backup backup, String problem) throws IOException {
+		if (this.local.find(backup.database(), backup.id()).isEmpty()
+				|| this.offsite.find(backup.database(), backup.id()).isEmpty()) {
+			return Optional.empty();
+		}
+		logger.warn("The copy of backup {} of database '{}' in {} failed its check ({}); using the copy in {}",
+				backup.id(), backup.database(), this.local.describe(), problem, this.offsite.describe());
+		return Optional.of(this.offsite.open(backup));
+	}
+
 	/**
 	 * Deletes the local copy first: a crash before the off-site copy is deleted leaves a backup
 	 * that the next prune deletes, while the other order could leave a local copy that the next
@@ -216,17 +238,42 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 
 	/**
 	 * Cleans up the local store, then the off-site one. An unreachable off-site store must not stop
-	 * local backups, so its clean-up only logs why it failed; the next clean-up tries again.
+	 * local backups, so its clean-up only logs why it failed; the next off-site copy tries again.
 	 */
 	@Override
 	public void cleanUp(String database) throws IOException {
 		this.local.cleanUp(database);
 		try {
 			this.offsite.cleanUp(database);
+			this.offsiteCleanUpsDue.remove(database);
 		}
 		catch (IOException | RuntimeException ex) {
+			this.offsiteCleanUpsDue.add(database);
 			logger.warn("Could not clean up {} for database '{}': {}", this.offsite.describe(), database,
 					ex.getMessage());
+		}
+	}
+
+	/**
+	 * Cleans up the local store now, and the off-site one at this backup's off-site copy, after the
+	 * local copy is published: a slow or unreachable bucket must not hold up local backups.
+	 */
+	@Override
+	public void cleanUpBeforeBackup(String database) throws IOException {
+		this.local.cleanUp(database);
+		this.offsiteCleanUpsDue.add(database);
+	}
+
+	private void cleanUpOffsiteIfDue(Backup published) throws BackupStoreException {
+		if (!this.offsiteCleanUpsDue.remove(published.database())) {
+			return;
+		}
+		try {
+			this.offsite.cleanUp(published.database());
+		}
+		catch (IOException | RuntimeException ex) {
+			this.offsiteCleanUpsDue.add(published.database());
+			throw copyFailed(published, ex);
 		}
 	}
 

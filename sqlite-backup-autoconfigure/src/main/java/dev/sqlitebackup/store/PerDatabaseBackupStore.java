@@ -72,6 +72,11 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<StoredBackupFile> openOtherCopy(Backup backup, String problem) throws IOException {
+		return storeOf(backup.database()).openOtherCopy(backup, problem);
+	}
+
+	@Override
 	public void delete(Backup backup) throws IOException {
 		storeOf(backup.database()).delete(backup);
 	}
@@ -79,6 +84,11 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	@Override
 	public void cleanUp(String database) throws IOException {
 		storeOf(database).cleanUp(database);
+	}
+
+	@Override
+	public void cleanUpBeforeBackup(String database) throws IOException {
+		storeOf(database).cleanUpBeforeBackup(database);
 	}
 
 	@Override

@@ -127,6 +127,7 @@ public class S3BackupStore implements BackupStore {
 		this.requests = new S3Requests(client, bucket, Objects.requireNonNull(timeouts, "timeouts"), describe());
 		this.uploads = new S3Uploads(this.requests, partSize, this.storageClass);
 		this.manifests = new S3Manifests(this.requests, describe());
+		HttpHeaderLogging.keepQuietUnlessAskedFor();
 	}
 
 	/**
