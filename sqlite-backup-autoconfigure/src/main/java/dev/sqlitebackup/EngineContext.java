@@ -87,7 +87,8 @@ record EngineContext(BackupStore store, BackupOptions options, Clock clock, Back
 		}
 		catch (IOException ex) {
 			throw new BackupFailedException(db.name(), null,
-					"Cannot clean up " + this.store.describe() + ": " + Messages.describe(ex), ex);
+					"Backup of database '" + db.name() + "' failed: cannot clean up " + this.store.describe() + " first: "
+							+ Messages.describe(ex), ex);
 		}
 	}
 

@@ -16,6 +16,9 @@ public enum OperationType {
 	VERIFY,
 
 	/** Shipping newly committed transactions of continuous backup. */
-	CAPTURE
+	CAPTURE,
+
+	/** Removing what interrupted operations left in the store, as at startup. */
+	CLEANUP
 
 }

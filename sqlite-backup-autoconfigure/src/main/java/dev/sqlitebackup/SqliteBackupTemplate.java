@@ -460,7 +460,7 @@ public class SqliteBackupTemplate {
 	 */
 	public void cleanUp() {
 		for (SqliteDatabase db : this.databases.values()) {
-			try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
+			try (RunningOperation operation = this.holds.hold(db, OperationType.CLEANUP)) {
 				this.context.cleanUp(db);
 			}
 			catch (OperationInProgressException ex) {

@@ -3,9 +3,17 @@ package dev.sqlitebackup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -100,6 +108,16 @@ class S3FaultTests {
 		route.dribble("GET", listing(), MUCH_LATER);
 		long started = System.nanoTime();
 		assertThatExceptionOfType(BackupListingException.class).isThrownBy(() -> template.list("app"))
+			.withMessageContaining("did not answer within the request's deadline");
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(BOUND);
+	}
+
+	@Test
+	void aCleanUpThatTricklesInFailsWithinTheDeadline() {
+		SqliteBackupTemplate template = template();
+		route.dribble("GET", ".*", MUCH_LATER);
+		long started = System.nanoTime();
+		assertThatExceptionOfType(IOException.class).isThrownBy(() -> template.getStore().cleanUp("app"))
 			.withMessageContaining("did not answer within the request's deadline");
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(BOUND);
 	}
@@ -235,6 +253,17 @@ class S3FaultTests {
 	}
 
 	@Test
+	void anUploadAnsweredWithoutAnETagIsNotTakenAsStored() throws Exception {
+		SqliteBackupTemplate template = template();
+		route.answer("PUT", ".*\\.sqlite", 200, "");
+		assertThatExceptionOfType(BackupFailedException.class).isThrownBy(() -> template.backup("app"))
+			.withMessageContaining("held no ETag, so nothing says it was stored");
+		route.heal();
+		template.cleanUp();
+		assertThat(s3proxy.keys(this.bucket)).isEmpty();
+	}
+
+	@Test
 	void anAnswerThatIsNotAnS3ErrorIsCalledBroken() {
 		SqliteBackupTemplate template = template();
 		route.answer("PUT", ".*\\.sqlite", 400, "");
@@ -282,6 +311,66 @@ class S3FaultTests {
 	private S3BackupStore bucketStore() {
 		return new S3BackupStore(client, this.bucket, "prod", this.temp.resolve("staging"), S3BackupStore.MIN_PART_SIZE,
 				null, new S3Timeouts(CALL_TIMEOUT, 64L * 1024 * 1024));
+	}
+
+	@Test
+	void aBackupWhoseCleanUpWaitsOnASlowBucketIsDatedAfterTheRowsWrittenMeanwhile() throws Exception {
+		TestDatabases.execute(this.dataSource, "CREATE TABLE item (written TEXT)");
+		SqliteBackupTemplate template = template();
+		route.delay("GET", ".*\\?uploads.*", Duration.ofMillis(1500));
+		CompletableFuture<Backup> backup = CompletableFuture.supplyAsync(() -> template.backup("app"));
+		Thread.sleep(500);
+		Instant written = Instant.now();
+		TestDatabases.execute(this.dataSource, "INSERT INTO item VALUES ('" + written + "')");
+		Backup taken = backup.get(30, TimeUnit.SECONDS);
+		assertThat(taken.createdAt()).as("the backup's date").isAfterOrEqualTo(written.truncatedTo(ChronoUnit.MILLIS));
+		TestDatabases.execute(this.dataSource, "DELETE FROM item");
+		template.restore("app", taken.id(), false);
+		try (Connection connection = this.dataSource.getConnection()) {
+			assertThat(TestDatabases.queryText(connection, "SELECT written FROM item")).isEqualTo(written.toString());
+		}
+	}
+
+	@Test
+	void underRandomFaultsEveryBackupIsEitherListedWholeOrFailedAndGone() throws Exception {
+		long seed = System.nanoTime();
+		Random random = new Random(seed);
+		String[][] targets = { { "PUT", ".*\\.uploading" }, { "PUT", ".*\\.sqlite" }, { "PUT", ".*\\.manifest" },
+				{ "GET", ".*\\?uploads.*" }, { "GET", listing() }, { "DELETE", ".*\\.uploading" } };
+		SqliteBackupTemplate template = template();
+		List<Backup> succeeded = new ArrayList<>();
+		List<String> failures = new ArrayList<>();
+		for (int i = 0; i < 12; i++) {
+			TestDatabases.addNote(this.dataSource, "note " + i);
+			route.heal();
+			String[] target = targets[random.nextInt(targets.length)];
+			switch (random.nextInt(5)) {
+				case 0 -> route.fail(target[0], target[1], Fault.CONNECTION_RESET_BY_PEER);
+				case 1 -> route.loseAnswers(target[0], target[1]);
+				case 2 -> route.dribble(target[0], target[1], MUCH_LATER);
+				case 3 -> route.answer(target[0], target[1], 200, "");
+				default -> route.answer(target[0], target[1], 503, "");
+			}
+			try {
+				succeeded.add(template.backup("app"));
+			}
+			catch (BackupFailedException ex) {
+				failures.add(ex.getMessage());
+			}
+		}
+		route.heal();
+		template.cleanUp();
+		String seen = "seed " + seed + ", failures " + failures;
+		List<Backup> listed = template.list("app");
+		assertThat(listed).as(seen).containsExactlyInAnyOrderElementsOf(succeeded);
+		for (Backup backup : listed) {
+			assertThat(template.verify("app", backup.id()).problems()).as(seen).isEmpty();
+		}
+		assertThat(s3proxy.keys(this.bucket)).as(seen)
+			.containsExactlyInAnyOrderElementsOf(listed.stream()
+				.flatMap((backup) -> Stream.of("prod/app/" + backup.id() + ".manifest", "prod/app/" + backup.id() + ".sqlite"))
+				.toList());
+		assertThat(failures).as(seen).allSatisfy((message) -> assertThat(message).contains("app"));
 	}
 
 	private String listing() {

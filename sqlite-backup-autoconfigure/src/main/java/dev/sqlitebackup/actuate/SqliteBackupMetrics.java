@@ -28,9 +28,9 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * <li>{@code sqlite.backup.failures} and {@code sqlite.restore.failures}: counters of failed
  * attempts.</li>
  * <li>{@code sqlite.backup.last.success.size} (bytes) and {@code sqlite.backup.last.success.time}
- * (seconds since the epoch): the newest successful backup, read from the store at startup (ignoring
- * backups dated after the current time) and updated after every backup; {@code NaN} while a
- * database has none.</li>
+ * (seconds since the epoch): the newest successful backup, read from the store at startup in the
+ * background (ignoring backups dated after the current time) and updated after every backup;
+ * {@code NaN} while a database has none.</li>
  * </ul>
  */
 public class SqliteBackupMetrics implements BackupListener {
@@ -38,6 +38,8 @@ public class SqliteBackupMetrics implements BackupListener {
 	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupMetrics.class);
 
 	private static final String DATABASE = "database";
+
+	private static final Duration STARTUP_WAIT = Duration.ofSeconds(1);
 
 	private final MeterRegistry registry;
 
@@ -47,18 +49,6 @@ public class SqliteBackupMetrics implements BackupListener {
 		this.registry = registry;
 		for (String database : template.getDatabaseNames()) {
 			LastBackup last = new LastBackup();
-			try {
-				// A backup dated after now (the clock was set back) would read as taken in the future.
-				FutureDatedBackups.datedBefore(template.list(database), Instant.now())
-					.stream()
-					.findFirst()
-					.ifPresent(last::update);
-			}
-			catch (RuntimeException ex) {
-				// An unreadable store must not stop the application; the gauges fill in with the
-				// next backup.
-				logger.warn("Could not read the newest backup of database '{}': {}", database, ex.getMessage());
-			}
 			// Gauges hold their state weakly; this map keeps it alive as long as the bean.
 			this.lastBackups.put(database, last);
 			Gauge.builder("sqlite.backup.last.success.size", last, LastBackup::size)
@@ -73,6 +63,39 @@ public class SqliteBackupMetrics implements BackupListener {
 				.register(registry);
 			failureCounter("sqlite.backup.failures", database);
 			failureCounter("sqlite.restore.failures", database);
+		}
+		readNewestBackups(template);
+	}
+
+	/**
+	 * Reads each database's newest backup from the store on a thread of its own, which the
+	 * application's start waits for only briefly: a local directory answers at once, while a slow
+	 * bucket must not hold up the start. A backup taken meanwhile is newer and stays.
+	 */
+	private void readNewestBackups(SqliteBackupTemplate template) {
+		Thread reader = new Thread(() -> {
+			for (String database : template.getDatabaseNames()) {
+				try {
+					// A backup dated after now (the clock was set back) would read as taken in the future.
+					FutureDatedBackups.datedBefore(template.list(database), Instant.now())
+						.stream()
+						.findFirst()
+						.ifPresent(this.lastBackups.get(database)::update);
+				}
+				catch (RuntimeException ex) {
+					// An unreadable store must not stop the application; the gauges fill in with the
+					// next backup.
+					logger.warn("Could not read the newest backup of database '{}': {}", database, ex.getMessage());
+				}
+			}
+		}, "sqlite-backup-metrics");
+		reader.setDaemon(true);
+		reader.start();
+		try {
+			reader.join(STARTUP_WAIT.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
@@ -130,9 +153,13 @@ public class SqliteBackupMetrics implements BackupListener {
 
 		private volatile double epochSeconds = Double.NaN;
 
-		void update(Backup backup) {
-			this.size = backup.sizeBytes();
-			this.epochSeconds = backup.createdAt().toEpochMilli() / 1000.0;
+		/** Keeps the newer of the two: the store's newest may arrive after a backup taken since. */
+		synchronized void update(Backup backup) {
+			double taken = backup.createdAt().toEpochMilli() / 1000.0;
+			if (Double.isNaN(this.epochSeconds) || taken >= this.epochSeconds) {
+				this.size = backup.sizeBytes();
+				this.epochSeconds = taken;
+			}
 		}
 
 		double size() {

@@ -33,7 +33,7 @@ final class SqliteBackupLifecycle implements SmartLifecycle {
 
 	private static final long POLL_MILLIS = 50;
 
-	private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(2);
+	private static final Duration CLEAN_UP_WAIT = Duration.ofSeconds(1);
 
 	private final SqliteBackupTemplate template;
 

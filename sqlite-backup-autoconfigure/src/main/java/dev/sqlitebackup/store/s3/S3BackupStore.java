@@ -12,9 +12,11 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.EncodingType;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -266,13 +268,19 @@ public class S3BackupStore implements BackupStore {
 	public void cleanUp(String database) throws IOException {
 		String folder = folder(database);
 		try {
-			for (MultipartUpload upload : this.client.listMultipartUploadsPaginator((request) -> request
+			for (ListMultipartUploadsResponse page : this.client.listMultipartUploadsPaginator((request) -> request
 				.bucket(this.bucket)
 				.prefix(folder)
 				.encodingType(EncodingType.URL)
-				.overrideConfiguration(this.requests.call())).uploads()) {
-				logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
-				this.uploads.abort(upload.key(), upload.uploadId());
+				.overrideConfiguration(this.requests.call()))) {
+				if (page.bucket() == null || page.isTruncated() == null) {
+					throw SdkClientException.create("the bucket's answer to a listing of unfinished uploads was not a "
+							+ "whole listing page: the connection or a proxy on the way cut or garbled it");
+				}
+				for (MultipartUpload upload : page.uploads()) {
+					logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
+					this.uploads.abort(upload.key(), upload.uploadId());
+				}
 			}
 			S3FolderListing listing = S3FolderListing.of(this.client, this.bucket, folder, this.requests.call());
 			deleteInterruptedPublishes(folder, listing);

@@ -25,7 +25,8 @@ final class S3Failures {
 			String code = (s3.awsErrorDetails() != null) ? s3.awsErrorDetails().errorCode() : null;
 			if (code == null || code.isBlank()) {
 				return "the bucket's answer was broken (HTTP status " + s3.statusCode() + " and no S3 error in it): "
-						+ "the connection or a proxy on the way cut or garbled it";
+						+ "something on the way (a proxy, a load balancer) answered instead, or the answer was cut or "
+						+ "garbled";
 			}
 			String hint = switch (code) {
 				case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken" ->

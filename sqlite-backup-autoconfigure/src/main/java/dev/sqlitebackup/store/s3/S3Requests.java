@@ -4,9 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Consumer;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -53,8 +55,20 @@ final class S3Requests {
 
 	/** Writes a small text object: a manifest or a marker. */
 	void putText(String key, String text) {
-		this.client.putObject((request) -> request.bucket(this.bucket).key(key).overrideConfiguration(call()),
-				RequestBody.fromString(text, StandardCharsets.ISO_8859_1));
+		stored(this.client.putObject((request) -> request.bucket(this.bucket).key(key).overrideConfiguration(call()),
+				RequestBody.fromString(text, StandardCharsets.ISO_8859_1)).eTag(), key);
+	}
+
+	/**
+	 * Checks that the answer to a write names what was stored: S3 always sends the ETag of what it
+	 * stored, so an answer without one (an empty 200 from something on the way) proves nothing was.
+	 */
+	static void stored(@Nullable String etag, String key) {
+		if (etag == null || etag.isBlank()) {
+			throw SdkClientException.create("the bucket's answer to writing " + S3Failures.printable(key)
+					+ " held no ETag, so nothing says it was stored: the connection or a proxy on the way cut or "
+					+ "garbled it");
+		}
 	}
 
 	void delete(String key) {

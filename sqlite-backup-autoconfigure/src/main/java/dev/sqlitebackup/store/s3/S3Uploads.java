@@ -42,12 +42,13 @@ final class S3Uploads {
 
 	void upload(Path file, long size, String key) {
 		if (size <= this.partSize) {
-			this.requests.client()
+			S3Requests.stored(this.requests.client()
 				.putObject((request) -> request.bucket(this.requests.bucket())
 					.key(key)
 					.contentLength(size)
 					.storageClass(this.storageClass)
-					.overrideConfiguration(this.requests.transfer(size)), RequestBody.fromFile(file));
+					.overrideConfiguration(this.requests.transfer(size)), RequestBody.fromFile(file))
+				.eTag(), key);
 		}
 		else {
 			uploadInParts(file, size, key);
@@ -91,12 +92,13 @@ final class S3Uploads {
 				parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
 			}
 			// S3 may take a while to assemble a large object before it answers.
-			this.requests.client()
+			S3Requests.stored(this.requests.client()
 				.completeMultipartUpload((request) -> request.bucket(this.requests.bucket())
 					.key(key)
 					.uploadId(uploadId)
 					.multipartUpload((upload) -> upload.parts(parts))
-					.overrideConfiguration(this.requests.transfer(0)));
+					.overrideConfiguration(this.requests.transfer(0)))
+				.eTag(), key);
 		}
 		catch (RuntimeException ex) {
 			abort(key, uploadId);
