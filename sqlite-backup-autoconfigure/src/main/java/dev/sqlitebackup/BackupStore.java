@@ -156,6 +156,23 @@ public interface BackupStore {
 		return Map.of();
 	}
 
+	/**
+	 * The head record of one chain, read without listing the others; empty when there is none or
+	 * it cannot be read.
+	 */
+	default Optional<ChainHead> findChainHead(String database, String chainId) {
+		return Optional.ofNullable(listChainHeads(database).get(chainId));
+	}
+
+	/**
+	 * Whether every request to this store for the database is billed (a bucket), so that continuous backup spends
+	 * them sparingly: at most one write per pass, head records rewritten now and then rather than
+	 * after every segment. A local directory writes freely.
+	 */
+	default boolean billsRequests(String database) {
+		return false;
+	}
+
 	/** Deletes the head record of a chain, if there is one. */
 	default void deleteChainHead(String database, String chainId) throws IOException {
 	}

@@ -23,6 +23,15 @@ final class ChainHeadKeeper {
 	/** How often an idle chain's head record is rewritten to say that it is still captured. */
 	static final Duration REFRESH = Duration.ofSeconds(30);
 
+	/**
+	 * How far a head may lag its chain in a store that bills requests: readers find the segments
+	 * after it one by one, so about this long divided by the sync interval of them.
+	 */
+	static final Duration BILLED_LAG = Duration.ofSeconds(60);
+
+	/** How often an idle chain's head is rewritten in a store that bills requests. */
+	static final Duration BILLED_REFRESH = Duration.ofMinutes(5);
+
 	private final EngineContext context;
 
 	private final String database;
@@ -36,9 +45,22 @@ final class ChainHeadKeeper {
 	/** What this process noticed someone else did to the store, {@code null} when nothing. */
 	private volatile @Nullable String storeTampered;
 
+	/** Whether the store bills requests, so that heads are written now and then instead of after every segment. */
+	private final boolean billed;
+
+	/** Whether segments were published since the head was last written (in a store that bills requests). */
+	private boolean behind;
+
+	/** The head as the store last accepted it, {@code null} before. */
+	private @Nullable ChainHead written;
+
+	/** When the head was last written, by the clock. */
+	private @Nullable Instant writtenAt;
+
 	ChainHeadKeeper(EngineContext context, String database) {
 		this.context = context;
 		this.database = database;
+		this.billed = context.store().billsRequests(database);
 	}
 
 	/** A chain starts from this anchor, which is published next. */
@@ -46,11 +68,61 @@ final class ChainHeadKeeper {
 		write(ChainHead.of(List.of(anchor)).aliveUntil(capturedUntil));
 	}
 
-	/** A segment of the chain was published. */
+	/**
+	 * A segment of the chain was published: the head is written now, or, in a store that bills
+	 * requests, when {@link #writeDue} says so (a segment that records a gap or names a snapshot
+	 * changes what readers must know at once, so it is written now there too).
+	 */
 	void published(Segment segment) {
 		ChainHead current = this.head;
 		if (current != null && current.chainId().equals(segment.chainId())) {
-			write(current.after(segment, segment.capturedAt()));
+			ChainHead next = current.after(segment, segment.capturedAt());
+			if (this.billed && segment.gapBefore() == null && segment.snapshotSha256() == null) {
+				this.head = next;
+				this.behind = true;
+			}
+			else {
+				write(next);
+			}
+		}
+	}
+
+	/**
+	 * Whether a pass should spend its write on the head rather than on a segment: in a store that
+	 * bills requests, when segments were published since it was written {@link #BILLED_LAG} ago, or
+	 * when it was written {@link #BILLED_REFRESH} ago. Never in a store that does not.
+	 */
+	boolean writeDue(String chainId, Instant now) {
+		ChainHead current = this.head;
+		if (!this.billed || current == null || !current.chainId().equals(chainId)) {
+			return false;
+		}
+		Instant at = this.writtenAt;
+		if (at == null) {
+			return true;
+		}
+		Duration since = Duration.between(at, now);
+		return (this.behind && since.compareTo(BILLED_LAG) >= 0) || since.compareTo(BILLED_REFRESH) >= 0;
+	}
+
+	/**
+	 * Writes the head now, saying the chain was captured until {@code until} when that is known.
+	 * @throws IOException when the store did not take it, so that the pass that spent its write on
+	 * it fails as a pass that could not ship would
+	 */
+	void writeNow(String chainId, @Nullable Instant until) throws IOException {
+		ChainHead current = this.head;
+		if (current == null || !current.chainId().equals(chainId)) {
+			return;
+		}
+		checkStore(current);
+		ChainHead next = (until != null && until.isAfter(current.aliveUntil())) ? current.aliveUntil(until) : current;
+		this.head = next;
+		try {
+			store(next);
+		}
+		catch (RuntimeException ex) {
+			throw new IOException(Messages.describe(ex), ex);
 		}
 	}
 
@@ -61,6 +133,10 @@ final class ChainHeadKeeper {
 	 */
 	void capturedUntil(String chainId, Instant until, boolean force) {
 		ChainHead current = this.head;
+		if (!force && this.billed) {
+			// Refreshed by writeDue, in a pass of its own.
+			return;
+		}
 		if (current == null || !current.chainId().equals(chainId) || (!force && this.writtenUntil != null
 				&& Duration.between(this.writtenUntil, until).compareTo(REFRESH) < 0)) {
 			return;
@@ -76,9 +152,20 @@ final class ChainHeadKeeper {
 		return this.storeTampered;
 	}
 
-	private void checkStore(ChainHead current) {
-		ChainHead stored = this.context.fromStore(this.database, () -> this.context.store().listChainHeads(this.database))
-			.get(current.chainId());
+	private void checkStore(ChainHead head) {
+		ChainHead current = this.written;
+		if (current == null || !current.chainId().equals(head.chainId())) {
+			return;
+		}
+		ChainHead stored;
+		try {
+			stored = this.context.store().findChainHead(this.database, current.chainId()).orElse(null);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Continuous backup of database '{}' could not read back the head of chain {}: {}",
+					this.database, current.chainId(), Messages.describe(ex));
+			return;
+		}
 		if (stored == null || stored.newestSequence() < current.newestSequence()) {
 			this.storeTampered = "the head record of chain " + current.chainId() + " in the store was "
 					+ ((stored == null) ? "deleted" : "rolled back to segment " + stored.newestSequence())
@@ -89,11 +176,18 @@ final class ChainHeadKeeper {
 		}
 	}
 
+	private void store(ChainHead next) throws IOException {
+		this.context.store().publishChainHead(this.context.authenticity().sign(next));
+		this.written = next;
+		this.writtenUntil = next.aliveUntil();
+		this.writtenAt = this.context.clock().instant();
+		this.behind = false;
+	}
+
 	private void write(ChainHead next) {
 		this.head = next;
 		try {
-			this.context.store().publishChainHead(this.context.authenticity().sign(next));
-			this.writtenUntil = next.aliveUntil();
+			store(next);
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Continuous backup of database '{}' could not write the head record of chain {}: {}",

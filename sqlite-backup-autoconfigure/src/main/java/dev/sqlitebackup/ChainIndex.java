@@ -136,6 +136,10 @@ final class ChainIndex {
 	 */
 	private void rebuild(String database, Map<String, ChainHead> heads) {
 		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
+		if (all.isEmpty() && heads.isEmpty()) {
+			// Nothing to be complete about: a store never used for continuous backup gets no marker.
+			return;
+		}
 		Map<String, List<Segment>> byChain = new LinkedHashMap<>();
 		trustedChains(this.context.authenticity(), all)
 			.stream()

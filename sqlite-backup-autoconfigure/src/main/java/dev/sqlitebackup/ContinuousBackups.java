@@ -175,7 +175,7 @@ final class ContinuousBackups {
 				: (failure != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
 		return Optional.of(new ContinuousStatus(database, state, capture.lastCaptureAt(),
-				(awaiting != null) ? awaiting : failure, window));
+				(awaiting != null) ? awaiting : failure, window, capture.backlogBytes()));
 	}
 
 	/** The restore window as the store shows it now, with the last pass of a capture running here. */

@@ -16,9 +16,17 @@ import org.jspecify.annotations.Nullable;
  * for in the states {@code AWAITING_RESTORE} and {@code STANDBY}
  * @param window the instants a restore can reach, its gaps and chains; {@code null} when there is none
  * or the store cannot say right now
+ * @param backlogBytes bytes of WAL frames committed and not yet in the store when the last pass
+ * read the WAL (what waits while the store cannot take them); {@code null} before any pass
  */
 public record ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt,
-		@Nullable String lastFailure, @Nullable RestoreWindow window) {
+		@Nullable String lastFailure, @Nullable RestoreWindow window, @Nullable Long backlogBytes) {
+
+	/** A status without word on the backlog. */
+	public ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt, @Nullable String lastFailure,
+			@Nullable RestoreWindow window) {
+		this(database, state, lastCaptureAt, lastFailure, window, null);
+	}
 
 	/** The earliest instant a restore can go back to, {@code null} when there is none. */
 	public @Nullable Instant windowFrom() {

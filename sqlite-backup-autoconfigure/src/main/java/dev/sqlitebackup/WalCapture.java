@@ -103,11 +103,17 @@ final class WalCapture implements AutoCloseable {
 	/** Publishes its segments. */
 	private final SegmentPublisher publisher;
 
+	/** Whether the store bills each request, so that a pass writes to it once at most. */
+	private final boolean billed;
+
 	/** Whether a segment recording a gap was published since {@link #takeWindowChanged} was last asked. */
 	private volatile boolean windowChanged;
 
 	/** The newest instant a segment was stamped with. */
 	private @Nullable Instant lastStamp;
+
+	/** WAL bytes committed and not yet shipped, as the last pass that read the WAL found them. */
+	private volatile @Nullable Long backlogBytes;
 
 	/** Why the next pass must start a new chain, or {@code null} when the current one continues. */
 	private @Nullable String restartReason = "continuous backup started";
@@ -126,10 +132,10 @@ final class WalCapture implements AutoCloseable {
 		this.publisher = new SegmentPublisher(context, db.name());
 		this.reads = new ReadHold(this.file, context.options().busyTimeout());
 		this.right = new CaptureRight(context, db.name());
+		this.billed = context.store().billsRequests(db.name());
 		if (!context.store().keepsSegments(db.name())) {
 			throw new ContinuousBackupUnavailableException(db.name(), "Continuous backup of database '" + db.name()
-					+ "' needs a store that keeps segments, and " + context.store().describe() + " does not (only a "
-					+ "local directory does for now); turn it off for this database with sqlite.backup.databases."
+					+ "' needs a store that keeps segments, and " + context.store().describe() + " does not; turn it off for this database with sqlite.backup.databases."
 					+ db.name() + ".continuous.enabled=false");
 		}
 	}
@@ -163,6 +169,14 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Bytes of WAL frames SQLite had committed that were not in the store when the last pass read
+	 * the WAL: what waits for the store while it cannot take them. {@code null} before any pass.
+	 */
+	@Nullable Long backlogBytes() {
+		return this.backlogBytes;
+	}
+
 	/** Why the last pass failed, or {@code null}. */
 	@Nullable String lastFailure() {
 		return this.lastFailure;
@@ -181,16 +195,24 @@ final class WalCapture implements AutoCloseable {
 						BackupTrigger.CONTINUOUS).result();
 			}
 			Chain chain = this.chain;
+			if (this.heads.writeDue(chain.id, this.context.clock().instant())) {
+				// The store bills each write: this pass spends its one on the head, and the frames wait a pass.
+				try {
+					this.heads.writeNow(chain.id, this.lastCaptureAt);
+				}
+				catch (IOException ex) {
+					throw framesWait(ex);
+				}
+				return new CaptureResult(this.db.name(), chain.id, null, 0, 0, false);
+			}
+			// A billed store's pass ships once: when the WAL is due a checkpoint, under the barrier.
+			Step checkpointed = (this.billed && checkpointDue(chain)) ? checkpoint(chain) : null;
 			Step step;
 			try {
-				step = captureNew(chain);
+				step = (checkpointed != null) ? checkpointed : captureNew(chain);
 			}
 			catch (SQLException | IOException | RuntimeException | Error ex) {
-				// The read transaction is still held and the chain's position was not moved: the frames
-				// wait in the WAL, and the next pass ships them into the same chain.
-				throw new BackupFailedException(this.db.name(), null, "Continuous backup of database '"
-						+ this.db.name() + "' could not ship its new transactions: " + describe(ex)
-						+ "; they stay in the WAL and the next pass tries again", ex);
+				throw framesWait(ex);
 			}
 			if (step.lostReason() != null) {
 				logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
@@ -198,17 +220,24 @@ final class WalCapture implements AutoCloseable {
 				return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
 			}
 			this.reads.renew();
-			int shippedForCheckpoint = -1;
-			if (chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES) {
-				shippedForCheckpoint = checkpoint(chain);
+			int frames = step.frames();
+			if (!this.billed && checkpointDue(chain)) {
+				// A free store may ship twice in a pass: the frames committed since, under the barrier.
+				Step drained = checkpoint(chain);
+				if (drained != null && drained.lostReason() != null) {
+					this.restartReason = drained.lostReason();
+				}
+				else if (drained != null) {
+					checkpointed = drained;
+					frames += drained.frames();
+				}
 			}
 			shippedThrough(step.shippedThrough());
 			if (this.lastCaptureAt != null) {
 				this.heads.capturedUntil(chain.id, this.lastCaptureAt, false);
 			}
-			int frames = step.frames() + Math.max(0, shippedForCheckpoint);
 			return new CaptureResult(this.db.name(), chain.id, null, frames,
-					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), shippedForCheckpoint >= 0);
+					(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), checkpointed != null);
 		}
 		catch (BackupFailedException ex) {
 			if (this.restartReason == null && this.reads.isHeld()) {
@@ -219,6 +248,20 @@ final class WalCapture implements AutoCloseable {
 		catch (SQLException | IOException | RuntimeException | Error ex) {
 			throw failedPass(ex);
 		}
+	}
+
+	private static boolean checkpointDue(Chain chain) {
+		return chain.position.framesBefore(chain.pageSize) >= CHECKPOINT_AFTER_FRAMES;
+	}
+
+	/**
+	 * A pass that failed while the read transaction was still held and before the chain's position
+	 * moved: the frames wait in the WAL, and the next pass ships them into the same chain.
+	 */
+	private BackupFailedException framesWait(Throwable ex) {
+		return new BackupFailedException(this.db.name(), null, "Continuous backup of database '" + this.db.name()
+				+ "' could not ship its new transactions: " + describe(ex)
+				+ "; they stay in the WAL and the next pass tries again", ex);
 	}
 
 	/** A pass that failed where the read transaction or the chain's state may be lost: the next one starts a new chain. */
@@ -572,6 +615,7 @@ final class WalCapture implements AutoCloseable {
 				start = from;
 			}
 			long limit = end.endOffset();
+			this.backlogBytes = Math.max(0, limit - start.offset());
 			if (limit <= start.offset()) {
 				chain.position = start;
 				return Step.shipped(0, end.at());
@@ -603,6 +647,7 @@ final class WalCapture implements AutoCloseable {
 						header.pageSize(), committed.pageCount(), committed.sha256(), chain.previousSha256, null, 0, "",
 						"", null, null, null, null, gapBefore(end.at(), capturedAt));
 				publish(plain, staging.path());
+				this.backlogBytes = Math.max(0, limit - committed.endOffset());
 				chain.nextSequence++;
 				chain.previousSha256 = plain.plainSha256();
 				chain.position = new WalPosition(header.sequence(), header.salt1(), header.salt2(), committed.endOffset(),
@@ -714,9 +759,10 @@ final class WalCapture implements AutoCloseable {
 	 * Checkpoints the WAL so that it does not grow without bound. Under the write barrier nothing
 	 * commits, so after the last copy there is nothing the checkpoint could move into the database
 	 * file unseen. A barrier that cannot be had soon (a long write transaction) is tried next time.
-	 * @return frames shipped under the barrier, or {@code -1} when it did not checkpoint
+	 * @return what was shipped under the barrier (naming why the chain cannot go on, when it cannot,
+	 * and then without checkpointing), or {@code null} when it did not checkpoint
 	 */
-	private int checkpoint(Chain chain) throws SQLException, IOException {
+	private @Nullable Step checkpoint(Chain chain) throws SQLException, IOException {
 		WriteBarrier taken;
 		try {
 			taken = WriteBarrier.take(this.file, BARRIER_WAIT);
@@ -724,16 +770,20 @@ final class WalCapture implements AutoCloseable {
 		catch (SQLException ex) {
 			logger.debug("Continuous backup of database '{}' postpones its checkpoint: {}", this.db.name(),
 					ex.getMessage());
-			return -1;
+			return null;
 		}
 		try (taken) {
-			Step step = drain(chain);
-			if (step.lostReason() != null) {
-				this.restartReason = step.lostReason();
-				return -1;
+			Step step;
+			try {
+				step = drain(chain);
 			}
-			this.reads.checkpointUnderBarrier(this.db.name());
-			return step.frames();
+			catch (SQLException | IOException | RuntimeException ex) {
+				throw framesWait(ex);
+			}
+			if (step.lostReason() == null) {
+				this.reads.checkpointUnderBarrier(this.db.name());
+			}
+			return step;
 		}
 	}
 

@@ -126,6 +126,18 @@ final class TestDatabases {
 		return new SQLiteConfig().createConnection("jdbc:sqlite:" + file);
 	}
 
+	/** Deletes a directory and everything in it, when it is there: a disk that was lost. */
+	static void deleteTree(Path directory) throws java.io.IOException {
+		if (!java.nio.file.Files.exists(directory)) {
+			return;
+		}
+		try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(directory)) {
+			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				java.nio.file.Files.delete(path);
+			}
+		}
+	}
+
 	static void close(DataSource dataSource) {
 		if (dataSource instanceof HikariDataSource hikari) {
 			hikari.close();

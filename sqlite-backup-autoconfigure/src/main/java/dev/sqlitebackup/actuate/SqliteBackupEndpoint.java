@@ -210,9 +210,12 @@ public class SqliteBackupEndpoint {
 	 * before the first one
 	 * @param restoreWindow the instants a restore can reach, {@code null} when there are none
 	 * @param chains the chains that make up the window, oldest first
+	 * @param backlogBytes bytes committed and not yet in the store when the last pass read the WAL
+	 * (what waits while the store cannot take them), {@code null} before the first pass
 	 */
 	public record ContinuousDescriptor(String state, @JsonInclude(Include.ALWAYS) @Nullable Long lagMillis,
-			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow, List<ChainDescriptor> chains) {
+			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow, List<ChainDescriptor> chains,
+			@Nullable Long backlogBytes) {
 
 		static ContinuousDescriptor of(ContinuousStatus status, Instant now) {
 			Duration lag = status.lag(now);
@@ -222,7 +225,7 @@ public class SqliteBackupEndpoint {
 			List<ChainDescriptor> chains = (window != null) ? window.chains().stream().map(ChainDescriptor::of).toList()
 					: List.of();
 			return new ContinuousDescriptor(status.state().label(), (lag != null) ? Math.max(0, lag.toMillis()) : null,
-					windowDescriptor, chains);
+					windowDescriptor, chains, status.backlogBytes());
 		}
 
 	}

@@ -236,6 +236,9 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			lag = Duration.ZERO;
 		}
 		continuous.put("lagMillis", lag.toMillis());
+		if (status.backlogBytes() != null) {
+			continuous.put("backlogBytes", status.backlogBytes());
+		}
 		if (status.window() != null) {
 			continuous.put("restoreWindow", Map.of("from", status.window().from().toString(), "to",
 					status.window().to().toString(), "gaps", status.window().gaps().size()));

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.BackupStoreException;
+import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
@@ -35,6 +37,11 @@ import dev.sqlitebackup.BackupStore.StagingFile;
  * store still lacks. A local copy is removed only once the off-site store lists it. Safety backups
  * that a restore takes are published locally only, so that a restore from a local copy works while
  * the off-site store is unreachable; the next backup copies them.
+ * <p>
+ * Continuous backup's segments and chain heads go to the off-site store only: they are small, a
+ * restore of a recent point reads the newest snapshot locally and the segments after it from
+ * there, and a machine that is lost takes nothing with it that the off-site store lacks. While the
+ * off-site store is unreachable the frames wait in the WAL, held by the capture.
  */
 public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 
@@ -296,6 +303,71 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	@Override
 	public Optional<String> captureHolder(String database) {
 		return this.local.captureHolder(database);
+	}
+
+	@Override
+	public boolean keepsSegments(String database) {
+		return this.offsite.keepsSegments(database);
+	}
+
+	@Override
+	public List<Segment> listSegments(String database) {
+		return this.offsite.listSegments(database);
+	}
+
+	@Override
+	public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+		return this.offsite.publishSegment(stagingFile, segment);
+	}
+
+	@Override
+	public StoredBackupFile openSegment(Segment segment) throws IOException {
+		return this.offsite.openSegment(segment);
+	}
+
+	@Override
+	public Optional<Segment> findSegment(String database, String chainId, long sequence) {
+		return this.offsite.findSegment(database, chainId, sequence);
+	}
+
+	@Override
+	public void deleteSegment(Segment segment) throws IOException {
+		this.offsite.deleteSegment(segment);
+	}
+
+	@Override
+	public void publishChainHead(ChainHead head) throws IOException {
+		this.offsite.publishChainHead(head);
+	}
+
+	@Override
+	public Map<String, ChainHead> listChainHeads(String database) {
+		return this.offsite.listChainHeads(database);
+	}
+
+	@Override
+	public Optional<ChainHead> findChainHead(String database, String chainId) {
+		return this.offsite.findChainHead(database, chainId);
+	}
+
+	@Override
+	public void deleteChainHead(String database, String chainId) throws IOException {
+		this.offsite.deleteChainHead(database, chainId);
+	}
+
+	@Override
+	public boolean chainHeadsComplete(String database) {
+		return this.offsite.chainHeadsComplete(database);
+	}
+
+	@Override
+	public void markChainHeadsComplete(String database) throws IOException {
+		this.offsite.markChainHeadsComplete(database);
+	}
+
+	@Override
+	public boolean billsRequests(String database) {
+		return this.offsite.billsRequests(database);
 	}
 
 	/** Closes either store that holds resources, such as an S3 client. */

@@ -142,6 +142,16 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<ChainHead> findChainHead(String database, String chainId) {
+		return storeOf(database).findChainHead(database, chainId);
+	}
+
+	@Override
+	public boolean billsRequests(String database) {
+		return storeOf(database).billsRequests(database);
+	}
+
+	@Override
 	public void deleteChainHead(String database, String chainId) throws IOException {
 		storeOf(database).deleteChainHead(database, chainId);
 	}

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,7 +23,10 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.store.BackupFileNames;
 import dev.sqlitebackup.store.FileLocks;
@@ -36,7 +40,8 @@ import dev.sqlitebackup.BackupStore.StagingFile;
  * manifest {@code <id>.manifest} beside it, written after the data object, so a backup is
  * listed only once it is complete. Copies are staged, checked and decoded in a local directory;
  * uploads stream from it (multipart above the part size) and downloads stream into it, so no
- * backup is ever held in memory.
+ * backup is ever held in memory. Continuous backup's segments and chain heads live in the
+ * folder's {@code segments/} and {@code chains/} ({@link S3Segments}).
  */
 public class S3BackupStore implements BackupStore {
 
@@ -76,6 +81,10 @@ public class S3BackupStore implements BackupStore {
 
 
 	private final S3Manifests manifests;
+
+	private final S3Segments segments;
+
+	private final S3CleanUp cleanUp;
 
 	/**
 	 * A store in a bucket.
@@ -129,6 +138,9 @@ public class S3BackupStore implements BackupStore {
 		this.requests = new S3Requests(client, bucket, Objects.requireNonNull(timeouts, "timeouts"), describe());
 		this.uploads = new S3Uploads(this.requests, partSize, this.storageClass);
 		this.manifests = new S3Manifests(this.requests, describe());
+		// Segments are small and read back often: the bucket's default class, never one with a minimum size.
+		this.segments = new S3Segments(this.requests, new S3Uploads(this.requests, partSize, null), describe());
+		this.cleanUp = new S3CleanUp(this.requests, this.uploads, this.manifests);
 		HttpHeaderLogging.keepQuietUnlessAskedFor();
 	}
 
@@ -223,7 +235,8 @@ public class S3BackupStore implements BackupStore {
 	public StoredBackupFile open(Backup backup) throws IOException {
 		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID()).path();
 		try {
-			S3Download.into(download, this.requests, folder(backup.database()) + dataName(backup), backup, describe());
+			S3Download.into(download, this.requests, folder(backup.database()) + dataName(backup), null,
+					backup.sizeBytes(), "backup " + backup.id(), describe());
 		}
 		catch (NoSuchKeyException ex) {
 			Files.deleteIfExists(download);
@@ -257,34 +270,13 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	/**
-	 * Aborts multipart uploads that a crash or failure left unfinished (S3 would keep, and bill, their
-	 * parts forever), deletes the data objects of publishes that were cut short before their
-	 * manifest and the manifests of publishes that failed after it, and removes local staging
-	 * leftovers. A data object is deleted only when its upload marker shows that this store wrote it
-	 * and its manifest is missing; like the local store, this store does not delete bytes it cannot
-	 * account for.
+	 * Aborts multipart uploads that a crash or failure left unfinished, deletes what interrupted
+	 * publishes left in the bucket ({@link S3CleanUp}), and removes local staging leftovers.
 	 */
 	@Override
 	public void cleanUp(String database) throws IOException {
-		String folder = folder(database);
 		try {
-			for (ListMultipartUploadsResponse page : this.client.listMultipartUploadsPaginator((request) -> request
-				.bucket(this.bucket)
-				.prefix(folder)
-				.encodingType(EncodingType.URL)
-				.overrideConfiguration(this.requests.call()))) {
-				if (page.bucket() == null || page.isTruncated() == null) {
-					throw SdkClientException.create("the bucket's answer to a listing of unfinished uploads was not a "
-							+ "whole listing page: the connection or a proxy on the way cut or garbled it");
-				}
-				for (MultipartUpload upload : page.uploads()) {
-					logger.info("Aborting unfinished upload of {} started {}", upload.key(), upload.initiated());
-					this.uploads.abort(upload.key(), upload.uploadId());
-				}
-			}
-			S3FolderListing listing = S3FolderListing.of(this.client, this.bucket, folder, this.requests.call());
-			deleteInterruptedPublishes(folder, listing);
-			deleteManifestsWithoutData(folder, listing);
+			this.cleanUp.run(folder(database));
 		}
 		catch (SdkException ex) {
 			throw new IOException("cannot clean up unfinished uploads in " + describe() + ": " + explain(ex), ex);
@@ -303,43 +295,108 @@ public class S3BackupStore implements BackupStore {
 		StoreFiles.removeStagingLeftovers(staging);
 	}
 
-	/**
-	 * For every upload marker: a publish whose manifest arrived only lost its marker; one whose
-	 * manifest did not never became a backup, so its data object goes too.
-	 */
-	private void deleteInterruptedPublishes(String folder, S3FolderListing listing) {
-		for (String marker : listing.markers()) {
-			String id = marker.substring(0, marker.length() - UPLOADING_SUFFIX.length());
-			if (!listing.manifests().containsKey(BackupFileNames.manifest(id))) {
-				String dataPrefix = id + DATA_SUFFIX;
-				for (String name : listing.data().keySet()) {
-					if (name.startsWith(dataPrefix)) {
-						logger.info("Deleting {}{}: its upload was interrupted before its manifest was written", folder,
-								name);
-						delete(folder + name);
-					}
-				}
-			}
-			delete(folder + marker);
+	@Override
+	public boolean keepsSegments(String database) {
+		return true;
+	}
+
+	/** Reads every segment's manifest: only a store whose chains have no head records needs this. */
+	@Override
+	public List<Segment> listSegments(String database) {
+		return this.segments.list(database, folder(database));
+	}
+
+	@Override
+	public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
+		this.segments.publish(folder(segment.database()), stagingFile, segment);
+		return segment;
+	}
+
+	@Override
+	public StoredBackupFile openSegment(Segment segment) throws IOException {
+		Path download = newStagingFile(segment.database(), segment.id() + "-download-" + UUID.randomUUID()).path();
+		try {
+			this.segments.download(folder(segment.database()), segment, download);
+		}
+		catch (NoSuchKeyException ex) {
+			Files.deleteIfExists(download);
+			throw new NoSuchFileException(describe() + "/" + segment.database() + "/" + segment.id());
+		}
+		catch (SdkException ex) {
+			Files.deleteIfExists(download);
+			S3Download.rethrowRefusal(ex);
+			throw new IOException("Could not download segment " + segment.id() + " from " + describe() + ": "
+					+ explain(ex), ex);
+		}
+		catch (IOException | RuntimeException ex) {
+			Files.deleteIfExists(download);
+			throw ex;
+		}
+		return new Download(download);
+	}
+
+	@Override
+	public Optional<Segment> findSegment(String database, String chainId, long sequence) {
+		if (!BackupIds.isWellFormed(chainId) || sequence < 0) {
+			return Optional.empty();
+		}
+		return this.segments.find(database, folder(database), Segment.idOf(chainId, sequence));
+	}
+
+	@Override
+	public void deleteSegment(Segment segment) throws IOException {
+		try {
+			this.segments.delete(folder(segment.database()), segment);
+		}
+		catch (SdkException ex) {
+			throw new IOException("Could not delete segment " + segment.id() + " from " + describe() + ": "
+					+ explain(ex), ex);
 		}
 	}
 
-	/**
-	 * A manifest without its data object is left by a publish whose manifest reached the bucket
-	 * while the answer was lost, and whose data object was then deleted. A manifest is written
-	 * after its data and deleted before it, so no publish or delete in progress looks like this.
-	 */
-	private void deleteManifestsWithoutData(String folder, S3FolderListing listing) {
-		for (String id : listing.manifestsWithoutData()) {
-			String key = folder + BackupFileNames.manifest(id);
-			logger.info("Deleting {}: its data object is missing, so it describes no backup", key);
-			delete(key);
-			this.manifests.forget(key);
-		}
+	@Override
+	public void publishChainHead(ChainHead head) throws IOException {
+		this.segments.publishHead(folder(head.database()), head);
 	}
 
-	private void delete(String key) {
-		this.requests.delete(key);
+	@Override
+	public Map<String, ChainHead> listChainHeads(String database) {
+		return this.segments.heads(database, folder(database));
+	}
+
+	@Override
+	public Optional<ChainHead> findChainHead(String database, String chainId) {
+		return this.segments.head(database, folder(database), chainId);
+	}
+
+	@Override
+	public void deleteChainHead(String database, String chainId) throws IOException {
+		this.segments.deleteHead(folder(database), chainId);
+	}
+
+	@Override
+	public boolean chainHeadsComplete(String database) {
+		return this.segments.headsComplete(folder(database));
+	}
+
+	@Override
+	public void markChainHeadsComplete(String database) throws IOException {
+		this.segments.markHeadsComplete(folder(database));
+	}
+
+	/** A bucket bills every request: continuous backup spends them sparingly here. */
+	@Override
+	public boolean billsRequests(String database) {
+		return true;
+	}
+
+	/**
+	 * Keeps two processes on this machine from capturing the same database into the bucket, with a
+	 * lock in the database's local staging folder. Instances on different machines are not kept apart.
+	 */
+	@Override
+	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
+		return FileLocks.tryLock(ownDatabaseDirectory(database).resolve(".capture-lock"));
 	}
 
 	/**

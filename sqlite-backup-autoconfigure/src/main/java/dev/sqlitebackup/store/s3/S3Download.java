@@ -10,23 +10,31 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
-import dev.sqlitebackup.Backup;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Downloads one backup's data object into a file, inside the SDK call so that the call's deadline
- * covers the whole transfer, and never more bytes than the manifest says.
+ * Downloads one backup's data object, or a segment's frames, into a file, inside the SDK call so
+ * that the call's deadline covers the whole transfer, and never more bytes than the manifest says.
  */
 final class S3Download {
 
 	private S3Download() {
 	}
 
-	static void into(Path download, S3Requests requests, String key, Backup backup, String store) {
+	/**
+	 * Downloads an object, or the range of it given, into a file.
+	 * @param range an HTTP range ({@code bytes=0-99}) or {@code null} for the whole object
+	 * @param size the bytes the manifest says there are
+	 * @param what what is downloaded, for messages ({@code backup <id>})
+	 */
+	static void into(Path download, S3Requests requests, String key, @Nullable String range, long size, String what,
+			String store) {
 		requests.client()
 			.getObject((request) -> request.bucket(requests.bucket())
 				.key(key)
-				.overrideConfiguration(requests.transfer(backup.sizeBytes())), (response, in) -> {
-					copyAtMost(response, in, download, backup, store);
+				.range(range)
+				.overrideConfiguration(requests.transfer(size)), (response, in) -> {
+					copyAtMost(response, in, download, size, what, store);
 					return response;
 				});
 	}
@@ -47,29 +55,30 @@ final class S3Download {
 	 * retries.
 	 */
 	private static void copyAtMost(GetObjectResponse response, AbortableInputStream object, Path download,
-			Backup backup, String store) throws IOException {
+			long size, String what, String store) throws IOException {
 		Long announced = response.contentLength();
-		if (announced != null && announced > backup.sizeBytes()) {
+		if (announced != null && announced > size) {
 			object.abort();
-			throw new TooLargeException(tooLarge(backup, announced + " bytes", store));
+			throw new TooLargeException(tooLarge(what, size, announced + " bytes", store));
 		}
 		try (OutputStream out = Files.newOutputStream(download, StandardOpenOption.CREATE,
 				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-			long copied = new BoundedInputStream(object, backup.sizeBytes()).transferTo(out);
-			if (copied == backup.sizeBytes() && object.read() >= 0) {
+			long copied = new BoundedInputStream(object, size).transferTo(out);
+			if (copied == size && object.read() >= 0) {
 				object.abort();
-				throw new TooLargeException(tooLarge(backup, "more than " + backup.sizeBytes() + " bytes", store));
+				throw new TooLargeException(tooLarge(what, size, "more than " + size + " bytes", store));
 			}
-			if (copied < backup.sizeBytes()) {
-				throw new IOException("the connection ended after " + copied + " of the " + backup.sizeBytes()
-						+ " bytes of the backup (the backup itself was not checked)");
+			if (copied < size) {
+				throw new IOException("the connection ended after " + copied + " of the " + size + " bytes of the "
+						+ what.substring(0, what.indexOf(' ')) + " (the " + what.substring(0, what.indexOf(' '))
+						+ " itself was not checked)");
 			}
 		}
 	}
 
-	private static String tooLarge(Backup backup, String size, String store) {
-		return "Backup " + backup.id() + " in " + store + " holds " + size + " but its manifest says "
-				+ backup.sizeBytes() + "; the download was stopped";
+	private static String tooLarge(String what, long expected, String size, String store) {
+		return Character.toUpperCase(what.charAt(0)) + what.substring(1) + " in " + store + " holds " + size
+				+ " but its manifest says " + expected + "; the download was stopped";
 	}
 
 	/** A download refused for its size: the object's fault, not the connection's. */

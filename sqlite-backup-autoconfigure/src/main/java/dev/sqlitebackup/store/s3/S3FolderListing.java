@@ -19,7 +19,9 @@ import dev.sqlitebackup.store.BackupFileNames;
 
 /**
  * Every key in one database's folder of the bucket, sorted by what they are: manifests, data
- * objects, upload markers, and keys this store did not write.
+ * objects, upload markers, and keys this store did not write. Subfolders are not listed: the
+ * segments and chain heads of continuous backup, which may be many, are read by key
+ * ({@link S3Segments}); any other subfolder is reported as a key this store did not write.
  * <p>
  * Keys are asked for URL-encoded ({@code encoding-type=url}): a key may hold characters that XML
  * cannot carry, and one such key must not make the whole folder unreadable. A page that is not a
@@ -39,9 +41,15 @@ record S3FolderListing(Map<String, Long> manifests, Map<String, Long> data, Set<
 		Set<String> foreign = new LinkedHashSet<>();
 		for (ListObjectsV2Response page : client.listObjectsV2Paginator((request) -> request.bucket(bucket)
 			.prefix(folder)
+			.delimiter("/")
 			.encodingType(EncodingType.URL)
 			.overrideConfiguration(deadline))) {
 			checkWhole(page);
+			page.commonPrefixes().forEach((subfolder) -> {
+				if (!S3Segments.isOwnSubfolder(folder, subfolder.prefix())) {
+					foreign.add(subfolder.prefix());
+				}
+			});
 			for (S3Object object : page.contents()) {
 				String key = object.key();
 				if (!key.startsWith(folder)) {

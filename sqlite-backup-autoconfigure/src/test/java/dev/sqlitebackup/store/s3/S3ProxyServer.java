@@ -33,33 +33,58 @@ public final class S3ProxyServer implements AutoCloseable {
 
 	private final Path logFile;
 
-	private S3ProxyServer(Process process, URI endpoint, Path logFile) {
+	private final Path workDirectory;
+
+	private final String provider;
+
+	private S3ProxyServer(Process process, URI endpoint, Path logFile, Path workDirectory, String provider) {
 		this.process = process;
 		this.endpoint = endpoint;
 		this.logFile = logFile;
+		this.workDirectory = workDirectory;
+		this.provider = provider;
 	}
 
-	/** Starts a server and waits until it answers. */
+	/** Starts a server that keeps its buckets in memory and waits until it answers. */
 	public static S3ProxyServer start(Path workDirectory) throws IOException, InterruptedException {
+		return start(workDirectory, freePort(), "jclouds.provider=transient-nio2");
+	}
+
+	/**
+	 * Starts a server that keeps its buckets in files under the work directory, so that a server
+	 * started again there, on the same port ({@link #restart}), finds them.
+	 */
+	public static S3ProxyServer startOnDisk(Path workDirectory) throws IOException, InterruptedException {
+		Path data = Files.createDirectories(workDirectory.resolve("buckets"));
+		return start(workDirectory, freePort(), "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + data);
+	}
+
+	/** Stops this server and starts it again on the same port and buckets; a bucket in memory is lost. */
+	public S3ProxyServer restart() throws IOException, InterruptedException {
+		close();
+		return start(this.workDirectory, this.endpoint.getPort(), this.provider);
+	}
+
+	private static S3ProxyServer start(Path workDirectory, int port, String provider)
+			throws IOException, InterruptedException {
 		String jar = System.getProperty("s3proxy.jar");
 		if (jar == null || !Files.isRegularFile(Path.of(jar))) {
 			throw new IllegalStateException("S3Proxy jar not found at " + jar
 					+ "; the build copies it (maven-dependency-plugin, execution s3proxy-for-tests)");
 		}
-		int port = freePort();
 		URI endpoint = URI.create("http://127.0.0.1:" + port);
 		Path config = workDirectory.resolve("s3proxy.conf");
 		Files.writeString(config, String.join("\n", "s3proxy.endpoint=" + endpoint,
 				"s3proxy.authorization=aws-v2-or-v4", "s3proxy.identity=" + ACCESS_KEY,
-				"s3proxy.credential=" + SECRET_KEY, "jclouds.provider=transient-nio2", "jclouds.identity=unused",
+				"s3proxy.credential=" + SECRET_KEY, provider, "jclouds.identity=unused",
 				"jclouds.credential=unused", ""));
 		Path log = workDirectory.resolve("s3proxy.log");
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		Process process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar, "--properties", config.toString()))
 			.redirectErrorStream(true)
-			.redirectOutput(log.toFile())
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
 			.start();
-		S3ProxyServer server = new S3ProxyServer(process, endpoint, log);
+		S3ProxyServer server = new S3ProxyServer(process, endpoint, log, workDirectory, provider);
 		server.awaitReady(Duration.ofSeconds(60));
 		return server;
 	}
