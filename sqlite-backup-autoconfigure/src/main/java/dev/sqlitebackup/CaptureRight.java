@@ -38,6 +38,16 @@ final class CaptureRight implements AutoCloseable {
 	 * Takes the right when nobody holds it.
 	 * @return what happened: held all along, taken now (over from whom), or held by another
 	 */
+	/**
+	 * Whether the right is held through a lock that keeps other processes out, rather than given
+	 * to everyone by a store that cannot lock: only then can this process be sure no other one
+	 * extends the chain it goes on with.
+	 */
+	boolean isExclusive() {
+		StoreLock held = this.lock;
+		return held != null && held != StoreLock.NONE;
+	}
+
 	Outcome take() throws IOException {
 		if (this.lock != null) {
 			return Outcome.HELD;

@@ -29,13 +29,16 @@ import org.jspecify.annotations.Nullable;
  * @param newestPlainSha256 hex SHA-256 of that segment's frames, which the next one names
  * @param newestPageCount database size in pages after that segment
  * @param aliveUntil the last pass that found everything committed shipped into the chain
+ * @param closedFile the database file's identity when the capture closed the chain cleanly (its last
+ * pass shipped everything and checkpointed it into the file), {@code null} while the chain goes on;
+ * a capture that starts on the same file continues the chain ({@link DatabaseFileIdentity})
  * @param keyId key the MAC is computed with, {@code null} without one
  * @param mac hex HMAC-SHA256 of the other fields, {@code null} without a key
  */
 public record ChainHead(String database, String chainId, @Nullable ChainPoint parent, @Nullable String startReason,
 		List<Snapshot> snapshots, List<Gap> gaps, long newestSequence, Instant newestCapturedAt,
-		String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String keyId,
-		@Nullable String mac) {
+		String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String closedFile,
+		@Nullable String keyId, @Nullable String mac) {
 
 	/** Format of a head record. */
 	public static final String FORMAT = "1";
@@ -45,6 +48,15 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	public ChainHead {
 		snapshots = List.copyOf(snapshots);
 		gaps = List.copyOf(gaps);
+	}
+
+	/** A head record of a chain that goes on. */
+	public ChainHead(String database, String chainId, @Nullable ChainPoint parent, @Nullable String startReason,
+			List<Snapshot> snapshots, List<Gap> gaps, long newestSequence, Instant newestCapturedAt,
+			String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String keyId,
+			@Nullable String mac) {
+		this(database, chainId, parent, startReason, snapshots, gaps, newestSequence, newestCapturedAt,
+				newestPlainSha256, newestPageCount, aliveUntil, null, keyId, mac);
 	}
 
 	/**
@@ -127,6 +139,9 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 		fields.put("newestPlainSha256", this.newestPlainSha256);
 		fields.put("newestPageCount", Long.toString(this.newestPageCount));
 		fields.put("aliveUntil", this.aliveUntil.toString());
+		if (this.closedFile != null) {
+			fields.put("closedFile", this.closedFile);
+		}
 		if (this.keyId != null) {
 			fields.put("keyId", this.keyId);
 		}
@@ -142,7 +157,14 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	public ChainHead withMac(@Nullable String keyId, @Nullable String mac) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
-				this.aliveUntil, keyId, mac);
+				this.aliveUntil, this.closedFile, keyId, mac);
+	}
+
+	/** This head of a chain closed cleanly, with the database file's identity at that moment. */
+	ChainHead closed(String fileIdentity) {
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
+				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
+				this.aliveUntil, fileIdentity, null, null);
 	}
 
 	/**
@@ -172,7 +194,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 				fields.get("startReason"), snapshots, gaps, Long.parseLong(required(fields, "newestSequence")),
 				Instant.parse(required(fields, "newestCapturedAt")), required(fields, "newestPlainSha256"),
 				Long.parseLong(required(fields, "newestPageCount")), Instant.parse(required(fields, "aliveUntil")),
-				fields.get("keyId"), mac);
+				fields.get("closedFile"), fields.get("keyId"), mac);
 	}
 
 	private static String required(Map<String, String> fields, String key) {

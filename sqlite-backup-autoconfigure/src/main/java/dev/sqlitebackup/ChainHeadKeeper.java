@@ -63,6 +63,44 @@ final class ChainHeadKeeper {
 		this.billed = context.store().billsRequests(database);
 	}
 
+	/**
+	 * The capture goes on with a chain an earlier process left: its head, brought up to date with
+	 * the store. The next write drops what said the chain was closed.
+	 */
+	void resumed(ChainHead head) {
+		this.head = head.aliveUntil(head.aliveUntil());
+		this.written = null;
+		this.writtenAt = null;
+		this.behind = true;
+	}
+
+	/**
+	 * The capture closed the chain cleanly: its head says so, with the database file's identity,
+	 * so that a capture starting on the same file continues it.
+	 */
+	void closed(String chainId, Instant until, String fileIdentity) {
+		ChainHead current = this.head;
+		if (current != null && current.chainId().equals(chainId)) {
+			write(((until.isAfter(current.aliveUntil())) ? current.aliveUntil(until) : current).closed(fileIdentity));
+		}
+	}
+
+	/**
+	 * The chain's anchor is published: a store not yet marked as holding a head for every chain
+	 * is indexed now, while its segments are few (one listing), rather than by the first reader.
+	 */
+	void anchored() {
+		try {
+			if (!this.context.store().chainHeadsComplete(this.database)) {
+				new ChainIndex(this.context).chains(this.database);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Continuous backup of database '{}' could not index its chains: {}", this.database,
+					Messages.describe(ex));
+		}
+	}
+
 	/** A chain starts from this anchor, which is published next. */
 	void starting(Segment anchor, Instant capturedUntil) {
 		write(ChainHead.of(List.of(anchor)).aliveUntil(capturedUntil));

@@ -74,14 +74,27 @@ final class ChainIndex {
 	 */
 	List<Segment> segments(String database, String chainId, long from, long to, Predicate<Segment> more) {
 		List<Segment> segments = new ArrayList<>();
-		for (long sequence = from; sequence <= to; sequence++) {
-			Optional<Segment> segment = find(database, chainId, sequence);
-			if (segment.isEmpty() || !more.test(segment.get())) {
-				break;
+		try (ReadAhead<Optional<Segment>> reads = new ReadAhead<>("sqlite-backup-segments", concurrency(database), from,
+				to, (sequence) -> find(database, chainId, sequence), (unused) -> {
+				})) {
+			while (reads.hasNext()) {
+				Optional<Segment> segment = reads.next();
+				if (segment.isEmpty() || !more.test(segment.get())) {
+					break;
+				}
+				segments.add(segment.get());
 			}
-			segments.add(segment.get());
+		}
+		catch (IOException ex) {
+			throw new BackupListingException(database, "Cannot read the segments of chain " + chainId + ": "
+					+ Messages.describe(ex), ex);
 		}
 		return segments;
+	}
+
+	/** How many segments are read at once: several from a store that answers each request slowly. */
+	private int concurrency(String database) {
+		return this.store.billsRequests(database) ? ReadAhead.REMOTE_CONCURRENCY : 1;
 	}
 
 	/** One segment by its chain and sequence. */
@@ -109,12 +122,15 @@ final class ChainIndex {
 	 */
 	private IndexedChain check(String database, ChainHead head) {
 		ChainHead current = head;
-		for (int probe = 0; probe < MAX_PROBES; probe++) {
-			Optional<Segment> next = find(database, head.chainId(), current.newestSequence() + 1);
-			if (next.isEmpty() || this.context.authenticity().refusal(next.get()) != null) {
-				break;
-			}
-			Segment segment = next.get();
+		// Most heads are up to date: only a segment found after one is worth reading further ahead.
+		Optional<Segment> after = find(database, head.chainId(), head.newestSequence() + 1);
+		List<Segment> later = new ArrayList<>();
+		if (after.isPresent() && this.context.authenticity().refusal(after.get()) == null) {
+			later.add(after.get());
+			later.addAll(segments(database, head.chainId(), head.newestSequence() + 2, head.newestSequence() + MAX_PROBES,
+					(segment) -> this.context.authenticity().refusal(segment) == null));
+		}
+		for (Segment segment : later) {
 			current = current.after(segment,
 					segment.capturedAt().isAfter(current.aliveUntil()) ? segment.capturedAt() : current.aliveUntil());
 		}

@@ -65,19 +65,23 @@ final class ReadHold implements AutoCloseable {
 	/**
 	 * Lets go of the read transaction, runs a PASSIVE checkpoint and holds a new one; the caller
 	 * holds a write barrier, so nothing commits in between.
+	 * @return whether every frame of the WAL is in the database file now
 	 */
-	void checkpointUnderBarrier(String database) throws SQLException {
+	boolean checkpointUnderBarrier(String database) throws SQLException {
 		SQLiteConnection checkpointer = spare();
 		endRead(this.hold);
+		boolean complete = false;
 		try (Statement checkpoint = checkpointer.createStatement();
 				ResultSet result = checkpoint.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
 			if (result.next()) {
 				logger.debug("Checkpoint of database '{}': busy {}, {} frames, {} checkpointed", database,
 						result.getInt(1), result.getInt(2), result.getInt(3));
+				complete = result.getInt(1) == 0 && result.getInt(2) == result.getInt(3);
 			}
 		}
 		this.spare = this.hold;
 		this.hold = beginRead(checkpointer);
+		return complete;
 	}
 
 	/** Lets go of the read transaction and both connections. */

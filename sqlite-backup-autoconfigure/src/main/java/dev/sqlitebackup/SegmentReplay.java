@@ -11,6 +11,8 @@ import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.BackupStore.StoredBackupFile;
 
@@ -42,16 +44,36 @@ final class SegmentReplay {
 	BitSet collectNewestPages(SqliteDatabase db, PointInTimePlanner.Plan plan, Path newestPages) throws IOException {
 		Segment last = plan.last();
 		BitSet written = new BitSet();
-		try (FileChannel pages = FileChannel.open(newestPages, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-			List<Segment> segments = plan.segments();
-			for (int index = segments.size() - 1; index >= 1; index--) {
-				// Later snapshots in the plan carry no frames; their manifests were checked in the plan.
-				if (segments.get(index).frameCount() > 0) {
-					apply(db, segments.get(index), pages, written, last.pageCount());
+		List<Segment> segments = plan.segments();
+		int count = segments.size();
+		int concurrency = this.store.billsRequests(db.name()) ? ReadAhead.REMOTE_CONCURRENCY : 1;
+		// Newest first; later snapshots in the plan carry no frames (their manifests were checked in the plan).
+		try (FileChannel pages = FileChannel.open(newestPages, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+				ReadAhead<StoredBackupFile> downloads = new ReadAhead<>("sqlite-backup-download", concurrency, 1,
+						count - 1, (step) -> open(segments.get((int) (count - step))), SegmentReplay::closeQuietly)) {
+			for (int index = count - 1; index >= 1; index--) {
+				try (StoredBackupFile stored = downloads.next()) {
+					if (stored != null) {
+						apply(db, segments.get(index), stored, pages, written, last.pageCount());
+					}
 				}
 			}
 		}
 		return written;
+	}
+
+	/** A segment's stored bytes as a local file, {@code null} for one without frames. */
+	private @Nullable StoredBackupFile open(Segment segment) throws IOException {
+		return (segment.frameCount() > 0) ? this.store.openSegment(segment) : null;
+	}
+
+	private static void closeQuietly(StoredBackupFile file) {
+		try {
+			file.close();
+		}
+		catch (IOException ex) {
+			// A download nobody used; the store's clean-up removes what is left.
+		}
 	}
 
 	/**
@@ -79,25 +101,23 @@ final class SegmentReplay {
 		}
 	}
 
-	private void apply(SqliteDatabase db, Segment segment, FileChannel target, BitSet written, long pageLimit)
-			throws IOException {
-		try (StoredBackupFile stored = this.store.openSegment(segment)) {
-			if (Files.size(stored.path()) != segment.sizeBytes()) {
-				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
-						+ "its manifest");
-			}
-			boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
-			if (plain) {
-				checkAndWrite(db, segment, stored.path(), target, written, pageLimit, true);
-				return;
-			}
-			if (!BackupFileCheck.sha256(stored.path()).equals(segment.sha256())) {
-				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
-						+ "its manifest");
-			}
-			try (StagingFile decoded = decode(db, segment, stored.path())) {
-				checkAndWrite(db, segment, decoded.path(), target, written, pageLimit, false);
-			}
+	private void apply(SqliteDatabase db, Segment segment, StoredBackupFile stored, FileChannel target, BitSet written,
+			long pageLimit) throws IOException {
+		if (Files.size(stored.path()) != segment.sizeBytes()) {
+			throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+					+ "its manifest");
+		}
+		boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
+		if (plain) {
+			checkAndWrite(db, segment, stored.path(), target, written, pageLimit, true);
+			return;
+		}
+		if (!BackupFileCheck.sha256(stored.path()).equals(segment.sha256())) {
+			throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+					+ "its manifest");
+		}
+		try (StagingFile decoded = decode(db, segment, stored.path())) {
+			checkAndWrite(db, segment, decoded.path(), target, written, pageLimit, false);
 		}
 	}
 

@@ -375,7 +375,8 @@ public class SqliteBackupTemplate {
 
 	/**
 	 * Stops continuous backup of a database after shipping what was committed until now, and lets
-	 * go of it. A later {@link #capture} starts a new chain.
+	 * go of it. A later {@link #capture} goes on with the same chain when it can prove the database was not
+	 * changed meanwhile ({@code ChainResumption}), else starts a new one.
 	 */
 	public void stopCapture(String database) {
 		SqliteDatabase db = getDatabase(database);
@@ -386,7 +387,13 @@ public class SqliteBackupTemplate {
 			capture(db.name());
 		}
 		finally {
-			this.continuous.remove(db.name());
+			// Closing ships and checkpoints once more: it holds the database like a pass does.
+			try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
+				this.continuous.remove(db.name());
+			}
+			catch (SqliteBackupException ex) {
+				this.continuous.remove(db.name());
+			}
 		}
 	}
 

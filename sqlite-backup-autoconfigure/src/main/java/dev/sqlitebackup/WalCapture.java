@@ -112,6 +112,12 @@ final class WalCapture implements AutoCloseable {
 	/** The newest instant a segment was stamped with. */
 	private @Nullable Instant lastStamp;
 
+	/** Whether the first chain may be one an earlier process left ({@link ChainResumption}). */
+	private boolean mayResume = true;
+
+	/** When the commits the next segment ships may have been made from, after resuming a chain a dead process left. */
+	private @Nullable Instant resumedAfter;
+
 	/** WAL bytes committed and not yet shipped, as the last pass that read the WAL found them. */
 	private volatile @Nullable Long backlogBytes;
 
@@ -190,6 +196,17 @@ final class WalCapture implements AutoCloseable {
 			if (this.chain == null && this.ancestry.historyToRestore() != null) {
 				return CaptureResult.idle(this.db.name(), CaptureResult.Idle.AWAITING_RESTORE);
 			}
+			if (this.mayResume && this.chain == null && this.right.isExclusive()) {
+				// A store that cannot be read now leaves the question for the next pass.
+				String refusal = resume();
+				this.mayResume = false;
+				if (refusal != null) {
+					String reason = ChainResumption.NO_CHAIN.equals(refusal) ? "continuous backup started"
+							: "continuous backup started; " + refusal;
+					logger.info("Continuous backup of database '{}' starts a new chain: {}", this.db.name(), refusal);
+					return startChain(operation, reason, BackupTrigger.CONTINUOUS).result();
+				}
+			}
 			if (this.chain == null || this.restartReason != null) {
 				return startChain(operation, (this.restartReason != null) ? this.restartReason : "no chain yet",
 						BackupTrigger.CONTINUOUS).result();
@@ -219,6 +236,8 @@ final class WalCapture implements AutoCloseable {
 						+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, step.lostReason());
 				return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
 			}
+			// Only what the first pass after a resume ships can have waited for it.
+			this.resumedAfter = null;
 			this.reads.renew();
 			int frames = step.frames();
 			if (!this.billed && checkpointDue(chain)) {
@@ -402,8 +421,41 @@ final class WalCapture implements AutoCloseable {
 
 	/** Makes the next pass start a new chain, and lets go of the database now (a restore replaces it). */
 	void restartChain(String reason) {
+		this.mayResume = false;
 		this.restartReason = reason;
 		release();
+	}
+
+	/**
+	 * Goes on with the chain an earlier process left, when {@link ChainResumption} proves that the
+	 * database holds its state: holds a read transaction first, so that the WAL cannot restart
+	 * while it is checked.
+	 * @return why the chain cannot go on, or {@code null} when it does
+	 */
+	private @Nullable String resume() throws SQLException, IOException {
+		release();
+		// Held before anything else opens the database: closing the only connection to it would
+		// checkpoint the WAL into the file and delete it, and with it the proof that it goes on.
+		this.reads.begin();
+		requireWal();
+		// First finish what a process that died in the middle of a publication left.
+		this.context.store().cleanUp(this.db.name());
+		ChainResumption.Outcome outcome = new ChainResumption(this.context, this.db.name()).check(this.file, this.wal);
+		if (outcome.refusal() != null) {
+			return outcome.refusal();
+		}
+		Segment newest = outcome.newest();
+		ChainHead head = outcome.head();
+		this.chain = new Chain(newest.chainId(), newest.baseBackupId(), newest.pageSize(), newest.sequence() + 1,
+				outcome.position(), newest.plainSha256());
+		this.restartReason = null;
+		this.resumedAfter = outcome.gapFrom();
+		this.lastStamp = head.aliveUntil().isAfter(newest.capturedAt()) ? head.aliveUntil() : newest.capturedAt();
+		this.ancestry.published(newest.point());
+		this.heads.resumed(head);
+		logger.info("Continuous backup of database '{}' goes on with chain {} after segment {}: {}", this.db.name(),
+				newest.chainId(), newest.sequence(), outcome.proof());
+		return null;
 	}
 
 	/**
@@ -534,6 +586,7 @@ final class WalCapture implements AutoCloseable {
 			// The head first: from the moment its anchor exists, the store's index must know the chain.
 			this.heads.starting(anchor, positionAt);
 			publishWithoutFrames(anchor);
+			this.heads.anchored();
 			this.chain = new Chain(chainId, base.id(), base.pageSize(), 1, position, sha256(new byte[0]));
 			this.restartReason = null;
 			this.ancestry.chainStarted();
@@ -666,6 +719,15 @@ final class WalCapture implements AutoCloseable {
 	 * no instant of their own. {@code null} when passes kept up.
 	 */
 	private @Nullable Gap gapBefore(Instant observedAt, Instant capturedAt) {
+		Instant resumed = this.resumedAfter;
+		if (resumed != null) {
+			this.resumedAfter = null;
+			if (resumed.isBefore(capturedAt)) {
+				return new Gap(resumed.truncatedTo(ChronoUnit.MILLIS), capturedAt, "commits made while no capture "
+						+ "ran (the process that captured the chain stopped, or died before shipping them) were shipped "
+						+ "only when capture resumed");
+			}
+		}
 		Instant since = this.lastCaptureAt;
 		if (since == null || !since.isBefore(capturedAt)
 				|| Duration.between(since, observedAt).compareTo(this.context.options().maxPassSpacing()) <= 0) {
@@ -838,14 +900,43 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Lets go. A chain that goes on is closed cleanly when it can be: under a write barrier, what
+	 * was committed is shipped and checkpointed into the database file, and the head records the
+	 * file's identity, so that the next start on the same file continues the chain.
+	 */
 	@Override
 	public void close() {
-		Instant until = this.lastCaptureAt;
-		if (this.chain != null && until != null && this.restartReason == null) {
-			this.heads.capturedUntil(this.chain.id, until, true);
+		Chain chain = this.chain;
+		if (chain != null && this.lastCaptureAt != null && this.restartReason == null) {
+			String identity = closeCleanly(chain);
+			Instant until = this.lastCaptureAt;
+			if (identity != null) {
+				this.heads.closed(chain.id, until, identity);
+			}
+			else {
+				this.heads.capturedUntil(chain.id, until, true);
+			}
 		}
 		release();
 		this.right.close();
+	}
+
+	/** The database file's identity once everything is shipped and checkpointed, {@code null} when that cannot be had. */
+	private @Nullable String closeCleanly(Chain chain) {
+		try (WriteBarrier taken = WriteBarrier.take(this.file, BARRIER_WAIT)) {
+			Step step = drain(chain);
+			if (step.lostReason() != null || !this.reads.checkpointUnderBarrier(this.db.name())) {
+				return null;
+			}
+			shippedThrough(step.shippedThrough());
+			return DatabaseFileIdentity.of(this.file);
+		}
+		catch (SQLException | IOException | RuntimeException ex) {
+			logger.debug("Continuous backup of database '{}' could not close chain {} cleanly: {}", this.db.name(),
+					chain.id, Messages.describe(ex));
+			return null;
+		}
 	}
 
 	static String sha256(byte[] bytes) {

@@ -77,6 +77,11 @@ final class CapturedItems implements AutoCloseable {
 		insert(this.dataSource, label, paddingBytes);
 	}
 
+	/** See {@link TestDatabases#changeWhileNotCaptured}. */
+	void changeWhileNotCaptured() throws SQLException {
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
+	}
+
 	void execute(String sql) throws SQLException {
 		TestDatabases.execute(this.dataSource, sql);
 	}

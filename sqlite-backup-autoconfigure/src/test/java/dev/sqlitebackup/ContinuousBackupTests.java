@@ -237,6 +237,7 @@ class ContinuousBackupTests {
 		insert("in the first chain", 10);
 		capture();
 		this.template.stopCapture("app");
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
 		capture();
 		insert("in the second chain", 10);
 		capture();
@@ -255,6 +256,7 @@ class ContinuousBackupTests {
 	void anOperationThatMeetsACapturePassWaitsForItInsteadOfFailing() throws Exception {
 		start(Mode.WAL);
 		this.template.stopCapture("app");
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
 		List<Object> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
 		Thread[] manual = new Thread[1];
 		this.template.addListener(new BackupListener() {

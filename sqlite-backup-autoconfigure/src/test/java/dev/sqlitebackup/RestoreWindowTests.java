@@ -49,6 +49,7 @@ class RestoreWindowTests {
 		this.items.template.stopCapture("app");
 		this.items.clock.advance(Duration.ofMinutes(10));
 		this.items.insert("while nothing captured", 10);
+		this.items.execute("PRAGMA wal_checkpoint(TRUNCATE)");
 		CaptureResult second = this.items.capture();
 		Instant secondStart = this.items.clock.instant();
 

@@ -223,6 +223,33 @@ class S3ContinuousTests {
 	}
 
 	@Test
+	void aGracefulRestartGoesOnWithTheSameChainAndUploadsNoNewSnapshot() throws Exception {
+		this.template = template(bucketStore(client, "staging"), options());
+		String chain = capture().chainId();
+		insert("before the restart", 2000);
+		capture();
+		this.template.stopCapture("app");
+		this.template = null;
+		TestDatabases.close(this.dataSource);
+		List<String> snapshots = s3proxy.keys(this.bucket).stream().filter((key) -> key.endsWith(".sqlite")).toList();
+
+		this.dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		this.template = template(bucketStore(client, "staging"), options());
+		CaptureResult first = capture();
+		insert("after the restart", 2000);
+		Instant shipped = shipEverything();
+
+		assertThat(first.chainId()).isEqualTo(chain);
+		assertThat(first.newChainReason()).isNull();
+		assertThat(s3proxy.keys(this.bucket).stream().filter((key) -> key.endsWith(".sqlite")).toList())
+			.isEqualTo(snapshots);
+		List<String> live = dump();
+		TestDatabases.execute(this.dataSource, "DELETE FROM item");
+		this.template.restore("app", shipped);
+		assertThat(dump().equals(live)).as("restored rows equal the live ones").isTrue();
+	}
+
+	@Test
 	void aSteadyWriterCostsAtMostOneWritePerPassAndNeverListsTheBucket() throws Exception {
 		this.template = template(bucketStore(client, "staging"), options());
 		capture();

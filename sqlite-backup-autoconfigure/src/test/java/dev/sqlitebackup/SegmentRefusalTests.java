@@ -109,6 +109,7 @@ class SegmentRefusalTests {
 		String firstChain = chainId();
 		Segment stray = read(3);
 		this.template.stopCapture("app");
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
 		capture();
 		insert("in the second chain");
 		capture();
@@ -227,6 +228,7 @@ class SegmentRefusalTests {
 		captureThreeSegments(StoredForm.PLAIN);
 		String older = chainId();
 		this.template.stopCapture("app");
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
 		capture();
 		insert("in the newer chain");
 		capture();

@@ -126,6 +126,20 @@ final class TestDatabases {
 		return new SQLiteConfig().createConnection("jdbc:sqlite:" + file);
 	}
 
+	/**
+	 * Writes the database file while no capture runs (a new {@code user_version}, checkpointed into
+	 * the file), so that no capture can prove the chain before goes on: the next one starts a new
+	 * chain, as a test of what happens between chains needs.
+	 */
+	static void changeWhileNotCaptured(DataSource dataSource) throws SQLException {
+		long version;
+		try (Connection connection = dataSource.getConnection()) {
+			version = queryLong(connection, "PRAGMA user_version");
+		}
+		execute(dataSource, "PRAGMA user_version = " + (version + 1));
+		execute(dataSource, "PRAGMA wal_checkpoint(TRUNCATE)");
+	}
+
 	/** Deletes a directory and everything in it, when it is there: a disk that was lost. */
 	static void deleteTree(Path directory) throws java.io.IOException {
 		if (!java.nio.file.Files.exists(directory)) {
