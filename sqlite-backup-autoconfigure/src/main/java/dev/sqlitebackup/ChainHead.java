@@ -96,11 +96,14 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 				null);
 	}
 
-	/** This head with the chain captured until a later instant. */
+	/**
+	 * This head with the chain captured until a later instant. A chain closed cleanly stays so
+	 * until its next segment: its state is still the one the file was closed with.
+	 */
 	ChainHead aliveUntil(Instant until) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
-				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount, until, null,
-				null);
+				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount, until,
+				this.closedFile, null, null);
 	}
 
 	/** The newest point the chain reached. */

@@ -65,10 +65,12 @@ final class ChainHeadKeeper {
 
 	/**
 	 * The capture goes on with a chain an earlier process left: its head, brought up to date with
-	 * the store. The next write drops what said the chain was closed.
+	 * the store. What says the chain was closed on the database file stays until its next segment:
+	 * a capture that dies before shipping one leaves the file as it was, and the next start can
+	 * still go on with the chain.
 	 */
 	void resumed(ChainHead head) {
-		this.head = head.aliveUntil(head.aliveUntil());
+		this.head = head;
 		this.written = null;
 		this.writtenAt = null;
 		this.behind = true;

@@ -14,11 +14,24 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * The process a continuous backup crash test kills: commits numbered rows and runs a capture pass
  * after every few, printing {@code CAPTURED <n>} once rows 1 to n are shipped.
  * <p>
- * Arguments: {@code <database file> <backup directory>}.
+ * Arguments: {@code <database file> <backup directory> [<rows between passes>]}; with 0 it runs
+ * the first pass only, printing {@code COMMITTED <n>} after each row instead.
  */
 public final class ContinuousCaptureChild {
 
 	private ContinuousCaptureChild() {
+	}
+
+	/** Reads what the child needs of the database without the test helpers' pools. */
+	private static final class TestDatabasesFree {
+
+		static long maxSeq(Statement statement) throws java.sql.SQLException {
+			try (java.sql.ResultSet rows = statement.executeQuery("SELECT coalesce(max(seq), 0) FROM item")) {
+				rows.next();
+				return rows.getLong(1);
+			}
+		}
+
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -31,10 +44,16 @@ public final class ContinuousCaptureChild {
 				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
 		template.capture("app");
 		System.out.println("READY");
+		int every = (args.length > 2) ? Integer.parseInt(args[2]) : 5;
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-			for (long n = 1;; n++) {
+			long first = 1 + TestDatabasesFree.maxSeq(statement);
+			for (long n = first;; n++) {
 				statement.execute("INSERT INTO item (seq, padding) VALUES (" + n + ", randomblob(2000))");
-				if (n % 5 == 0) {
+				if (every == 0) {
+					System.out.println("COMMITTED " + n);
+					Thread.sleep(5);
+				}
+				else if (n % every == 0) {
 					template.capture("app");
 					System.out.println("CAPTURED " + n);
 				}

@@ -156,6 +156,52 @@ class ContinuousRestartTests {
 		}
 	}
 
+	@Test
+	void aCaptureKilledAfterGoingOnWithAClosedChainButBeforeShippingGoesOnWithItAgain() throws Exception {
+		Path file = this.temp.resolve("app.db");
+		Path backups = this.temp.resolve("backups");
+		DataSource setup = TestDatabases.hikari(file, Mode.WAL);
+		TestDatabases.execute(setup, "CREATE TABLE item (seq INTEGER PRIMARY KEY, padding BLOB)");
+		SqliteBackupTemplate first = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", setup)),
+				new LocalDirectoryBackupStore(backups), BackupOptions.defaults().withSafetyBackup(false));
+		String chain = first.capture("app").chainId();
+		TestDatabases.execute(setup, "INSERT INTO item (seq, padding) VALUES (1, x'00')");
+		first.stopCapture("app");
+		TestDatabases.close(setup);
+		// The child goes on with the closed chain, commits rows and dies before any pass ships them.
+		Process child = CrashTests.startChild(ContinuousCaptureChild.class,
+				List.of(file.toString(), backups.toString(), "0"), "READY");
+		BufferedReader output = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+		long committed = 0;
+		String line;
+		while (committed < 30 && (line = output.readLine()) != null) {
+			if (line.startsWith("COMMITTED ")) {
+				committed = Long.parseLong(line.substring(10));
+			}
+		}
+		child.destroyForcibly();
+		child.waitFor();
+
+		this.dataSource = TestDatabases.hikari(file, Mode.WAL);
+		this.template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(backups), BackupOptions.defaults().withSafetyBackup(false));
+		CaptureResult resumed = this.template.capture("app");
+		long live;
+		try (Connection connection = this.dataSource.getConnection()) {
+			live = TestDatabases.queryLong(connection, "SELECT count(*) FROM item");
+		}
+		Path restoredFile = this.temp.resolve("restored.db");
+		this.template.restoreToFile("app", null, restoredFile);
+
+		assertThat(resumed.chainId()).isEqualTo(chain);
+		assertThat(live).isGreaterThanOrEqualTo(committed);
+		DataSource restored = TestDatabases.plain(restoredFile, Mode.DELETE);
+		try (Connection connection = restored.getConnection()) {
+			assertThat(TestDatabases.queryLong(connection, "SELECT count(*) FROM item")).isEqualTo(live);
+			assertThat(TestDatabases.queryLong(connection, "SELECT max(seq) FROM item")).isEqualTo(live);
+		}
+	}
+
 	/** Runs a capture with a few writes, stops it and closes the database; answers the chain's id. */
 	private String runAndStopGracefully() throws Exception {
 		open();
