@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
@@ -42,6 +44,19 @@ final class ChainResumption {
 	ChainResumption(EngineContext context, String database) {
 		this.context = context;
 		this.database = database;
+	}
+
+	/**
+	 * Takes the capture's read transaction first, so that the WAL cannot restart while it is
+	 * checked (and before anything else opens the database: closing the only connection to it
+	 * would checkpoint the WAL into the file and delete it, and with it the proof that it goes on),
+	 * finishes what a process that died in the middle of a publication left, then checks.
+	 */
+	Outcome open(ReadHold reads, ChainSnapshots snapshots, Path file) throws SQLException, IOException {
+		reads.begin();
+		snapshots.requireWal();
+		this.context.store().cleanUp(this.database);
+		return check(file, WalFrames.walOf(file));
 	}
 
 	/** Checks the store's latest chain against the database file and its WAL. */
@@ -122,6 +137,26 @@ final class ChainResumption {
 
 		static Outcome refused(String why) {
 			return new Outcome(null, null, null, null, null, why);
+		}
+
+		/** Where the capture stands in the chain it goes on with. */
+		ChainCursor cursor() {
+			return ChainCursor.after(Objects.requireNonNull(this.newest), Objects.requireNonNull(this.position));
+		}
+
+		/**
+		 * Tells the capture's parts that it goes on with the chain: the next segment records the
+		 * stretch since the chain's last point as a gap, stamps do not go back before it, the
+		 * next chain follows it, and the head goes on from the one in the store.
+		 */
+		void applyTo(CaptureTimeline timeline, ChainAncestry ancestry, ChainHeadKeeper heads) {
+			Segment segment = Objects.requireNonNull(this.newest);
+			ChainHead current = Objects.requireNonNull(this.head);
+			timeline.resumedAfter(this.gapFrom);
+			timeline.notBefore(current.aliveUntil().isAfter(segment.capturedAt()) ? current.aliveUntil()
+					: segment.capturedAt());
+			ancestry.published(segment.point());
+			heads.resumed(current);
 		}
 
 	}

@@ -22,7 +22,32 @@ import dev.sqlitebackup.BackupStore.StagingFile;
  * and checkpoints the WAL, or closes the chain, under a write barrier once everything is shipped.
  * Reads no further than SQLite's own committed end ({@link WalEnd}): frames past it were not
  * committed, whatever their checksums say. Accepts the WAL it finds only when it can prove that
- * nothing was skipped or rewritten (see {@link WalCapture}'s class comment).
+ * nothing was skipped or rewritten.
+ * <p>
+ * Why no frame is lost unseen: between passes the capture keeps a read transaction open. A reader
+ * that reads from the WAL holds a read mark, and SQLite never restarts the WAL under one; a reader
+ * that reads only the database file (when everything was checkpointed as it began) keeps every
+ * checkpoint from writing into that file. Each pass copies first, then opens the next read
+ * transaction before it closes the previous one, so that one is always held. Hence, between two
+ * passes, the WAL starts a new generation (new salts, or truncated to nothing) at most once with
+ * frames in it, and only after every frame of the old generation was copied: the next pass reads a
+ * new generation from its start, whatever its salts (a connection that never restarted the WAL
+ * itself writes random ones, and its own checkpoint sequence, after a truncation). As a check on
+ * that argument, committed frames of the old generation past the copied position that are still
+ * in the file after a restart mean frames were missed. When continuity cannot be shown (those
+ * frames, a WAL shorter than what was copied, a read transaction that was lost with a failed pass
+ * or a restart of the application), the pass starts a new chain from a fresh snapshot and logs why.
+ * <p>
+ * What counts as committed is SQLite's word, not the bytes': a pass reads no further than the
+ * frames SQLite's WAL index counts ({@link WalEnd}), because a writer killed in the middle of a
+ * commit leaves valid-looking frames after them that the next writer overwrites; and each pass
+ * checks first that the last frame it shipped is still in the file ({@link WalPosition}).
+ * <p>
+ * The capture checkpoints the WAL itself once it grows past
+ * {@link ChainCursor#CHECKPOINT_AFTER_FRAMES} frames ({@link FrameShipper#checkpoint}):
+ * under a write barrier (its own {@code BEGIN IMMEDIATE}, so that nothing commits in between) it
+ * copies the last frames, lets go of its read transaction, runs a PASSIVE checkpoint, takes a new
+ * read transaction and only then lifts the barrier.
  */
 final class FrameShipper {
 
@@ -76,7 +101,7 @@ final class FrameShipper {
 			if (!from.isEmptyWal() && !Files.exists(this.wal)) {
 				return Step.lost("its WAL file was deleted since the last pass");
 			}
-			// Truncated by a checkpoint after everything was copied (see WalCapture's class comment):
+			// Truncated by a checkpoint after everything was copied (see the class comment):
 			// the next generation starts from its header, whatever its salts.
 			return Step.shipped(0, end.at());
 		}

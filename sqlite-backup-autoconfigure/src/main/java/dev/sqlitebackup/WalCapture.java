@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.HexFormat;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -15,32 +14,15 @@ import dev.sqlitebackup.OperationLocks.RunningOperation;
 
 /**
  * Continuous capture of one WAL-mode file database: each {@link #sync} ships the transactions
- * committed since the last one as a segment, read from the {@code -wal} file.
- * <p>
- * Why no frame is lost unseen: between passes the capture keeps a read transaction open. A reader
- * that reads from the WAL holds a read mark, and SQLite never restarts the WAL under one; a reader
- * that reads only the database file (when everything was checkpointed as it began) keeps every
- * checkpoint from writing into that file. Each pass copies first, then opens the next read
- * transaction before it closes the previous one, so that one is always held. Hence, between two
- * passes, the WAL starts a new generation (new salts, or truncated to nothing) at most once with
- * frames in it, and only after every frame of the old generation was copied: the next pass reads a
- * new generation from its start, whatever its salts (a connection that never restarted the WAL
- * itself writes random ones, and its own checkpoint sequence, after a truncation). As a check on
- * that argument, committed frames of the old generation past the copied position that are still
- * in the file after a restart mean frames were missed. When continuity cannot be shown (those
- * frames, a WAL shorter than what was copied, a read transaction that was lost with a failed pass
- * or a restart of the application), the pass starts a new chain from a fresh snapshot and logs why.
- * <p>
- * What counts as committed is SQLite's word, not the bytes': a pass reads no further than the
- * frames SQLite's WAL index counts ({@link WalEnd}), because a writer killed in the middle of a
- * commit leaves valid-looking frames after them that the next writer overwrites; and each pass
- * checks first that the last frame it shipped is still in the file ({@link WalPosition}).
- * <p>
- * The capture checkpoints the WAL itself once it grows past {@link #CHECKPOINT_AFTER_FRAMES}
- * ({@link FrameShipper#checkpoint}):
- * under a write barrier (its own {@code BEGIN IMMEDIATE}, so that nothing commits in between) it
- * copies the last frames, lets go of its read transaction, runs a PASSIVE checkpoint, takes a new
- * read transaction and only then lifts the barrier.
+ * committed since the last one as a segment, read from the {@code -wal} file. It keeps the chain
+ * it extends ({@link ChainCursor}) and decides, pass by pass, what happens to it: go on with the
+ * chain an earlier process left ({@link ChainResumption}), start one from a fresh snapshot
+ * ({@link ChainSnapshots}), ship what was committed ({@link FrameShipper}, whose class comment
+ * argues why no frame is lost unseen), spend a billed store's one write on the chain's head
+ * ({@link ChainHeadKeeper}), stand by while another process holds the capture
+ * ({@link CaptureRight}). When continuity cannot be shown (a WAL shorter than what was copied, a
+ * read transaction lost with a failed pass, a restart without proof), the pass starts a new chain
+ * from a fresh snapshot and logs why.
  * <p>
  * A backup asked for while the chain is extended ({@link #snapshot}) is pinned the same way as a
  * chain's first snapshot, under a write barrier at the position up to which everything was shipped,
@@ -49,9 +31,6 @@ import dev.sqlitebackup.OperationLocks.RunningOperation;
 final class WalCapture implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(WalCapture.class);
-
-	/** Frames after which the capture checkpoints the WAL itself, as SQLite's own autocheckpoint would. */
-	static final int CHECKPOINT_AFTER_FRAMES = ChainCursor.CHECKPOINT_AFTER_FRAMES;
 
 	private final EngineContext context;
 
@@ -326,33 +305,21 @@ final class WalCapture implements AutoCloseable {
 
 	/**
 	 * Goes on with the chain an earlier process left, when {@link ChainResumption} proves that the
-	 * database holds its state: holds a read transaction first, so that the WAL cannot restart
-	 * while it is checked.
+	 * database holds its state.
 	 * @return why the chain cannot go on, or {@code null} when it does
 	 */
 	private @Nullable String resume() throws SQLException, IOException {
 		release();
-		// Held before anything else opens the database: closing the only connection to it would
-		// checkpoint the WAL into the file and delete it, and with it the proof that it goes on.
-		this.reads.begin();
-		this.snapshots.requireWal();
-		// First finish what a process that died in the middle of a publication left.
-		this.context.store().cleanUp(this.db.name());
 		ChainResumption.Outcome outcome = new ChainResumption(this.context, this.db.name())
-			.check(this.file, WalFrames.walOf(this.file));
+			.open(this.reads, this.snapshots, this.file);
 		if (outcome.refusal() != null) {
 			return outcome.refusal();
 		}
-		Segment newest = outcome.newest();
-		ChainHead head = outcome.head();
-		this.chain = ChainCursor.after(newest, outcome.position());
+		this.chain = outcome.cursor();
 		this.restartReason = null;
-		this.timeline.resumedAfter(outcome.gapFrom());
-		this.timeline.notBefore(head.aliveUntil().isAfter(newest.capturedAt()) ? head.aliveUntil() : newest.capturedAt());
-		this.ancestry.published(newest.point());
-		this.heads.resumed(head);
+		outcome.applyTo(this.timeline, this.ancestry, this.heads);
 		logger.info("Continuous backup of database '{}' goes on with chain {} after segment {}: {}", this.db.name(),
-				newest.chainId(), newest.sequence(), outcome.proof());
+				outcome.newest().chainId(), outcome.newest().sequence(), outcome.proof());
 		return null;
 	}
 
@@ -499,10 +466,6 @@ final class WalCapture implements AutoCloseable {
 		}
 		release();
 		this.right.close();
-	}
-
-	static String sha256(byte[] bytes) {
-		return HexFormat.of().formatHex(BackupFileCheck.newSha256().digest(bytes));
 	}
 
 	/**
