@@ -250,6 +250,29 @@ class S3ContinuousTests {
 	}
 
 	@Test
+	void retentionDeletesTheSegmentsAndHeadOfAChainWhoseSnapshotIsGoneFromTheBucket() throws Exception {
+		this.template = template(bucketStore(client, "staging"), options());
+		String first = capture().chainId();
+		insert("in the first chain", 100);
+		capture();
+		this.template.stopCapture("app");
+		TestDatabases.changeWhileNotCaptured(this.dataSource);
+		String second = capture().chainId();
+		insert("in the second chain", 100);
+		Instant shipped = shipEverything();
+
+		this.template.prune("app", new RetentionPolicy(1, null));
+
+		assertThat(second).isNotEqualTo(first);
+		assertThat(s3proxy.keys(this.bucket)).noneMatch((key) -> key.contains(first))
+			.anyMatch((key) -> key.startsWith("backups/app/segments/" + second));
+		List<String> live = dump();
+		TestDatabases.execute(this.dataSource, "DELETE FROM item");
+		this.template.restore("app", shipped);
+		assertThat(dump().equals(live)).as("restored rows equal the live ones").isTrue();
+	}
+
+	@Test
 	void aSteadyWriterCostsAtMostOneWritePerPassAndNeverListsTheBucket() throws Exception {
 		this.template = template(bucketStore(client, "staging"), options());
 		capture();
