@@ -43,7 +43,8 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * process), the rollback-journal writer's longest wait, a large backup and restore in a
  * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
  * backups into and restores from S3Proxy ({@link S3Benchmark}), and continuous backup
- * ({@link ContinuousBenchmark}). Every figure and its baseline come from the same run; the
+ * ({@link ContinuousBenchmark}), and side by side with Litestream ({@link SideBySideBenchmark}, only
+ * when asked for: {@code --only=sidebyside --sidebyside-off-s=30 --sidebyside-on-s=120}). Every figure and its baseline come from the same run; the
  * tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
  * --dir=... --data=mixed --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200
  * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3,continuous --continuous-off-s=120
@@ -162,6 +163,11 @@ public final class Benchmark {
 			}
 			if (this.parts.contains("continuous")) {
 				this.tables.add(ContinuousBenchmark.run(generated, this.directory, this.continuous, out));
+			}
+			if (this.parts.contains("sidebyside")) {
+				this.tables.add(SideBySideBenchmark.run(generated, this.directory, this.writerRate,
+						Long.parseLong(this.options.getOrDefault("sidebyside-off-s", "30")),
+						Long.parseLong(this.options.getOrDefault("sidebyside-on-s", "120")), out));
 			}
 		}
 		finally {

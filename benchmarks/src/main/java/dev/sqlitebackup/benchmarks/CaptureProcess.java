@@ -12,23 +12,32 @@ import java.util.concurrent.TimeUnit;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
+import dev.sqlitebackup.codec.BackupCodec;
+import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 /**
  * Continuous capture in a child JVM, the way the starter runs it in an application: one pass
  * that starts the chain, then a pass every sync interval on a scheduler thread, until the
- * process is killed. Arguments: {@code <database file> <backup directory> <interval in ms>};
- * prints {@code READY} once the chain has started.
+ * process is killed. Arguments: {@code <database file> <backup directory> <interval in ms>
+ * [zstd]}; prints {@code READY} once the chain has started.
  */
 final class CaptureProcess {
 
 	private CaptureProcess() {
 	}
 
+	/** The options of a capture, zstd-compressed when the fourth argument says so. */
+	static BackupOptions options(String[] args) {
+		return (args.length > 3 && args[3].equals("zstd"))
+				? BackupOptions.defaults().withStoredForm(new StoredForm(BackupCodec.ZSTD, null))
+				: BackupOptions.defaults();
+	}
+
 	public static void main(String[] args) throws Exception {
 		SqliteBackupTemplate template = new SqliteBackupTemplate(
 				List.of(SqliteDatabase.of(ContinuousBenchmark.DATABASE, ScheduledWriter.plainDataSource(args[0]))),
-				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
+				new LocalDirectoryBackupStore(Path.of(args[1])), options(args));
 		template.capture(ContinuousBenchmark.DATABASE);
 		long interval = Long.parseLong(args[2]);
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
