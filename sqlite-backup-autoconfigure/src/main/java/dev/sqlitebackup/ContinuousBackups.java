@@ -54,6 +54,37 @@ final class ContinuousBackups {
 		return this.captures.get(database);
 	}
 
+	/**
+	 * A backup asked for: while continuous backup captures the database, it becomes the next
+	 * snapshot of its chain, so that a restore to a later point starts from it.
+	 */
+	Backup backup(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
+		WalCapture capture = this.captures.get(db.name());
+		if (capture == null) {
+			return this.backups.run(db, BackupRequest.requested(trigger), operation);
+		}
+		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
+		forgetWindow(db.name());
+		if (snapshot == null) {
+			return this.backups.run(db, BackupRequest.requested(trigger), operation);
+		}
+		this.context.listeners().tell((listener) -> listener.captureCompleted(snapshot.result()));
+		return snapshot.backup();
+	}
+
+	/**
+	 * Lets go of a database's capture after its last pass. Closing ships and checkpoints once more,
+	 * so it holds the database like a pass does (or closes without, when that cannot be had).
+	 */
+	void stop(SqliteDatabase db) {
+		try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
+			remove(db.name());
+		}
+		catch (SqliteBackupException ex) {
+			remove(db.name());
+		}
+	}
+
 	/** The capture of a database, started now unless it runs already. */
 	WalCapture register(SqliteDatabase db, boolean newAtStart) {
 		return this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, newAtStart));

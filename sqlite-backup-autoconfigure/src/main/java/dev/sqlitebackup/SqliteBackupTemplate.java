@@ -196,26 +196,8 @@ public class SqliteBackupTemplate {
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
-			return takeBackup(db, trigger, operation);
+			return this.continuous.backup(db, trigger, operation);
 		}
-	}
-
-	/**
-	 * While continuous backup captures the database, the backup becomes the next snapshot of its
-	 * chain, so that a restore to a later point starts from it.
-	 */
-	private Backup takeBackup(SqliteDatabase db, BackupTrigger trigger, RunningOperation operation) {
-		WalCapture capture = this.continuous.of(db.name());
-		if (capture == null) {
-			return this.backups.run(db, BackupRequest.requested(trigger), operation);
-		}
-		WalCapture.Snapshot snapshot = capture.snapshot(operation, trigger);
-		this.continuous.forgetWindow(db.name());
-		if (snapshot == null) {
-			return this.backups.run(db, BackupRequest.requested(trigger), operation);
-		}
-		this.listeners.tell((listener) -> listener.captureCompleted(snapshot.result()));
-		return snapshot.backup();
 	}
 
 	// ---------------------------------------------------------------- restore
@@ -387,13 +369,7 @@ public class SqliteBackupTemplate {
 			capture(db.name());
 		}
 		finally {
-			// Closing ships and checkpoints once more: it holds the database like a pass does.
-			try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
-				this.continuous.remove(db.name());
-			}
-			catch (SqliteBackupException ex) {
-				this.continuous.remove(db.name());
-			}
+			this.continuous.stop(db);
 		}
 	}
 
@@ -452,7 +428,7 @@ public class SqliteBackupTemplate {
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
-			Backup backup = takeBackup(db, trigger, operation);
+			Backup backup = this.continuous.backup(db, trigger, operation);
 			this.prunes.run(db, policy, backup);
 			return backup;
 		}
