@@ -29,7 +29,6 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.Segment;
-import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
@@ -85,6 +84,9 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	private static final int MAX_HOLDER_BYTES = 1024;
 
 	private final Path directory;
+
+	/** Continuous backup's segments and chain heads in each database's folder. */
+	private final LocalSegments segments = new LocalSegments(this);
 
 	/** A store rooted at the given directory, which is created when the first backup is staged. */
 	public LocalDirectoryBackupStore(Path directory) {
@@ -175,7 +177,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	 * checks it with {@code reader}. One that is gone meanwhile is skipped quietly; one that is not a
 	 * regular file, too large or unreadable is skipped with a WARN, so that the rest still list.
 	 */
-	private <T> @Nullable T readManifestFile(Path manifest, String kind, ManifestReader<T> reader) {
+	<T> @Nullable T readManifestFile(Path manifest, String kind, ManifestReader<T> reader) {
 		try (Reader text = new StringReader(
 				new String(StoreFiles.readManifest(manifest), StandardCharsets.ISO_8859_1))) {
 			return reader.read(text);
@@ -262,35 +264,10 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		}
 		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + SEGMENT_MANIFEST_SUFFIX)) {
 			for (Path manifest : manifests) {
-				finishInterruptedSegmentPublish(database, manifest);
+				this.segments.finishInterruptedPublish(database, manifest);
 			}
 		}
 		StoreFiles.removeStagingLeftovers(staging);
-	}
-
-	/**
-	 * A staged segment manifest whose frames were already moved into place belongs to a publish
-	 * that a crash cut short between its two renames: the segment was complete, so it is published
-	 * rather than left as frames nothing lists or removes.
-	 */
-	private void finishInterruptedSegmentPublish(String database, Path stagedManifest) throws IOException {
-		Segment segment = readManifestFile(stagedManifest, "segment manifest", SegmentManifestFormat::read);
-		if (segment == null || !segment.database().equals(database)
-				|| !stagedManifest.getFileName().toString().equals(segment.id() + SEGMENT_MANIFEST_SUFFIX)) {
-			return;
-		}
-		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
-		Path manifest = segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX);
-		Path data = segmentDataFile(segment);
-		if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) || !StoreFiles.isRegularFile(data)
-				|| Files.size(data) != segment.sizeBytes()) {
-			Files.deleteIfExists(stagedManifest);
-			return;
-		}
-		Files.move(stagedManifest, manifest, StandardCopyOption.ATOMIC_MOVE);
-		force(segments);
-		logger.info("Finished publishing segment {} of database '{}' that a crash had interrupted", segment.id(),
-				database);
 	}
 
 	/**
@@ -319,162 +296,52 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public List<Segment> listSegments(String database) {
-		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
-		List<Segment> found = new ArrayList<>();
-		try {
-			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
-				return List.of();
-			}
-			try (DirectoryStream<Path> manifests = Files.newDirectoryStream(segments, "*" + SEGMENT_MANIFEST_SUFFIX)) {
-				for (Path manifest : manifests) {
-					Segment segment = readSegmentManifest(database, manifest);
-					if (segment != null) {
-						found.add(segment);
-					}
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Cannot list segments in " + segments + ": " + reason(ex), ex);
-		}
-		return found;
-	}
-
-	private @Nullable Segment readSegmentManifest(String database, Path manifest) {
-		String fileName = manifest.getFileName().toString();
-		return readManifestFile(manifest, "segment manifest", (text) -> {
-			Segment segment = SegmentManifestFormat.read(text);
-			if (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database)) {
-				logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
-						segment.id(), segment.database());
-				return null;
-			}
-			return segment;
-		});
+		return this.segments.list(database);
 	}
 
 	@Override
 	public Segment publishSegment(Path stagingFile, Segment segment) throws IOException {
-		Path segments = StoreFiles.ownDirectory(ownDatabaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
-		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
-		StoreFiles.checkRegularFile(stagingFile);
-		Path stagedManifest = stagingFile.resolveSibling(segment.id() + SEGMENT_MANIFEST_SUFFIX);
-		StoreFiles.restrictToOwner(stagingFile);
-		force(stagingFile);
-		Files.deleteIfExists(stagedManifest);
-		Files.writeString(stagedManifest, SegmentManifestFormat.write(segment), StandardCharsets.ISO_8859_1,
-				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-		StoreFiles.restrictToOwner(stagedManifest);
-		force(stagedManifest);
-		Files.move(stagingFile, segmentDataFile(segment), StandardCopyOption.ATOMIC_MOVE);
-		Files.move(stagedManifest, segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX),
-				StandardCopyOption.ATOMIC_MOVE);
-		force(segments);
-		return segment;
+		return this.segments.publish(stagingFile, segment);
 	}
 
 	@Override
 	public void publishChainHead(ChainHead head) throws IOException {
-		Path chains = StoreFiles.ownDirectory(ownDatabaseDirectory(head.database()).resolve(CHAINS_DIRECTORY));
-		if (!BackupIds.isWellFormed(head.chainId())) {
-			throw new IllegalArgumentException("Not a chain id: " + head.chainId());
-		}
-		Path staged = chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX + ".new");
-		Files.writeString(staged, ChainHeadFormat.write(head), StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE,
-				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-		StoreFiles.restrictToOwner(staged);
-		// Not forced: a head lost in a crash only lags what readers find after it (see ChainIndex).
-		Files.move(staged, chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX), StandardCopyOption.ATOMIC_MOVE,
-				StandardCopyOption.REPLACE_EXISTING);
+		this.segments.publishHead(head);
 	}
 
 	@Override
 	public Map<String, ChainHead> listChainHeads(String database) {
-		Path chains = databaseDirectory(database).resolve(CHAINS_DIRECTORY);
-		Map<String, ChainHead> heads = new java.util.TreeMap<>();
-		try {
-			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(chains)) {
-				return heads;
-			}
-			try (DirectoryStream<Path> files = Files.newDirectoryStream(chains, "*" + CHAIN_HEAD_SUFFIX)) {
-				for (Path file : files) {
-					String name = file.getFileName().toString();
-					ChainHead head = readManifestFile(file, "chain head", ChainHeadFormat::read);
-					if (head != null && name.equals(head.chainId() + CHAIN_HEAD_SUFFIX) && head.database().equals(database)) {
-						heads.put(head.chainId(), head);
-					}
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Cannot list chain heads in " + chains + ": " + reason(ex), ex);
-		}
-		return heads;
+		return this.segments.heads(database);
 	}
 
 	@Override
 	public Optional<Segment> findSegment(String database, String chainId, long sequence) {
-		if (!BackupIds.isWellFormed(chainId) || sequence < 0) {
-			return Optional.empty();
-		}
-		Path segments = databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
-		try {
-			if (!StoreFiles.existsAsRealDirectory(databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
-				return Optional.empty();
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Cannot read segments in " + segments + ": " + reason(ex), ex);
-		}
-		Path manifest = segments.resolve(Segment.idOf(chainId, sequence) + SEGMENT_MANIFEST_SUFFIX);
-		return Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) ? Optional.ofNullable(readSegmentManifest(database, manifest))
-				: Optional.empty();
+		return this.segments.find(database, chainId, sequence);
 	}
 
 	@Override
 	public boolean chainHeadsComplete(String database) {
-		return Files.isRegularFile(databaseDirectory(database).resolve(CHAINS_DIRECTORY).resolve(HEADS_COMPLETE_FILE),
-				LinkOption.NOFOLLOW_LINKS);
+		return this.segments.headsComplete(database);
 	}
 
 	@Override
 	public void markChainHeadsComplete(String database) throws IOException {
-		Path chains = StoreFiles.ownDirectory(ownDatabaseDirectory(database).resolve(CHAINS_DIRECTORY));
-		Files.writeString(chains.resolve(HEADS_COMPLETE_FILE), "every chain of this folder has a head record\n",
-				StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-				StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		this.segments.markHeadsComplete(database);
 	}
 
 	@Override
 	public void deleteChainHead(String database, String chainId) throws IOException {
-		Path chains = databaseDirectory(database).resolve(CHAINS_DIRECTORY);
-		if (BackupIds.isWellFormed(chainId) && StoreFiles.existsAsRealDirectory(chains)) {
-			Files.deleteIfExists(chains.resolve(chainId + CHAIN_HEAD_SUFFIX));
-		}
+		this.segments.deleteHead(database, chainId);
 	}
 
 	@Override
 	public StoredBackupFile openSegment(Segment segment) throws IOException {
-		StoreFiles.existsAsRealDirectory(databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
-		Path data = segmentDataFile(segment);
-		StoreFiles.checkRegularFile(data);
-		return new LocalFile(data);
+		return this.segments.open(segment);
 	}
 
 	@Override
 	public void deleteSegment(Segment segment) throws IOException {
-		Path segments = databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY);
-		if (!StoreFiles.existsAsRealDirectory(segments)) {
-			return;
-		}
-		Files.deleteIfExists(segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX));
-		Files.deleteIfExists(segmentDataFile(segment));
-	}
-
-	private Path segmentDataFile(Segment segment) {
-		return databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY)
-			.resolve(segment.id() + SEGMENT_DATA_SUFFIX + StoredForm.fileSuffixOf(segment.compression(),
-					segment.encryptionKeyId() != null));
+		this.segments.delete(segment);
 	}
 
 	@Override
@@ -538,12 +405,12 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	/** The database's folder, made (owner-only) when missing; refused when it is a link. */
-	private Path ownDatabaseDirectory(String database) throws IOException {
+	Path ownDatabaseDirectory(String database) throws IOException {
 		StoreFiles.rootDirectory(this.directory);
 		return StoreFiles.ownDirectory(databaseDirectory(database));
 	}
 
-	private static String reason(IOException ex) {
+	static String reason(IOException ex) {
 		return (ex instanceof FileSystemException fs && fs.getReason() != null) ? fs.getReason() : ex.getMessage();
 	}
 
@@ -571,7 +438,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 		}
 	}
 
-	private record LocalFile(Path path) implements StoredBackupFile {
+	record LocalFile(Path path) implements StoredBackupFile {
 
 		@Override
 		public void close() {
@@ -582,7 +449,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	/** Parses and checks one manifest's text; {@code null} to skip it. */
 	@FunctionalInterface
-	private interface ManifestReader<T> {
+	interface ManifestReader<T> {
 
 		@Nullable T read(Reader text) throws IOException;
 

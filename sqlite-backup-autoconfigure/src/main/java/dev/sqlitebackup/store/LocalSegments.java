@@ -1,0 +1,224 @@
+package dev.sqlitebackup.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sqlitebackup.BackupIds;
+import dev.sqlitebackup.BackupStore.StoredBackupFile;
+import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Segment;
+import dev.sqlitebackup.codec.StoredForm;
+
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.CHAINS_DIRECTORY;
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.CHAIN_HEAD_SUFFIX;
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.HEADS_COMPLETE_FILE;
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENTS_DIRECTORY;
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENT_DATA_SUFFIX;
+import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENT_MANIFEST_SUFFIX;
+
+/**
+ * Continuous backup's segments and chain heads in a local directory: in each database's folder,
+ * {@code segments/<chain>-segment-<n>.frames[...]} with the manifest {@code <id>.segment} beside it
+ * (frames first, manifest last, each by an atomic rename from staging), and
+ * {@code chains/<chain>.head}.
+ */
+final class LocalSegments {
+
+	private static final Logger logger = LoggerFactory.getLogger(LocalSegments.class);
+
+	private final LocalDirectoryBackupStore store;
+
+	LocalSegments(LocalDirectoryBackupStore store) {
+		this.store = store;
+	}
+
+	/**
+	 * A staged segment manifest whose frames were already moved into place belongs to a publish
+	 * that a crash cut short between its two renames: the segment was complete, so it is published
+	 * rather than left as frames nothing lists or removes.
+	 */
+	void finishInterruptedPublish(String database, Path stagedManifest) throws IOException {
+		Segment segment = this.store.readManifestFile(stagedManifest, "segment manifest", SegmentManifestFormat::read);
+		if (segment == null || !segment.database().equals(database)
+				|| !stagedManifest.getFileName().toString().equals(segment.id() + SEGMENT_MANIFEST_SUFFIX)) {
+			return;
+		}
+		Path segments = this.store.databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		Path manifest = segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		Path data = segmentDataFile(segment);
+		if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) || !StoreFiles.isRegularFile(data)
+				|| Files.size(data) != segment.sizeBytes()) {
+			Files.deleteIfExists(stagedManifest);
+			return;
+		}
+		Files.move(stagedManifest, manifest, StandardCopyOption.ATOMIC_MOVE);
+		LocalDirectoryBackupStore.force(segments);
+		logger.info("Finished publishing segment {} of database '{}' that a crash had interrupted", segment.id(),
+				database);
+	}
+
+		List<Segment> list(String database) {
+		Path segments = this.store.databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		List<Segment> found = new ArrayList<>();
+		try {
+			if (!StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
+				return List.of();
+			}
+			try (DirectoryStream<Path> manifests = Files.newDirectoryStream(segments, "*" + SEGMENT_MANIFEST_SUFFIX)) {
+				for (Path manifest : manifests) {
+					Segment segment = readSegmentManifest(database, manifest);
+					if (segment != null) {
+						found.add(segment);
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list segments in " + segments + ": " + LocalDirectoryBackupStore.reason(ex), ex);
+		}
+		return found;
+	}
+
+	private @Nullable Segment readSegmentManifest(String database, Path manifest) {
+		String fileName = manifest.getFileName().toString();
+		return this.store.readManifestFile(manifest, "segment manifest", (text) -> {
+			Segment segment = SegmentManifestFormat.read(text);
+			if (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database)) {
+				logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
+						segment.id(), segment.database());
+				return null;
+			}
+			return segment;
+		});
+	}
+
+	Segment publish(Path stagingFile, Segment segment) throws IOException {
+		Path segments = StoreFiles.ownDirectory(this.store.ownDatabaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
+		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
+		StoreFiles.checkRegularFile(stagingFile);
+		Path stagedManifest = stagingFile.resolveSibling(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		StoreFiles.restrictToOwner(stagingFile);
+		LocalDirectoryBackupStore.force(stagingFile);
+		Files.deleteIfExists(stagedManifest);
+		Files.writeString(stagedManifest, SegmentManifestFormat.write(segment), StandardCharsets.ISO_8859_1,
+				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		StoreFiles.restrictToOwner(stagedManifest);
+		LocalDirectoryBackupStore.force(stagedManifest);
+		Files.move(stagingFile, segmentDataFile(segment), StandardCopyOption.ATOMIC_MOVE);
+		Files.move(stagedManifest, segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX),
+				StandardCopyOption.ATOMIC_MOVE);
+		LocalDirectoryBackupStore.force(segments);
+		return segment;
+	}
+
+	void publishHead(ChainHead head) throws IOException {
+		Path chains = StoreFiles.ownDirectory(this.store.ownDatabaseDirectory(head.database()).resolve(CHAINS_DIRECTORY));
+		if (!BackupIds.isWellFormed(head.chainId())) {
+			throw new IllegalArgumentException("Not a chain id: " + head.chainId());
+		}
+		Path staged = chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX + ".new");
+		Files.writeString(staged, ChainHeadFormat.write(head), StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE,
+				StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+		StoreFiles.restrictToOwner(staged);
+		// Not forced: a head lost in a crash only lags what readers find after it (see ChainIndex).
+		Files.move(staged, chains.resolve(head.chainId() + CHAIN_HEAD_SUFFIX), StandardCopyOption.ATOMIC_MOVE,
+				StandardCopyOption.REPLACE_EXISTING);
+	}
+
+	Map<String, ChainHead> heads(String database) {
+		Path chains = this.store.databaseDirectory(database).resolve(CHAINS_DIRECTORY);
+		Map<String, ChainHead> heads = new java.util.TreeMap<>();
+		try {
+			if (!StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(chains)) {
+				return heads;
+			}
+			try (DirectoryStream<Path> files = Files.newDirectoryStream(chains, "*" + CHAIN_HEAD_SUFFIX)) {
+				for (Path file : files) {
+					String name = file.getFileName().toString();
+					ChainHead head = this.store.readManifestFile(file, "chain head", ChainHeadFormat::read);
+					if (head != null && name.equals(head.chainId() + CHAIN_HEAD_SUFFIX) && head.database().equals(database)) {
+						heads.put(head.chainId(), head);
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot list chain heads in " + chains + ": " + LocalDirectoryBackupStore.reason(ex), ex);
+		}
+		return heads;
+	}
+
+	Optional<Segment> find(String database, String chainId, long sequence) {
+		if (!BackupIds.isWellFormed(chainId) || sequence < 0) {
+			return Optional.empty();
+		}
+		Path segments = this.store.databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
+		try {
+			if (!StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
+				return Optional.empty();
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot read segments in " + segments + ": " + LocalDirectoryBackupStore.reason(ex), ex);
+		}
+		Path manifest = segments.resolve(Segment.idOf(chainId, sequence) + SEGMENT_MANIFEST_SUFFIX);
+		return Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) ? Optional.ofNullable(readSegmentManifest(database, manifest))
+				: Optional.empty();
+	}
+
+	boolean headsComplete(String database) {
+		return Files.isRegularFile(this.store.databaseDirectory(database).resolve(CHAINS_DIRECTORY).resolve(HEADS_COMPLETE_FILE),
+				LinkOption.NOFOLLOW_LINKS);
+	}
+
+	void markHeadsComplete(String database) throws IOException {
+		Path chains = StoreFiles.ownDirectory(this.store.ownDatabaseDirectory(database).resolve(CHAINS_DIRECTORY));
+		Files.writeString(chains.resolve(HEADS_COMPLETE_FILE), "every chain of this folder has a head record\n",
+				StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+				StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+	}
+
+	void deleteHead(String database, String chainId) throws IOException {
+		Path chains = this.store.databaseDirectory(database).resolve(CHAINS_DIRECTORY);
+		if (BackupIds.isWellFormed(chainId) && StoreFiles.existsAsRealDirectory(chains)) {
+			Files.deleteIfExists(chains.resolve(chainId + CHAIN_HEAD_SUFFIX));
+		}
+	}
+
+	StoredBackupFile open(Segment segment) throws IOException {
+		StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
+		Path data = segmentDataFile(segment);
+		StoreFiles.checkRegularFile(data);
+		return new LocalDirectoryBackupStore.LocalFile(data);
+	}
+
+	void delete(Segment segment) throws IOException {
+		Path segments = this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY);
+		if (!StoreFiles.existsAsRealDirectory(segments)) {
+			return;
+		}
+		Files.deleteIfExists(segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX));
+		Files.deleteIfExists(segmentDataFile(segment));
+	}
+
+	private Path segmentDataFile(Segment segment) {
+		return this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY)
+			.resolve(segment.id() + SEGMENT_DATA_SUFFIX + StoredForm.fileSuffixOf(segment.compression(),
+					segment.encryptionKeyId() != null));
+	}
+
+}
