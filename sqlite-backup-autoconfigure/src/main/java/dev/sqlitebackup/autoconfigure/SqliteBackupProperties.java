@@ -75,18 +75,21 @@ public class SqliteBackupProperties {
 
 	private final Schedule schedule = new Schedule();
 
-	private final Retention retention = new Retention();
+	@NestedConfigurationProperty
+	private final SqliteBackupRetentionProperties retention = new SqliteBackupRetentionProperties();
 
 	private final Restore restore = new Restore();
 
 	private final Health health = new Health();
 
-	private final Encryption encryption = new Encryption();
+	@NestedConfigurationProperty
+	private final SqliteBackupEncryptionProperties encryption = new SqliteBackupEncryptionProperties();
 
 	@NestedConfigurationProperty
 	private final SqliteBackupS3Properties s3 = new SqliteBackupS3Properties();
 
-	private final Continuous continuous = new Continuous();
+	@NestedConfigurationProperty
+	private final SqliteBackupContinuousProperties continuous = new SqliteBackupContinuousProperties();
 
 	/**
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
@@ -170,7 +173,7 @@ public class SqliteBackupProperties {
 		return this.schedule;
 	}
 
-	public Retention getRetention() {
+	public SqliteBackupRetentionProperties getRetention() {
 		return this.retention;
 	}
 
@@ -182,7 +185,7 @@ public class SqliteBackupProperties {
 		return this.s3;
 	}
 
-	public Encryption getEncryption() {
+	public SqliteBackupEncryptionProperties getEncryption() {
 		return this.encryption;
 	}
 
@@ -194,7 +197,7 @@ public class SqliteBackupProperties {
 		return this.databases;
 	}
 
-	public Continuous getContinuous() {
+	public SqliteBackupContinuousProperties getContinuous() {
 		return this.continuous;
 	}
 
@@ -282,83 +285,6 @@ public class SqliteBackupProperties {
 
 	}
 
-	/**
-	 * What pruning keeps.
-	 */
-	public static class Retention {
-
-		/**
-		 * Number of the newest backups to keep per database, safety backups included. The newest
-		 * verified backup is always kept. With keep-daily, keep-weekly or keep-monthly, a backup
-		 * is kept when any of them keeps it.
-		 */
-		private @Nullable Integer keepLast = 24;
-
-		/**
-		 * Number of days (with a backup) for which to keep each day's newest backup, in the
-		 * server's time zone. Unset keeps none for this reason.
-		 */
-		private @Nullable Integer keepDaily;
-
-		/**
-		 * Number of weeks (Monday to Sunday, with a backup) for which to keep each week's newest
-		 * backup. Unset keeps none for this reason.
-		 */
-		private @Nullable Integer keepWeekly;
-
-		/**
-		 * Number of months (with a backup) for which to keep each month's newest backup. Unset
-		 * keeps none for this reason.
-		 */
-		private @Nullable Integer keepMonthly;
-
-		/**
-		 * Maximum age of a backup before pruning deletes it, whatever else keeps it. Unset keeps
-		 * backups regardless of age.
-		 */
-		private @Nullable Duration maxAge;
-
-		public @Nullable Integer getKeepLast() {
-			return this.keepLast;
-		}
-
-		public void setKeepLast(@Nullable Integer keepLast) {
-			this.keepLast = keepLast;
-		}
-
-		public @Nullable Integer getKeepDaily() {
-			return this.keepDaily;
-		}
-
-		public void setKeepDaily(@Nullable Integer keepDaily) {
-			this.keepDaily = keepDaily;
-		}
-
-		public @Nullable Integer getKeepWeekly() {
-			return this.keepWeekly;
-		}
-
-		public void setKeepWeekly(@Nullable Integer keepWeekly) {
-			this.keepWeekly = keepWeekly;
-		}
-
-		public @Nullable Integer getKeepMonthly() {
-			return this.keepMonthly;
-		}
-
-		public void setKeepMonthly(@Nullable Integer keepMonthly) {
-			this.keepMonthly = keepMonthly;
-		}
-
-		public @Nullable Duration getMaxAge() {
-			return this.maxAge;
-		}
-
-		public void setMaxAge(@Nullable Duration maxAge) {
-			this.maxAge = maxAge;
-		}
-
-	}
 
 	/**
 	 * Health contributor.
@@ -413,55 +339,6 @@ public class SqliteBackupProperties {
 
 	}
 
-	/**
-	 * Continuous backup: every committed transaction of a WAL-mode file database shipped to the
-	 * store within the sync interval, for restores to the latest state or to a point in time.
-	 */
-	public static class Continuous {
-
-		/**
-		 * Whether to ship every committed transaction continuously. Startup fails for a database
-		 * that cannot be covered (rollback journal, in memory) unless it opts out.
-		 */
-		private boolean enabled;
-
-		/**
-		 * How often newly committed transactions are shipped.
-		 */
-		private Duration syncInterval = Duration.ofSeconds(1);
-
-		/**
-		 * How long ago the last successful pass may be before health reports the database down
-		 * (counted from the start until a first pass succeeded). Every transaction committed before
-		 * that pass is in the store, so this bounds what a crash now would lose.
-		 */
-		private Duration maxLag = Duration.ofMinutes(1);
-
-		public Duration getMaxLag() {
-			return this.maxLag;
-		}
-
-		public void setMaxLag(Duration maxLag) {
-			this.maxLag = maxLag;
-		}
-
-		public boolean isEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public Duration getSyncInterval() {
-			return this.syncInterval;
-		}
-
-		public void setSyncInterval(Duration syncInterval) {
-			this.syncInterval = syncInterval;
-		}
-
-	}
 
 	/**
 	 * Continuous backup of one database.
@@ -518,87 +395,6 @@ public class SqliteBackupProperties {
 
 
 
-	/**
-	 * AES-256-GCM encryption of new backups, applied after compression. Configuring any of it
-	 * turns it on, and then a missing or malformed key stops the application at startup.
-	 */
-	public static class Encryption {
-
-		/**
-		 * Whether to encrypt new backups. Unset means on as soon as a key, key id or old key is configured.
-		 */
-		private @Nullable Boolean enabled;
-
-		/**
-		 * Base64 of 32 random bytes (for example "openssl rand -base64 32"), best taken from an
-		 * environment variable rather than written into a file.
-		 */
-		private @Nullable String key;
-
-		/**
-		 * Id of the key, recorded in every backup it encrypts so that the right key is used to
-		 * restore it after a rotation. Unset means "default".
-		 */
-		private @Nullable String keyId;
-
-		/**
-		 * Keys that were rotated out, by key id, as base64: never used to encrypt, only to restore
-		 * the backups they encrypted.
-		 */
-		private final Map<String, String> oldKeys = new LinkedHashMap<>();
-
-		/**
-		 * Whether backups stored without encryption may be restored while encryption is
-		 * configured. They cannot be authenticated, so anyone who can write to the backup store
-		 * could have planted one; turn this on only to restore backups taken before encryption
-		 * was turned on.
-		 */
-		private boolean allowUnencryptedRestore;
-
-		public @Nullable Boolean getEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(@Nullable Boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public @Nullable String getKey() {
-			return this.key;
-		}
-
-		public void setKey(@Nullable String key) {
-			this.key = key;
-		}
-
-		public @Nullable String getKeyId() {
-			return this.keyId;
-		}
-
-		public void setKeyId(@Nullable String keyId) {
-			this.keyId = keyId;
-		}
-
-		public Map<String, String> getOldKeys() {
-			return this.oldKeys;
-		}
-
-		public boolean isAllowUnencryptedRestore() {
-			return this.allowUnencryptedRestore;
-		}
-
-		public void setAllowUnencryptedRestore(boolean allowUnencryptedRestore) {
-			this.allowUnencryptedRestore = allowUnencryptedRestore;
-		}
-
-		@Override
-		public String toString() {
-			// Properties objects end up in logs and actuator output; the keys must not.
-			return "Encryption[enabled=" + this.enabled + ", keyId=" + this.keyId + ", oldKeyIds="
-					+ this.oldKeys.keySet() + ", allowUnencryptedRestore=" + this.allowUnencryptedRestore + "]";
-		}
-
-	}
 
 	/**
 	 * Restores through the actuator endpoint.

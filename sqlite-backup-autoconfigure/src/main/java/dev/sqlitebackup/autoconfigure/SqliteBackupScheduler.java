@@ -88,7 +88,7 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 		this.template = template;
 		this.clock = clock;
 		this.catchUp = properties.getSchedule().isCatchUp();
-		SqliteBackupProperties.Retention retention = properties.getRetention();
+		SqliteBackupRetentionProperties retention = properties.getRetention();
 		// The server's zone, as for the cron expressions: "daily" means the days the job runs on.
 		try {
 			this.retention = new RetentionPolicy(retention.getKeepLast(), retention.getKeepDaily(),

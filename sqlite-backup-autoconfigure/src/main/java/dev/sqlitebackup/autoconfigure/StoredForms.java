@@ -31,7 +31,7 @@ final class StoredForms {
 		return new StoredForm(properties.getCompression(), encryption(properties.getEncryption()));
 	}
 
-	private static @Nullable BackupEncryption encryption(SqliteBackupProperties.Encryption properties) {
+	private static @Nullable BackupEncryption encryption(SqliteBackupEncryptionProperties properties) {
 		boolean configured = (properties.getEnabled() != null) ? properties.getEnabled()
 				: properties.getKey() != null || properties.getKeyId() != null || !properties.getOldKeys().isEmpty();
 		if (!configured) {
