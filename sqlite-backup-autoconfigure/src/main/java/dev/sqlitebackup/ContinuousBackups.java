@@ -227,6 +227,12 @@ final class ContinuousBackups {
 		return Optional.of(lag.isNegative() ? Duration.ZERO : lag);
 	}
 
+	/** WAL bytes committed and not yet shipped when the last pass read the WAL; empty before a pass. */
+	Optional<Long> backlog(String database) {
+		WalCapture capture = this.captures.get(database);
+		return Optional.ofNullable((capture != null) ? capture.backlogBytes() : null);
+	}
+
 	/** Whether the database is captured here. */
 	boolean isCaptured(String database) {
 		return this.captures.containsKey(database);

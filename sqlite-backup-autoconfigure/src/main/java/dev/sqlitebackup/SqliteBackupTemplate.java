@@ -356,6 +356,15 @@ public class SqliteBackupTemplate {
 	}
 
 	/**
+	 * Bytes of the database's WAL that SQLite had committed and continuous backup had not shipped
+	 * when its last pass read the WAL: what waits while the store cannot take it. Empty when it is
+	 * not captured or before a pass.
+	 */
+	public Optional<Long> continuousBacklog(String database) {
+		return this.continuous.backlog(getDatabase(database).name());
+	}
+
+	/**
 	 * Stops continuous backup of a database after shipping what was committed until now, and lets
 	 * go of it. A later {@link #capture} goes on with the same chain when it can prove the database was not
 	 * changed meanwhile ({@code ChainResumption}), else starts a new one.

@@ -39,6 +39,13 @@ public class ContinuousBackupMetrics implements BackupListener {
 				.baseUnit("seconds")
 				.tag(DATABASE, database)
 				.register(registry);
+			Gauge.builder("sqlite.backup.continuous.backlog", template,
+					(engine) -> engine.continuousBacklog(database).map(Long::doubleValue).orElse(Double.NaN))
+				.description("Bytes committed to the WAL that continuous backup has not shipped yet, as its last pass "
+						+ "found them")
+				.baseUnit("bytes")
+				.tag(DATABASE, database)
+				.register(registry);
 			Gauge.builder("sqlite.backup.continuous.wal.size", template, (engine) -> walSize(engine, database))
 				.description("Size of the database's write-ahead log")
 				.baseUnit("bytes")

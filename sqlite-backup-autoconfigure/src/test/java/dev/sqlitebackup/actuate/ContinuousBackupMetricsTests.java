@@ -69,6 +69,24 @@ class ContinuousBackupMetricsTests {
 		assertThat(this.registry.get("sqlite.backup.continuous.bytes").counter().count()).isGreaterThan(4096);
 		assertThat(this.registry.get("sqlite.backup.continuous.lag").gauge().value()).isBetween(0.0, 60.0);
 		assertThat(this.registry.get("sqlite.backup.continuous.wal.size").gauge().value()).isPositive();
+		assertThat(this.registry.get("sqlite.backup.continuous.backlog").gauge().value()).isZero();
+	}
+
+	@Test
+	void theBacklogIsWhatAPassCouldNotShip() throws Exception {
+		this.template.capture("db");
+		Path segments = this.temp.resolve("backups").resolve("db").resolve("segments");
+		Files.move(segments, this.temp.resolve("aside"));
+		Files.writeString(segments, "not a folder");
+		execute("INSERT INTO item (name) VALUES ('waits in the WAL')");
+
+		assertThatExceptionOfType(SqliteBackupException.class).isThrownBy(() -> this.template.capture("db"));
+
+		assertThat(this.registry.get("sqlite.backup.continuous.backlog").gauge().value()).isPositive();
+		Files.delete(segments);
+		Files.move(this.temp.resolve("aside"), segments);
+		this.template.capture("db");
+		assertThat(this.registry.get("sqlite.backup.continuous.backlog").gauge().value()).isZero();
 	}
 
 	@Test
