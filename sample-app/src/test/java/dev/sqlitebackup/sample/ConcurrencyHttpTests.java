@@ -256,14 +256,20 @@ class ConcurrencyHttpTests {
 	/** When a successful backup or restore held its database, from the answer's own timestamps. */
 	private record Interval(Instant start, Instant end) {
 
+		/**
+		 * A restore held the database for its whole duration, up to when it says it restored. A
+		 * backup is dated by its snapshot, which it took some way into its run (after cleaning up
+		 * the store and staging), so its snapshot instant plus its duration overshoots its end:
+		 * only the instant is known to fall inside the time it held the database.
+		 */
 		static Interval of(JsonNode answer) {
-			Duration duration = Duration.ofMillis(answer.get("durationMillis").asLong());
 			if (answer.has("restoredAt")) {
+				Duration duration = Duration.ofMillis(answer.get("durationMillis").asLong());
 				Instant end = Instant.parse(answer.get("restoredAt").asString());
 				return new Interval(end.minus(duration), end);
 			}
-			Instant start = Instant.parse(answer.get("createdAt").asString());
-			return new Interval(start, start.plus(duration));
+			Instant snapshot = Instant.parse(answer.get("createdAt").asString());
+			return new Interval(snapshot, snapshot);
 		}
 
 	}
