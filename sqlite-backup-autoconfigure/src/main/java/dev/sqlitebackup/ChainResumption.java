@@ -55,7 +55,7 @@ final class ChainResumption {
 	Outcome open(ReadHold reads, ChainSnapshots snapshots, Path file) throws SQLException, IOException {
 		reads.begin();
 		snapshots.requireWal();
-		this.context.store().cleanUp(this.database);
+		snapshots.cleanUpStore();
 		return check(file, WalFrames.walOf(file));
 	}
 

@@ -50,6 +50,9 @@ final class ChainSnapshots {
 
 	private final Frameless publication;
 
+	/** Whether the store was just cleaned up, so that a chain started now need not again. */
+	private boolean storeCleaned;
+
 	ChainSnapshots(EngineContext context, BackupRun backups, SqliteDatabase db, Path file, ReadHold reads,
 			ChainAncestry ancestry, ChainHeadKeeper heads, CaptureTimeline timeline, FrameShipper shipper,
 			Frameless publication) {
@@ -74,14 +77,17 @@ final class ChainSnapshots {
 	Started start(RunningOperation operation, String reason, BackupTrigger trigger) throws SQLException, IOException {
 		requireWal();
 		// First finish what a process that died in the middle of a publication left, so that the
-		// chain before this one ends where it really does.
-		try {
-			this.context.store().cleanUp(this.db.name());
+		// chain before this one ends where it really does; unless a resumption just did.
+		if (!this.storeCleaned) {
+			try {
+				this.context.store().cleanUp(this.db.name());
+			}
+			catch (IOException ex) {
+				logger.warn("Continuous backup of database '{}' could not clean up the store before a new chain: {}",
+						this.db.name(), Messages.describe(ex));
+			}
 		}
-		catch (IOException ex) {
-			logger.warn("Continuous backup of database '{}' could not clean up the store before a new chain: {}",
-					this.db.name(), Messages.describe(ex));
-		}
+		this.storeCleaned = false;
 		ChainPoint parent = this.ancestry.parentOfNextChain();
 		if (parent != null) {
 			// A chain that follows another never looks older than it, whatever this machine's clock says.
@@ -172,6 +178,15 @@ final class ChainSnapshots {
 					backup.id(), marker.sequence(), chain.id);
 			return new Extended(new WalCapture.Snapshot(backup, shipped), null, null);
 		}
+	}
+
+	/**
+	 * Finishes what a process that died in the middle of a publication left in the store, so that
+	 * the chain it was extending ends where it really does; the next {@link #start} need not again.
+	 */
+	void cleanUpStore() throws IOException {
+		this.context.store().cleanUp(this.db.name());
+		this.storeCleaned = true;
 	}
 
 	/** Fails unless the database is in WAL mode, the only one continuous backup covers. */
