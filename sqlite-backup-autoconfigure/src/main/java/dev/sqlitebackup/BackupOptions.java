@@ -23,9 +23,11 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param storedForm compression and encryption of new backups, and the keys to read old ones
  * @param syncInterval how often continuous backup runs a pass: a longer stretch without one is a
  * gap in the restore window, since commits made then carry no instant of their own
+ * @param compaction the levels continuous backup merges its segments into
  */
 public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
-		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval) {
+		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval,
+		CompactionLevels compaction) {
 
 	/** Default step: 4096 pages, 16 MiB with SQLite's default page size. */
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
@@ -59,6 +61,7 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 		Objects.requireNonNull(busyTimeout, "busyTimeout");
 		Objects.requireNonNull(storedForm, "storedForm");
 		Objects.requireNonNull(syncInterval, "syncInterval");
+		Objects.requireNonNull(compaction, "compaction");
 		if (syncInterval.isNegative() || syncInterval.isZero()) {
 			throw new IllegalArgumentException("syncInterval must be positive");
 		}
@@ -83,6 +86,13 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 				StoredForm.PLAIN, DEFAULT_SYNC_INTERVAL);
 	}
 
+	/** Options with the default compaction of continuous backup's segments. */
+	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
+			long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval) {
+		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, maxBytesPerSecond, memoryStagingLimit, storedForm,
+				syncInterval, CompactionLevels.DEFAULT);
+	}
+
 	/** Options with the default write-rate cap and memory staging limit, storing plain SQLite files. */
 	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep) {
 		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, DEFAULT_MAX_BYTES_PER_SECOND,
@@ -96,46 +106,52 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 
 	public BackupOptions withVerifyMode(VerifyMode verifyMode) {
 		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	public BackupOptions withSafetyBackup(boolean safetyBackup) {
 		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	public BackupOptions withBusyTimeout(Duration busyTimeout) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	public BackupOptions withPagesPerStep(int pagesPerStep) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	/** These options with the backup's disk writes capped at this rate ({@code 0} for no cap). */
 	public BackupOptions withMaxBytesPerSecond(long maxBytesPerSecond) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval);
+				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	/** These options with rollback-journal databases up to this size copied via memory ({@code 0}: never). */
 	public BackupOptions withMemoryStagingLimit(long memoryStagingLimit) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm, this.syncInterval);
+				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
 	}
 
 	/** These options with new backups stored compressed and/or encrypted. */
 	public BackupOptions withStoredForm(StoredForm storedForm) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm, this.syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm, this.syncInterval, this.compaction);
 	}
 
 	/** These options with continuous backup running a pass at this interval. */
 	public BackupOptions withSyncInterval(Duration syncInterval) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, syncInterval);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, syncInterval, this.compaction);
+	}
+
+	/** These options with continuous backup's segments compacted at these levels. */
+	public BackupOptions withCompaction(CompactionLevels compaction) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, compaction);
 	}
 
 	/**

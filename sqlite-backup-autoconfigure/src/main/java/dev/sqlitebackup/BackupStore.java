@@ -187,6 +187,15 @@ public interface BackupStore {
 	}
 
 	/**
+	 * The manifest of one block of compacted segments, read by its chain, level and first sequence
+	 * without listing the others; empty when it is not there or cannot be read.
+	 */
+	default Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		String id = Segment.blockIdOf(chainId, level, from);
+		return listSegments(database).stream().filter((segment) -> segment.id().equals(id)).findFirst();
+	}
+
+	/**
 	 * Whether every chain of the database in this store has a head record, so that the chains can
 	 * be read from their heads alone; until then they are rebuilt from a listing of the segments.
 	 */

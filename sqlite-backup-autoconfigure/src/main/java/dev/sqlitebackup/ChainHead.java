@@ -32,13 +32,15 @@ import org.jspecify.annotations.Nullable;
  * @param closedFile the database file's identity when the capture closed the chain cleanly (its last
  * pass shipped everything and checkpointed it into the file), {@code null} while the chain goes on;
  * a capture that starts on the same file continues the chain ({@link DatabaseFileIdentity})
+ * @param levels what compaction ({@link CompactionLevels}) holds of the chain, by level; empty before its
+ * first block
  * @param keyId key the MAC is computed with, {@code null} without one
  * @param mac hex HMAC-SHA256 of the other fields, {@code null} without a key
  */
 public record ChainHead(String database, String chainId, @Nullable ChainPoint parent, @Nullable String startReason,
 		List<Snapshot> snapshots, List<Gap> gaps, long newestSequence, Instant newestCapturedAt,
 		String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String closedFile,
-		@Nullable String keyId, @Nullable String mac) {
+		List<Level> levels, @Nullable String keyId, @Nullable String mac) {
 
 	/** Format of a head record. */
 	public static final String FORMAT = "1";
@@ -48,6 +50,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	public ChainHead {
 		snapshots = List.copyOf(snapshots);
 		gaps = List.copyOf(gaps);
+		levels = List.copyOf(levels);
 	}
 
 	/** A head record of a chain that goes on. */
@@ -56,7 +59,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 			String newestPlainSha256, long newestPageCount, Instant aliveUntil, @Nullable String keyId,
 			@Nullable String mac) {
 		this(database, chainId, parent, startReason, snapshots, gaps, newestSequence, newestCapturedAt,
-				newestPlainSha256, newestPageCount, aliveUntil, null, keyId, mac);
+				newestPlainSha256, newestPageCount, aliveUntil, null, List.of(), keyId, mac);
 	}
 
 	/**
@@ -69,6 +72,9 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 		List<Snapshot> snapshots = new ArrayList<>();
 		List<Gap> gaps = new ArrayList<>();
 		for (Segment segment : segments) {
+			if (segment.isCompacted()) {
+				continue;
+			}
 			if (segment.isSnapshot()) {
 				snapshots.add(new Snapshot(segment.sequence(), segment.capturedAt(), segment.baseBackupId()));
 			}
@@ -93,7 +99,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 		}
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, snapshots, gaps,
 				segment.sequence(), segment.capturedAt(), segment.plainSha256(), segment.pageCount(), aliveUntil, null,
-				null);
+				this.levels, null, null);
 	}
 
 	/**
@@ -103,7 +109,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	ChainHead aliveUntil(Instant until) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount, until,
-				this.closedFile, null, null);
+				this.closedFile, this.levels, null, null);
 	}
 
 	/** The newest point the chain reached. */
@@ -145,6 +151,10 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 		if (this.closedFile != null) {
 			fields.put("closedFile", this.closedFile);
 		}
+		for (Level level : this.levels) {
+			fields.put("level." + level.level() + ".keptFrom", Long.toString(level.keptFrom()));
+			fields.put("level." + level.level() + ".through", Long.toString(level.through()));
+		}
 		if (this.keyId != null) {
 			fields.put("keyId", this.keyId);
 		}
@@ -160,14 +170,30 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	public ChainHead withMac(@Nullable String keyId, @Nullable String mac) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
-				this.aliveUntil, this.closedFile, keyId, mac);
+				this.aliveUntil, this.closedFile, this.levels, keyId, mac);
 	}
 
 	/** This head of a chain closed cleanly, with the database file's identity at that moment. */
 	ChainHead closed(String fileIdentity) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
-				this.aliveUntil, fileIdentity, null, null);
+				this.aliveUntil, fileIdentity, this.levels, null, null);
+	}
+
+	/** This head with what compaction holds of one level replaced. */
+	ChainHead withLevel(Level level) {
+		List<Level> next = new ArrayList<>();
+		this.levels.stream().filter((existing) -> existing.level() != level.level()).forEach(next::add);
+		next.add(level);
+		next.sort(java.util.Comparator.comparingInt(Level::level));
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
+				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
+				this.aliveUntil, this.closedFile, next, null, null);
+	}
+
+	/** What compaction holds of a level, {@code null} when nothing. */
+	@Nullable Level level(int level) {
+		return this.levels.stream().filter((existing) -> existing.level() == level).findFirst().orElse(null);
 	}
 
 	/**
@@ -193,11 +219,18 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 			gaps.add(new Gap(Instant.parse(required(fields, "gap." + i + ".from")),
 					Instant.parse(required(fields, "gap." + i + ".to")), required(fields, "gap." + i + ".reason")));
 		}
+		List<Level> levels = new ArrayList<>();
+		for (int level = 0; level < 10; level++) {
+			if (fields.containsKey("level." + level + ".keptFrom")) {
+				levels.add(new Level(level, Long.parseLong(required(fields, "level." + level + ".keptFrom")),
+						Long.parseLong(required(fields, "level." + level + ".through"))));
+			}
+		}
 		return new ChainHead(required(fields, "database"), required(fields, "chainId"), parent,
 				fields.get("startReason"), snapshots, gaps, Long.parseLong(required(fields, "newestSequence")),
 				Instant.parse(required(fields, "newestCapturedAt")), required(fields, "newestPlainSha256"),
 				Long.parseLong(required(fields, "newestPageCount")), Instant.parse(required(fields, "aliveUntil")),
-				fields.get("closedFile"), fields.get("keyId"), mac);
+				fields.get("closedFile"), levels, fields.get("keyId"), mac);
 	}
 
 	private static String required(Map<String, String> fields, String key) {
@@ -217,6 +250,18 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	 * @param backupId id of the backup
 	 */
 	public record Snapshot(long sequence, Instant capturedAt, String backupId) {
+	}
+
+	/**
+	 * What compaction holds of one level of a chain.
+	 *
+	 * @param level the level, {@code 0} for the segments passes published
+	 * @param keptFrom the first sequence whose objects of this level are kept: below it they were
+	 * thinned out (the next level covers them), except snapshot segments, which stay
+	 * @param through for a level above 0, the last sequence its blocks cover: every block of the
+	 * level from {@code keptFrom} to there was published and read back; {@code -1} for level 0
+	 */
+	public record Level(int level, long keptFrom, long through) {
 	}
 
 }

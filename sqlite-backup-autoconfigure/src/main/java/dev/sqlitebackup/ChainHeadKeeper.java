@@ -187,6 +187,34 @@ final class ChainHeadKeeper {
 		write(current.aliveUntil(until));
 	}
 
+	/**
+	 * Compaction changed what it holds of a level of the chain: the head is written now, or, in a
+	 * store that bills requests, by the next head write.
+	 */
+	void compacted(String chainId, ChainHead.Level level) {
+		ChainHead current = this.head;
+		if (current != null && current.chainId().equals(chainId)) {
+			ChainHead next = current.withLevel(level);
+			if (this.billed) {
+				this.head = next;
+				this.behind = true;
+			}
+			else {
+				write(next);
+			}
+		}
+	}
+
+	/** The head as this capture knows it, written or not; {@code null} before the first chain. */
+	@Nullable ChainHead current() {
+		return this.head;
+	}
+
+	/** The head as the store last accepted it from this capture, {@code null} before. */
+	@Nullable ChainHead written() {
+		return this.written;
+	}
+
 	/** What this process noticed someone else did to the store, {@code null} when nothing. */
 	@Nullable String storeTampered() {
 		return this.storeTampered;

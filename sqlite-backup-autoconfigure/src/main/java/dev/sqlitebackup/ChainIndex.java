@@ -151,7 +151,11 @@ final class ChainIndex {
 	 * a store written before heads existed (or whose heads were lost), then marked complete.
 	 */
 	private void rebuild(String database, Map<String, ChainHead> heads) {
-		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database));
+		// Blocks of compacted segments say nothing a head is rebuilt from: their chain's segments do.
+		List<Segment> all = this.context.fromStore(database, () -> this.store.listSegments(database))
+			.stream()
+			.filter((segment) -> !segment.isCompacted())
+			.toList();
 		if (all.isEmpty() && heads.isEmpty()) {
 			// Nothing to be complete about: a store never used for continuous backup gets no marker.
 			return;

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plans a restore to a point in time from the segment manifests alone: which chain covers the
@@ -16,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * unbroken sequence; and the window of instants a restore can reach.
  */
 final class PointInTimePlanner {
+
+	private static final Logger logger = LoggerFactory.getLogger(PointInTimePlanner.class);
 
 	private final EngineContext context;
 
@@ -70,9 +74,8 @@ final class PointInTimePlanner {
 					+ " gets what the store still holds");
 		}
 		ChainHead.Snapshot start = startOf(database, covering, pointInTime, stored);
-		// Read one by one from the snapshot on, so that a restore reads only what it applies.
-		List<Segment> read = this.index.segments(database, covering.id(), start.sequence(), covering.newestSequence(),
-				(segment) -> this.context.authenticity().refusal(segment) != null || atOrBefore(segment, pointInTime));
+		// Read by id from the snapshot on, so that a restore reads only what it applies.
+		List<Segment> read = walk(database, covering, start.sequence(), pointInTime);
 		List<Segment> planned = new ArrayList<>();
 		for (Segment segment : read) {
 			// Checked first, so that whoever can write to the store cannot steer the rest of the plan.
@@ -85,13 +88,8 @@ final class PointInTimePlanner {
 			}
 			planned.add(segment);
 		}
-		long next = start.sequence() + planned.size();
-		// The reading stopped at a segment captured after the instant, or at the chain's end; anything
-		// else is a hole.
-		if (planned.isEmpty() || (next <= covering.newestSequence()
-				&& this.index.find(database, covering.id(), next).isEmpty())) {
-			throw refusedPlan(database, "segment " + next + " of chain " + covering.id()
-					+ " is missing, so the restore plan would have a gap");
+		if (planned.isEmpty()) {
+			throw missing(database, covering.id(), start.sequence());
 		}
 		if (!planned.get(0).isSnapshot() || !planned.get(0).baseBackupId().equals(start.backupId())) {
 			throw refusedPlan(database, "segment " + start.sequence() + " of chain " + covering.id()
@@ -100,6 +98,90 @@ final class PointInTimePlanner {
 		boolean newest = latest != null && latest.id().equals(covering.id())
 				&& planned.get(planned.size() - 1).sequence() >= latest.newestSequence();
 		return new Plan(planned, stored.get(start.backupId()), newest);
+	}
+
+	/**
+	 * The snapshot segment, then what follows it up to the instant (or the chain's end): at each
+	 * step the largest block the head records that holds the next sequence and was captured at or
+	 * before the instant (a block applied onto any state inside its range gives the state at its
+	 * end), else the segments themselves. The reading stops at a segment captured after the
+	 * instant, at the chain's end, or, for an instant, where compaction thinned the segments out
+	 * (the restore reaches the last point kept before it); anything else missing is a hole.
+	 */
+	private List<Segment> walk(String database, ChainHistory.Chain chain, long from, @Nullable Instant pointInTime) {
+		ChainHead head = chain.head();
+		CompactionLevels levels = this.context.options().compaction();
+		List<Segment> items = new ArrayList<>();
+		items.add(this.index.find(database, chain.id(), from).orElseThrow(() -> missing(database, chain.id(), from)));
+		long at = from;
+		long newest = chain.newestSequence();
+		while (at < newest) {
+			Segment block = block(database, head, levels, at, pointInTime);
+			if (block != null) {
+				items.add(block);
+				at = block.sequence();
+				continue;
+			}
+			// Blocks may take over again after the level-1 block this sequence is in.
+			long runEnd = newest;
+			ChainHead.Level one = head.level(1);
+			if (levels.enabled() && one != null) {
+				long end = levels.blockEnd(1, levels.blockStart(1, at + 1));
+				runEnd = (end <= one.through()) ? end : newest;
+			}
+			List<Segment> run = this.index.segments(database, chain.id(), at + 1, runEnd,
+					(segment) -> this.context.authenticity().refusal(segment) != null || atOrBefore(segment, pointInTime));
+			items.addAll(run);
+			at += run.size();
+			if (at < runEnd) {
+				long next = at + 1;
+				if (this.index.find(database, chain.id(), next).isPresent()) {
+					break;
+				}
+				ChainHead.Level raw = head.level(0);
+				if (pointInTime != null && raw != null && next < raw.keptFrom()) {
+					logger.info("Database '{}': the segments of chain {} after sequence {} were thinned out by compaction; "
+							+ "the restore reaches the last point kept at or before {}", database, chain.id(), at,
+							pointInTime);
+					break;
+				}
+				throw missing(database, chain.id(), next);
+			}
+		}
+		return items;
+	}
+
+	/** The largest block the head records that holds the sequence after {@code at} and ends at or before the instant. */
+	private @Nullable Segment block(String database, ChainHead head, CompactionLevels levels, long at,
+			@Nullable Instant pointInTime) {
+		for (int level = levels.top(); level >= 1; level--) {
+			ChainHead.Level held = head.level(level);
+			if (held == null) {
+				continue;
+			}
+			long start = levels.blockStart(level, at + 1);
+			if (start < held.keptFrom() || levels.blockEnd(level, start) > held.through()) {
+				continue;
+			}
+			int wanted = level;
+			Segment block = this.context
+				.fromStore(database, () -> this.context.store().findBlock(database, head.chainId(), wanted, start))
+				.orElse(null);
+			if (block == null) {
+				logger.warn("Database '{}': block {} the head of chain {} records is not in the store; reading the "
+						+ "level below instead", database, Segment.blockIdOf(head.chainId(), level, start), head.chainId());
+				continue;
+			}
+			if (atOrBefore(block, pointInTime)) {
+				return block;
+			}
+		}
+		return null;
+	}
+
+	private static BackupVerificationException missing(String database, String chainId, long sequence) {
+		return refusedPlan(database, "segment " + sequence + " of chain " + chainId
+				+ " is missing, so the restore plan would have a gap");
 	}
 
 	private static boolean atOrBefore(Segment segment, @Nullable Instant pointInTime) {
@@ -134,7 +216,10 @@ final class PointInTimePlanner {
 	/** Whether {@code next} continues {@code previous}: same chain and snapshot, and the next frames of the WAL. */
 	private static void requireFollows(String database, Segment previous, Segment next) {
 		String problem = null;
-		if (!next.previousSha256().equals(previous.plainSha256())
+		if (next.isCompacted() || previous.isCompacted()) {
+			problem = blockProblem(previous, next);
+		}
+		else if (!next.previousSha256().equals(previous.plainSha256())
 				|| (!next.isSnapshot() && !next.baseBackupId().equals(previous.baseBackupId()))) {
 			problem = "does not follow segment " + previous.sequence() + " (it names other frames before it)";
 		}
@@ -159,6 +244,28 @@ final class PointInTimePlanner {
 		if (problem != null) {
 			throw refusedPlan(database, "segment " + next.sequence() + " of chain " + next.chainId() + " " + problem);
 		}
+	}
+
+	/**
+	 * What does not hold between a block and what it follows or precedes: the block was checked
+	 * link by link when it was built, so here it must hold the sequence after its predecessor and
+	 * name its frames when it starts right after it.
+	 */
+	private static @Nullable String blockProblem(Segment previous, Segment next) {
+		if (!next.chainId().equals(previous.chainId()) || next.fromSequence() > previous.sequence() + 1
+				|| next.sequence() <= previous.sequence()) {
+			return "does not hold the sequence after segment " + previous.sequence();
+		}
+		if (next.fromSequence() == previous.sequence() + 1 && !next.previousSha256().equals(previous.chainSha256())) {
+			return "does not follow segment " + previous.sequence() + " (it names other frames before it)";
+		}
+		if (next.capturedAt().isBefore(previous.capturedAt())) {
+			return "was captured before segment " + previous.sequence();
+		}
+		if (next.pageSize() != previous.pageSize()) {
+			return "has another page size than segment " + previous.sequence();
+		}
+		return null;
 	}
 
 	/** A plan that must not be applied, with the reason; nothing live was touched. */

@@ -154,6 +154,7 @@ final class PruneRun {
 							db.name(), Messages.describe(ex));
 				}
 			}
+			pruned += pruneCompacted(db, chain, below);
 			if (usable.isEmpty()) {
 				// A chain deleted whole loses its head record too, which would otherwise say segments are missing.
 				try {
@@ -166,9 +167,55 @@ final class PruneRun {
 			}
 		}
 		if (pruned > 0) {
-			logger.info("Retention deleted {} continuous backup segment(s) of database '{}' that no remaining "
+			logger.info("Retention deleted {} continuous backup object(s) of database '{}' that no remaining "
 					+ "snapshot needs", pruned, db.name());
 		}
+	}
+
+	/**
+	 * Deletes what compaction left before {@code below}: the snapshot segments thinning keeps, and
+	 * the blocks of each level that end at or before it (a restore from the snapshot at
+	 * {@code below} uses only blocks holding a later sequence), newest first, down to the first one
+	 * an earlier run deleted already.
+	 */
+	private int pruneCompacted(SqliteDatabase db, ChainHistory.Chain chain, long below) {
+		ChainHead head = chain.head();
+		CompactionLevels levels = this.context.options().compaction();
+		List<Segment> doomed = new ArrayList<>();
+		if (head.level(0) != null) {
+			for (ChainHead.Snapshot snapshot : head.snapshots()) {
+				if (snapshot.sequence() < below && snapshot.sequence() < head.level(0).keptFrom()) {
+					this.index.find(db.name(), chain.id(), snapshot.sequence()).ifPresent(doomed::add);
+				}
+			}
+		}
+		for (ChainHead.Level held : head.levels()) {
+			if (held.level() < 1 || held.level() > levels.top()) {
+				continue;
+			}
+			long size = levels.size(held.level());
+			for (long start = Math.floorDiv(below + 1, size) * size - size; start >= held.keptFrom(); start -= size) {
+				long from = start;
+				java.util.Optional<Segment> block = this.context.fromStore(db.name(),
+						() -> this.store.findBlock(db.name(), chain.id(), held.level(), from));
+				if (block.isEmpty()) {
+					break;
+				}
+				doomed.add(block.get());
+			}
+		}
+		int pruned = 0;
+		for (Segment segment : doomed) {
+			try {
+				this.store.deleteSegment(segment);
+				pruned++;
+			}
+			catch (IOException ex) {
+				logger.warn("Could not delete {} of database '{}' by retention: {}", segment.id(), db.name(),
+						Messages.describe(ex));
+			}
+		}
+		return pruned;
 	}
 
 }

@@ -45,17 +45,53 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param startReason for the anchor of a chain, why the chain started; {@code null} for every other segment
  * @param gapBefore when no pass succeeded for longer than the capture allows before this segment, the
  * stretch up to its {@code capturedAt} in which its commits carry no instant of their own; else {@code null}
+ * @param level {@code 0} for a segment a pass published; for a block of compacted segments
+ * ({@link CompactionLevels}), its level: then {@code sequence} is the last sequence it covers, its
+ * frames hold the newest copy of each page those sequences wrote (in page order, with a checksum
+ * chain of their own from {@code checksumIn} 0), and its WAL fields are those of the last segment
+ * it covers, its {@code startOffset} and {@code previousSha256} those of the first
+ * @param fromSequence first sequence the segment covers: its own sequence for a segment a pass published
+ * @param lastPlainSha256 for a block, hex SHA-256 of the frames of the last segment it covers, which
+ * the segment after it names; {@code null} for a segment a pass published
  */
 public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
 		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
 		String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
 		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason,
-		@Nullable Gap gapBefore) {
+		@Nullable Gap gapBefore, int level, long fromSequence, @Nullable String lastPlainSha256) {
+
+	/** A segment a pass published: level 0, covering its own sequence. */
+	public Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
+			long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
+			boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
+			String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression,
+			@Nullable String encryptionKeyId, @Nullable String manifestMac, @Nullable ChainPoint parent,
+			@Nullable String startReason, @Nullable Gap gapBefore) {
+		this(chainId, sequence, database, baseBackupId, capturedAt, walSequence, salt1, salt2, startOffset, endOffset,
+				checksumIn, checksumOut, bigEndianChecksum, frameCount, pageSize, pageCount, plainSha256,
+				previousSha256, snapshotSha256, sizeBytes, sha256, compression, encryptionKeyId, manifestMac, parent,
+				startReason, gapBefore, 0, sequence, null);
+	}
 
 	/** Id of the segment: its chain's id and its sequence, which sorts within a chain. */
 	public String id() {
-		return idOf(this.chainId, this.sequence);
+		return isCompacted() ? blockIdOf(this.chainId, this.level, this.fromSequence) : idOf(this.chainId, this.sequence);
+	}
+
+	/** The id of the block of a level that starts at sequence {@code from}. */
+	public static String blockIdOf(String chainId, int level, long from) {
+		return idOf(chainId, from) + "-level-" + level;
+	}
+
+	/** Whether this is a block of compacted segments rather than a segment a pass published. */
+	public boolean isCompacted() {
+		return this.level > 0;
+	}
+
+	/** SHA-256 of the frames the segment after this one names as its predecessor's. */
+	public String chainSha256() {
+		return isCompacted() ? java.util.Objects.requireNonNull(this.lastPlainSha256) : this.plainSha256;
 	}
 
 	/** The id of segment {@code sequence} of a chain. */
@@ -70,12 +106,12 @@ public record Segment(String chainId, long sequence, String database, String bas
 
 	/** Whether this is the first segment of its chain, which names the snapshot and carries no frames. */
 	public boolean isAnchor() {
-		return this.sequence == 0;
+		return this.sequence == 0 && !isCompacted();
 	}
 
 	/** Whether this segment names a backup a restore can start from: the anchor or a later snapshot. */
 	public boolean isSnapshot() {
-		return isAnchor() || this.snapshotSha256 != null;
+		return isAnchor() || (this.snapshotSha256 != null && !isCompacted());
 	}
 
 	/** SHA-256 of the stored bytes of the backup this snapshot segment names. */
@@ -108,7 +144,8 @@ public record Segment(String chainId, long sequence, String database, String bas
 				this.walSequence, this.salt1, this.salt2, this.startOffset, this.endOffset, this.checksumIn,
 				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
 				this.plainSha256, this.previousSha256, this.snapshotSha256, this.sizeBytes, this.sha256, this.compression,
-				this.encryptionKeyId, mac, this.parent, this.startReason, this.gapBefore);
+				this.encryptionKeyId, mac, this.parent, this.startReason, this.gapBefore, this.level, this.fromSequence,
+				this.lastPlainSha256);
 	}
 
 }

@@ -71,6 +71,12 @@ public final class SegmentContent {
 			fields.put("gapFrom", gap.from().toString());
 			fields.put("gapReason", gap.reason());
 		}
+		if (segment.isCompacted()) {
+			// Only blocks carry these, so that the manifests of segments read as they always did.
+			fields.put("level", Integer.toString(segment.level()));
+			fields.put("fromSequence", Long.toString(segment.fromSequence()));
+			fields.put("lastPlainSha256", segment.lastPlainSha256());
+		}
 		return fields;
 	}
 
@@ -99,7 +105,29 @@ public final class SegmentContent {
 				required(fields, "previousSha256"), fields.get("snapshotSha256"), Long.parseLong(required(fields, "sizeBytes")),
 				required(fields, "sha256"), required(fields, "compression"),
 				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac, parentOf(fields),
-				fields.get("startReason"), gapOf(fields));
+				fields.get("startReason"), gapOf(fields), level(fields), fromSequence(fields),
+				(fields.get("level") != null) ? required(fields, "lastPlainSha256") : null);
+	}
+
+	private static int level(Map<String, String> fields) {
+		String level = fields.get("level");
+		int parsed = (level != null) ? Integer.parseInt(level) : 0;
+		if (parsed < 0 || (level != null && parsed == 0)) {
+			throw new IllegalArgumentException("Segment manifest has level " + level);
+		}
+		return parsed;
+	}
+
+	private static long fromSequence(Map<String, String> fields) {
+		long sequence = Long.parseLong(required(fields, "sequence"));
+		if (fields.get("level") == null) {
+			return sequence;
+		}
+		long from = Long.parseLong(required(fields, "fromSequence"));
+		if (from < 0 || from >= sequence) {
+			throw new IllegalArgumentException("Segment manifest covers sequences " + from + " to " + sequence);
+		}
+		return from;
 	}
 
 	private static @org.jspecify.annotations.Nullable Gap gapOf(Map<String, String> fields) {

@@ -23,18 +23,19 @@ final class SegmentPublisher {
 		this.database = database;
 	}
 
-	/** Publishes frames staged in a file; the file is consumed. */
-	void publish(Segment plain, Path frames) throws IOException {
+	/**
+	 * Publishes frames staged in a file; the file is consumed.
+	 * @return the segment as published: its stored form, sizes and MAC
+	 */
+	Segment publish(Segment plain, Path frames) throws IOException {
 		BackupStore store = this.context.store();
 		StoredForm form = this.context.options().storedForm();
 		if (form.isPlain()) {
-			store.publishSegment(frames, stored(plain, form, Files.size(frames), plain.plainSha256()));
+			return store.publishSegment(frames, stored(plain, form, Files.size(frames), plain.plainSha256()));
 		}
-		else {
-			try (StagingFile encoded = store.newStagingFile(this.database, plain.id() + "-stored")) {
-				StoredForm.Encoded result = form.encode(frames, encoded.path(), this.database, plain.id());
-				store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
-			}
+		try (StagingFile encoded = store.newStagingFile(this.database, plain.id() + "-stored")) {
+			StoredForm.Encoded result = form.encode(frames, encoded.path(), this.database, plain.id());
+			return store.publishSegment(encoded.path(), stored(plain, form, result.sizeBytes(), result.sha256()));
 		}
 	}
 
@@ -52,7 +53,8 @@ final class SegmentPublisher {
 				plain.endOffset(), plain.checksumIn(), plain.checksumOut(), plain.bigEndianChecksum(),
 				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
 				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null,
-				plain.parent(), plain.startReason(), plain.gapBefore());
+				plain.parent(), plain.startReason(), plain.gapBefore(), plain.level(), plain.fromSequence(),
+				plain.lastPlainSha256());
 		return this.context.authenticity().sign(segment);
 	}
 

@@ -42,19 +42,31 @@ final class SegmentReplay {
 	 * @return the pages written
 	 */
 	BitSet collectNewestPages(SqliteDatabase db, PointInTimePlanner.Plan plan, Path newestPages) throws IOException {
-		Segment last = plan.last();
-		BitSet written = new BitSet();
 		List<Segment> segments = plan.segments();
+		// The snapshot segment the plan starts from carries no frames.
+		return collectNewestPages(db.name(), segments.subList(1, segments.size()), plan.last().pageCount(),
+				newestPages);
+	}
+
+	/**
+	 * Checks the segments in full and writes the newest copy of each page they hold, up to
+	 * {@code pageLimit}, into a new sparse file at the page's own offset.
+	 * @param segments segments (or blocks) that follow each other, oldest first
+	 * @return the pages written
+	 */
+	BitSet collectNewestPages(String database, List<Segment> segments, long pageLimit, Path newestPages)
+			throws IOException {
+		BitSet written = new BitSet();
 		int count = segments.size();
-		int concurrency = this.store.billsRequests(db.name()) ? ReadAhead.REMOTE_CONCURRENCY : 1;
-		// Newest first; later snapshots in the plan carry no frames (their manifests were checked in the plan).
+		int concurrency = this.store.billsRequests(database) ? ReadAhead.REMOTE_CONCURRENCY : 1;
+		// Newest first; snapshot segments carry no frames (their manifests were checked in the plan).
 		try (FileChannel pages = FileChannel.open(newestPages, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 				ReadAhead<StoredBackupFile> downloads = new ReadAhead<>("sqlite-backup-download", concurrency, 1,
-						count - 1, (step) -> open(segments.get((int) (count - step))), SegmentReplay::closeQuietly)) {
-			for (int index = count - 1; index >= 1; index--) {
+						count, (step) -> open(segments.get((int) (count - step))), SegmentReplay::closeQuietly)) {
+			for (int index = count - 1; index >= 0; index--) {
 				try (StoredBackupFile stored = downloads.next()) {
 					if (stored != null) {
-						apply(db, segments.get(index), stored, pages, written, last.pageCount());
+						apply(database, segments.get(index), stored, pages, written, pageLimit);
 					}
 				}
 			}
@@ -101,23 +113,23 @@ final class SegmentReplay {
 		}
 	}
 
-	private void apply(SqliteDatabase db, Segment segment, StoredBackupFile stored, FileChannel target, BitSet written,
+	private void apply(String database, Segment segment, StoredBackupFile stored, FileChannel target, BitSet written,
 			long pageLimit) throws IOException {
 		if (Files.size(stored.path()) != segment.sizeBytes()) {
-			throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+			throw refusedPlan(database, "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 					+ "its manifest");
 		}
 		boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
 		if (plain) {
-			checkAndWrite(db, segment, stored.path(), target, written, pageLimit, true);
+			checkAndWrite(database, segment, stored.path(), target, written, pageLimit, true);
 			return;
 		}
 		if (!BackupFileCheck.sha256(stored.path()).equals(segment.sha256())) {
-			throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+			throw refusedPlan(database, "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 					+ "its manifest");
 		}
-		try (StagingFile decoded = decode(db, segment, stored.path())) {
-			checkAndWrite(db, segment, decoded.path(), target, written, pageLimit, false);
+		try (StagingFile decoded = decode(database, segment, stored.path())) {
+			checkAndWrite(database, segment, decoded.path(), target, written, pageLimit, false);
 		}
 	}
 
@@ -125,7 +137,7 @@ final class SegmentReplay {
 	 * Checks a segment's frames (one read for the SHA-256 and the WAL checksums) and writes the
 	 * pages no newer segment wrote. For a segment stored plain, the frames are its stored bytes.
 	 */
-	private void checkAndWrite(SqliteDatabase db, Segment segment, Path frames, FileChannel target, BitSet written,
+	private void checkAndWrite(String database, Segment segment, Path frames, FileChannel target, BitSet written,
 			long pageLimit, boolean stored) throws IOException {
 		try (FileChannel channel = FileChannel.open(frames, StandardOpenOption.READ)) {
 			MessageDigest digest = BackupFileCheck.newSha256();
@@ -136,34 +148,34 @@ final class SegmentReplay {
 			catch (IllegalStateException ex) {
 				// Bytes changed in the store are reported as such, not by the first frame they break.
 				if (!BackupFileCheck.sha256(frames).equals(stored ? segment.sha256() : segment.plainSha256())) {
-					throw refusedPlan(db.name(), stored
+					throw refusedPlan(database, stored
 							? "segment " + segment.id() + " no longer matches the size and SHA-256 in its manifest"
 							: "the frames of segment " + segment.id() + " do not match its manifest");
 				}
-				throw refusedPlan(db.name(), "segment " + segment.id() + " is not what its manifest says: "
+				throw refusedPlan(database, "segment " + segment.id() + " is not what its manifest says: "
 						+ ex.getMessage());
 			}
 			String sha256 = HexFormat.of().formatHex(digest.digest());
 			if (stored && !sha256.equals(segment.sha256())) {
-				throw refusedPlan(db.name(), "segment " + segment.id() + " no longer matches the size and SHA-256 in "
+				throw refusedPlan(database, "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 						+ "its manifest");
 			}
 			if (!sha256.equals(segment.plainSha256())) {
-				throw refusedPlan(db.name(), "the frames of segment " + segment.id() + " do not match its manifest");
+				throw refusedPlan(database, "the frames of segment " + segment.id() + " do not match its manifest");
 			}
 			WalFrames.writeNewest(channel, pages, segment.pageSize(), written, pageLimit, target);
 		}
 	}
 
-	private StagingFile decode(SqliteDatabase db, Segment segment, Path stored) throws IOException {
-		StagingFile decoded = this.store.newStagingFile(db.name(), segment.id() + "-decoded");
+	private StagingFile decode(String database, Segment segment, Path stored) throws IOException {
+		StagingFile decoded = this.store.newStagingFile(database, segment.id() + "-decoded");
 		try {
 			this.context.options().storedForm().decode(segment.encoding(), stored, decoded.path());
 			return decoded;
 		}
 		catch (IOException | RuntimeException ex) {
 			decoded.close();
-			throw refusedPlan(db.name(), "segment " + segment.id() + " cannot be decoded: " + Messages.describe(ex));
+			throw refusedPlan(database, "segment " + segment.id() + " cannot be decoded: " + Messages.describe(ex));
 		}
 	}
 

@@ -14,8 +14,9 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * The process a continuous backup crash test kills: commits numbered rows and runs a capture pass
  * after every few, printing {@code CAPTURED <n>} once rows 1 to n are shipped.
  * <p>
- * Arguments: {@code <database file> <backup directory> [<rows between passes>]}; with 0 it runs
- * the first pass only, printing {@code COMMITTED <n>} after each row instead.
+ * Arguments: {@code <database file> <backup directory> [<rows between passes> [compact]]}; with 0
+ * it runs the first pass only, printing {@code COMMITTED <n>} after each row instead; with
+ * {@code compact} every pass compacts and thins ({@link ContinuousCompactionTests#EVERY_PASS}).
  */
 public final class ContinuousCaptureChild {
 
@@ -41,7 +42,9 @@ public final class ContinuousCaptureChild {
 		SQLiteDataSource dataSource = new SQLiteDataSource(config);
 		dataSource.setUrl("jdbc:sqlite:" + args[0]);
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
-				new LocalDirectoryBackupStore(Path.of(args[1])), BackupOptions.defaults());
+				new LocalDirectoryBackupStore(Path.of(args[1])), (args.length > 3 && "compact".equals(args[3]))
+						? BackupOptions.defaults().withCompaction(ContinuousCompactionTests.EVERY_PASS)
+						: BackupOptions.defaults());
 		template.capture("app");
 		System.out.println("READY");
 		int every = (args.length > 2) ? Integer.parseInt(args[2]) : 5;

@@ -301,6 +301,34 @@ class S3ContinuousTests {
 	}
 
 	@Test
+	void compactionInTheBucketSpendsNoMoreThanOneWritePerPassAndARestoreReadsItsBlocks() throws Exception {
+		this.template = template(bucketStore(client, "staging"), options().withCompaction(ContinuousCompactionTests.SMALL));
+		capture();
+		route.heal();
+		int passes = 120;
+		for (int pass = 0; pass < passes; pass++) {
+			insert("row " + pass, 2_000);
+			TestDatabases.execute(this.dataSource, "UPDATE item SET label = label || '+' WHERE id % 5 = " + pass % 5);
+			capture();
+		}
+		int writes = route.count("PUT", "/" + this.bucket + "/.*") + route.count("POST", "/" + this.bucket + "/.*");
+		int deletes = route.count("DELETE", "/" + this.bucket + "/.*");
+		int listings = route.count("GET", "/" + this.bucket + "/?\\?.*");
+		Instant shipped = shipEverything();
+		List<String> live = dump();
+		TestDatabases.execute(this.dataSource, "DELETE FROM item");
+
+		PointInTimeResult result = this.template.restore("app", shipped);
+
+		assertThat(writes).as("write requests in %d passes", passes).isLessThanOrEqualTo(passes);
+		assertThat(listings).as("listings").isZero();
+		assertThat(deletes).as("segments thinned out once blocks cover them").isPositive();
+		assertThat(s3proxy.keys(this.bucket)).anyMatch((key) -> key.contains("-level-2"));
+		assertThat(dump().equals(live)).as("restored rows equal the live ones").isTrue();
+		assertThat(result.segments()).as("objects applied on top of the snapshot").isLessThan(20);
+	}
+
+	@Test
 	void anIdleDatabaseCostsOnlyARareHeartbeat() throws Exception {
 		this.template = template(bucketStore(client, "staging"), options());
 		capture();

@@ -28,6 +28,7 @@ import org.springframework.core.env.Environment;
 
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
+import dev.sqlitebackup.CompactionLevels;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
@@ -87,7 +88,9 @@ public final class SqliteBackupAutoConfiguration {
 			.withMaxBytesPerSecond((properties.getMaxWriteRate() != null) ? properties.getMaxWriteRate().toBytes() : 0)
 			.withMemoryStagingLimit(properties.getMemoryStagingLimit().toBytes())
 			.withStoredForm(StoredForms.of(properties))
-			.withSyncInterval(properties.getContinuous().getSyncInterval());
+			.withSyncInterval(properties.getContinuous().getSyncInterval())
+			.withCompaction(properties.getContinuous().getCompaction().isEnabled() ? CompactionLevels.DEFAULT
+					: CompactionLevels.NONE);
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

@@ -26,6 +26,15 @@ public class SqliteBackupContinuousProperties {
 	 */
 	private Duration maxLag = Duration.ofMinutes(1);
 
+	/**
+	 * Merging of segments into larger blocks, so that a restore reads a bounded number of objects.
+	 */
+	private final Compaction compaction = new Compaction();
+
+	public Compaction getCompaction() {
+		return this.compaction;
+	}
+
 	public Duration getMaxLag() {
 		return this.maxLag;
 	}
@@ -48,6 +57,27 @@ public class SqliteBackupContinuousProperties {
 
 	public void setSyncInterval(Duration syncInterval) {
 		this.syncInterval = syncInterval;
+	}
+
+
+	/** Merging of continuous backup's segments into blocks of 30, 300, 3,600 and 86,400 segments. */
+	public static class Compaction {
+
+		/**
+		 * Whether to merge segments into blocks in the background of each pass and thin out
+		 * what blocks cover: segments stay an hour, 30-segment blocks a day, 300-segment blocks a
+		 * week, larger ones as long as retention keeps their chain.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 }

@@ -320,6 +320,11 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		return this.segments.findBlock(database, chainId, level, from);
+	}
+
+	@Override
 	public boolean chainHeadsComplete(String database) {
 		return this.segments.headsComplete(database);
 	}

@@ -166,6 +166,17 @@ final class LocalSegments {
 		if (!BackupIds.isWellFormed(chainId) || sequence < 0) {
 			return Optional.empty();
 		}
+		return find(database, Segment.idOf(chainId, sequence));
+	}
+
+	Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		if (!BackupIds.isWellFormed(chainId) || from < 0 || level < 1 || level > 9) {
+			return Optional.empty();
+		}
+		return find(database, Segment.blockIdOf(chainId, level, from));
+	}
+
+	private Optional<Segment> find(String database, String segmentId) {
 		Path segments = this.store.databaseDirectory(database).resolve(SEGMENTS_DIRECTORY);
 		try {
 			if (!StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(database)) || !StoreFiles.existsAsRealDirectory(segments)) {
@@ -175,7 +186,7 @@ final class LocalSegments {
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot read segments in " + segments + ": " + LocalDirectoryBackupStore.reason(ex), ex);
 		}
-		Path manifest = segments.resolve(Segment.idOf(chainId, sequence) + SEGMENT_MANIFEST_SUFFIX);
+		Path manifest = segments.resolve(segmentId + SEGMENT_MANIFEST_SUFFIX);
 		return Files.exists(manifest, LinkOption.NOFOLLOW_LINKS) ? Optional.ofNullable(readSegmentManifest(database, manifest))
 				: Optional.empty();
 	}

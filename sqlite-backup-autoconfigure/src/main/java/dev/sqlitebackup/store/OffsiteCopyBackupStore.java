@@ -331,6 +331,11 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 	}
 
 	@Override
+	public Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		return this.offsite.findBlock(database, chainId, level, from);
+	}
+
+	@Override
 	public void deleteSegment(Segment segment) throws IOException {
 		this.offsite.deleteSegment(segment);
 	}

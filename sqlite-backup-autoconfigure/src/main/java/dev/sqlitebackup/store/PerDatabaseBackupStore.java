@@ -162,6 +162,11 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		return storeOf(database).findBlock(database, chainId, level, from);
+	}
+
+	@Override
 	public boolean chainHeadsComplete(String database) {
 		return storeOf(database).chainHeadsComplete(database);
 	}

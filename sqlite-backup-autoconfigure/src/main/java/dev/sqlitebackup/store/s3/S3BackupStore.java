@@ -344,6 +344,14 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	@Override
+	public Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		if (!BackupIds.isWellFormed(chainId) || from < 0 || level < 1 || level > 9) {
+			return Optional.empty();
+		}
+		return this.segments.find(database, folder(database), Segment.blockIdOf(chainId, level, from));
+	}
+
+	@Override
 	public void deleteSegment(Segment segment) throws IOException {
 		try {
 			this.segments.delete(folder(segment.database()), segment);
