@@ -97,6 +97,11 @@ final class ChainIndex {
 		return this.store.billsRequests(database) ? ReadAhead.REMOTE_CONCURRENCY : 1;
 	}
 
+	/** One block of compacted segments by its chain, level and first sequence. */
+	Optional<Segment> findBlock(String database, String chainId, int level, long from) {
+		return this.context.fromStore(database, () -> this.store.findBlock(database, chainId, level, from));
+	}
+
 	/** One segment by its chain and sequence. */
 	Optional<Segment> find(String database, String chainId, long sequence) {
 		return this.context.fromStore(database, () -> this.store.findSegment(database, chainId, sequence));

@@ -163,10 +163,7 @@ final class PointInTimePlanner {
 			if (start < held.keptFrom() || levels.blockEnd(level, start) > held.through()) {
 				continue;
 			}
-			int wanted = level;
-			Segment block = this.context
-				.fromStore(database, () -> this.context.store().findBlock(database, head.chainId(), wanted, start))
-				.orElse(null);
+			Segment block = this.index.findBlock(database, head.chainId(), level, start).orElse(null);
 			if (block == null) {
 				logger.warn("Database '{}': block {} the head of chain {} records is not in the store; reading the "
 						+ "level below instead", database, Segment.blockIdOf(head.chainId(), level, start), head.chainId());

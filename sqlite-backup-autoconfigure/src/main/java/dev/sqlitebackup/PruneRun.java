@@ -195,9 +195,7 @@ final class PruneRun {
 			}
 			long size = levels.size(held.level());
 			for (long start = Math.floorDiv(below + 1, size) * size - size; start >= held.keptFrom(); start -= size) {
-				long from = start;
-				java.util.Optional<Segment> block = this.context.fromStore(db.name(),
-						() -> this.store.findBlock(db.name(), chain.id(), held.level(), from));
+				java.util.Optional<Segment> block = this.index.findBlock(db.name(), chain.id(), held.level(), start);
 				if (block.isEmpty()) {
 					break;
 				}

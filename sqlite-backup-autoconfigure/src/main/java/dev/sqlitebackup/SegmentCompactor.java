@@ -1,18 +1,11 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,6 +69,12 @@ final class SegmentCompactor {
 
 	private @Nullable Instant thinnedAt;
 
+	/** Whether the store bills each request, so that a block takes a pass's one write. */
+	private final boolean billed;
+
+	/** Whether the last pass shipped frames, so that a billed store's pass may spend its write on a block. */
+	private boolean shippedLastPass;
+
 	/** When blocks this process built or read were captured, by id, so that idle thinning asks the store nothing. */
 	private final Map<String, Instant> blockTimes = new java.util.LinkedHashMap<>(16, 0.75f, true) {
 
@@ -96,6 +95,33 @@ final class SegmentCompactor {
 		this.publisher = publisher;
 		this.index = new ChainIndex(context);
 		this.replay = new SegmentReplay(context);
+		this.billed = context.store().billsRequests(database);
+	}
+
+	/**
+	 * In a store that bills requests, builds the block that is due with this pass's one write, on
+	 * a pass after one that shipped (so that the frames wait one pass, not a backlog of blocks).
+	 * @return whether the pass was spent on it, and ships nothing
+	 */
+	boolean spentPassOnBlock(String chainId) {
+		Block block = (this.billed && this.shippedLastPass) ? due(chainId) : null;
+		if (block == null) {
+			return false;
+		}
+		this.shippedLastPass = false;
+		build(block);
+		thin(chainId);
+		return true;
+	}
+
+	/** A pass shipped: a store that does not bill requests gets the block that is due now; then thinning. */
+	void shipped(String chainId) {
+		this.shippedLastPass = true;
+		Block block = this.billed ? null : due(chainId);
+		if (block != null) {
+			build(block);
+		}
+		thin(chainId);
 	}
 
 	/** A block due to be built: its level and the sequences it covers. */
@@ -199,9 +225,7 @@ final class SegmentCompactor {
 		else {
 			long size = this.levels.size(block.level() - 1);
 			for (long start = block.start(); start <= block.end(); start += size) {
-				long from = start;
-				Optional<Segment> input = this.context.fromStore(this.database,
-						() -> this.context.store().findBlock(this.database, chainId, block.level() - 1, from));
+				Optional<Segment> input = this.index.findBlock(this.database, chainId, block.level() - 1, start);
 				if (input.isEmpty()) {
 					break;
 				}
@@ -249,7 +273,7 @@ final class SegmentCompactor {
 		try (StagingFile pages = store.newStagingFile(this.database, id + "-pages");
 				StagingFile frames = store.newStagingFile(this.database, id)) {
 			BitSet written = this.replay.collectNewestPages(this.database, inputs, Long.MAX_VALUE, pages.path());
-			Frames merged = writeFrames(pages.path(), written, last, frames.path());
+			WalFrames.Written merged = WalFrames.writePages(pages.path(), written, last, frames.path());
 			Segment plain = new Segment(chainId, block.end(), this.database, last.baseBackupId(), last.capturedAt(),
 					last.walSequence(), last.salt1(), last.salt2(), first.startOffset(), last.endOffset(), 0L,
 					merged.checksumOut(), last.bigEndianChecksum(), merged.count(), last.pageSize(), last.pageCount(),
@@ -263,8 +287,7 @@ final class SegmentCompactor {
 
 	/** Reads the published block back and checks it as a restore would, before anything relies on it. */
 	private void verify(String chainId, Block block, Segment published) throws IOException {
-		Segment stored = this.context.fromStore(this.database,
-				() -> this.context.store().findBlock(this.database, chainId, block.level(), block.start()))
+		Segment stored = this.index.findBlock(this.database, chainId, block.level(), block.start())
 			.orElseThrow(() -> new IllegalStateException("the published block " + published.id() + " is not there"));
 		if (!stored.sha256().equals(published.sha256()) || !stored.plainSha256().equals(published.plainSha256())
 				|| stored.frameCount() != published.frameCount()) {
@@ -273,50 +296,6 @@ final class SegmentCompactor {
 		try (StagingFile check = this.context.store().newStagingFile(this.database, published.id() + "-verify")) {
 			this.replay.collectNewestPages(this.database, List.of(stored), Long.MAX_VALUE, check.path());
 		}
-	}
-
-	private record Frames(int count, long checksumOut, String sha256) {
-	}
-
-	/** Writes each collected page as a frame, in page order, the last one committing the block's page count. */
-	private static Frames writeFrames(Path pages, BitSet written, Segment last, Path target) throws IOException {
-		int pageSize = last.pageSize();
-		int frameSize = WalFrames.FRAME_HEADER_SIZE + pageSize;
-		MessageDigest digest = BackupFileCheck.newSha256();
-		ByteBuffer frame = ByteBuffer.allocate(frameSize).order(ByteOrder.BIG_ENDIAN);
-		byte[] bytes = frame.array();
-		long checksum = 0;
-		int count = 0;
-		int total = written.cardinality();
-		try (FileChannel source = FileChannel.open(pages, StandardOpenOption.READ);
-				FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-						StandardOpenOption.TRUNCATE_EXISTING)) {
-			for (int page = written.nextSetBit(1); page >= 0; page = written.nextSetBit(page + 1)) {
-				frame.clear();
-				frame.putInt(0, page);
-				frame.putInt(4, (count == total - 1) ? (int) last.pageCount() : 0);
-				frame.putInt(8, last.salt1());
-				frame.putInt(12, last.salt2());
-				ByteBuffer body = ByteBuffer.wrap(bytes, WalFrames.FRAME_HEADER_SIZE, pageSize);
-				long offset = (long) (page - 1) * pageSize;
-				while (body.hasRemaining()) {
-					if (source.read(body, offset + body.position() - WalFrames.FRAME_HEADER_SIZE) < 0) {
-						throw new IllegalStateException("page " + page + " was not collected whole");
-					}
-				}
-				checksum = WalFrames.checksum(WalFrames.checksum(checksum, bytes, 0, 8, last.bigEndianChecksum()),
-						bytes, WalFrames.FRAME_HEADER_SIZE, pageSize, last.bigEndianChecksum());
-				frame.putLong(16, checksum);
-				digest.update(bytes, 0, frameSize);
-				ByteBuffer whole = ByteBuffer.wrap(bytes, 0, frameSize);
-				while (whole.hasRemaining()) {
-					out.write(whole, (long) count * frameSize + whole.position());
-				}
-				count++;
-			}
-			out.force(true);
-		}
-		return new Frames(count, checksum, HexFormat.of().formatHex(digest.digest()));
 	}
 
 	/**
@@ -369,8 +348,7 @@ final class SegmentCompactor {
 		if (id.equals(this.coveredId) || this.blockTimes.containsKey(id)) {
 			return true;
 		}
-		boolean present = this.context.fromStore(this.database,
-				() -> this.context.store().findBlock(this.database, chainId, level, start)).isPresent();
+		boolean present = this.index.findBlock(this.database, chainId, level, start).isPresent();
 		this.coveredId = present ? id : null;
 		return present;
 	}
@@ -416,8 +394,7 @@ final class SegmentCompactor {
 		if (known != null) {
 			return known;
 		}
-		Optional<Segment> block = this.context.fromStore(this.database,
-				() -> this.context.store().findBlock(this.database, chainId, level, start));
+		Optional<Segment> block = this.index.findBlock(this.database, chainId, level, start);
 		block.ifPresent((found) -> this.blockTimes.put(id, found.capturedAt()));
 		return block.map(Segment::capturedAt).orElse(null);
 	}
@@ -435,9 +412,7 @@ final class SegmentCompactor {
 			}
 			return this.index.find(this.database, chainId, at).isPresent();
 		}
-		long from = at;
-		return this.context.fromStore(this.database,
-				() -> this.context.store().findBlock(this.database, chainId, level, from)).isPresent();
+		return this.index.findBlock(this.database, chainId, level, at).isPresent();
 	}
 
 	private static boolean isSnapshotSequence(ChainHead head, long sequence) {
@@ -478,8 +453,7 @@ final class SegmentCompactor {
 			return false;
 		}
 		Optional<Segment> object = (level == 0) ? this.index.find(this.database, written.chainId(), start)
-				: this.context.fromStore(this.database,
-						() -> this.context.store().findBlock(this.database, written.chainId(), level, start));
+				: this.index.findBlock(this.database, written.chainId(), level, start);
 		if (object.isEmpty() || object.get().isSnapshot()) {
 			return false;
 		}

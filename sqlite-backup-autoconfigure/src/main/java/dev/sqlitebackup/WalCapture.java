@@ -73,9 +73,6 @@ final class WalCapture implements AutoCloseable {
 	/** Merges the chain's segments into blocks and thins out what they cover. */
 	private final SegmentCompactor compactor;
 
-	/** Whether the last pass shipped frames, so that a billed store's pass may spend its write on a block. */
-	private boolean shippedLastPass;
-
 	/** Whether a segment recording a gap was published since {@link #takeWindowChanged} was last asked. */
 	private volatile boolean windowChanged;
 
@@ -193,12 +190,7 @@ final class WalCapture implements AutoCloseable {
 			}
 			return new CaptureResult(this.db.name(), chain.id, null, 0, 0, false);
 		}
-		SegmentCompactor.Block block = (this.billed && this.shippedLastPass) ? this.compactor.due(chain.id) : null;
-		if (block != null) {
-			// Every other pass at most, so that the frames wait one pass, not a backlog of blocks.
-			this.shippedLastPass = false;
-			this.compactor.build(block);
-			this.compactor.thin(chain.id);
+		if (this.compactor.spentPassOnBlock(chain.id)) {
 			return new CaptureResult(this.db.name(), chain.id, null, 0, 0, false);
 		}
 		// A billed store's pass ships once: when the WAL is due a checkpoint, under the barrier.
@@ -235,14 +227,7 @@ final class WalCapture implements AutoCloseable {
 		if (shipped != null) {
 			this.heads.capturedUntil(chain.id, shipped, false);
 		}
-		this.shippedLastPass = true;
-		if (!this.billed) {
-			SegmentCompactor.Block due = this.compactor.due(chain.id);
-			if (due != null) {
-				this.compactor.build(due);
-			}
-		}
-		this.compactor.thin(chain.id);
+		this.compactor.shipped(chain.id);
 		return new CaptureResult(this.db.name(), chain.id, null, frames,
 				(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), checkpointed != null);
 	}

@@ -2,8 +2,10 @@ package dev.sqlitebackup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -272,6 +274,61 @@ final class WalFrames {
 				database.write(page, (write[0] - 1) * pageSize + page.position());
 			}
 		}
+	}
+
+	/**
+	 * Frames written by {@link #writePages}.
+	 *
+	 * @param count number of frames
+	 * @param checksumOut checksum of the last frame, the chain starting from 0
+	 * @param sha256 hex SHA-256 of the frames
+	 */
+	record Written(int count, long checksumOut, String sha256) {
+	}
+
+	/**
+	 * Writes each page collected in a sparse file (at its own offset) as a frame, in page order,
+	 * with the salts and byte order of {@code last}, a checksum chain from 0, and the last frame
+	 * committing {@code last}'s page count: the frames of a block of compacted segments.
+	 */
+	static Written writePages(Path pages, BitSet written, Segment last, Path target) throws IOException {
+		int pageSize = last.pageSize();
+		int frameSize = FRAME_HEADER_SIZE + pageSize;
+		MessageDigest digest = BackupFileCheck.newSha256();
+		ByteBuffer frame = ByteBuffer.allocate(frameSize).order(ByteOrder.BIG_ENDIAN);
+		byte[] bytes = frame.array();
+		long checksum = 0;
+		int count = 0;
+		int total = written.cardinality();
+		try (FileChannel source = FileChannel.open(pages, StandardOpenOption.READ);
+				FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+						StandardOpenOption.TRUNCATE_EXISTING)) {
+			for (int page = written.nextSetBit(1); page >= 0; page = written.nextSetBit(page + 1)) {
+				frame.clear();
+				frame.putInt(0, page);
+				frame.putInt(4, (count == total - 1) ? (int) last.pageCount() : 0);
+				frame.putInt(8, last.salt1());
+				frame.putInt(12, last.salt2());
+				ByteBuffer body = ByteBuffer.wrap(bytes, FRAME_HEADER_SIZE, pageSize);
+				long offset = (long) (page - 1) * pageSize;
+				while (body.hasRemaining()) {
+					if (source.read(body, offset + body.position() - FRAME_HEADER_SIZE) < 0) {
+						throw new IllegalStateException("page " + page + " was not collected whole");
+					}
+				}
+				checksum = checksum(checksum(checksum, bytes, 0, 8, last.bigEndianChecksum()),
+						bytes, FRAME_HEADER_SIZE, pageSize, last.bigEndianChecksum());
+				frame.putLong(16, checksum);
+				digest.update(bytes, 0, frameSize);
+				ByteBuffer whole = ByteBuffer.wrap(bytes, 0, frameSize);
+				while (whole.hasRemaining()) {
+					out.write(whole, (long) count * frameSize + whole.position());
+				}
+				count++;
+			}
+			out.force(true);
+		}
+		return new Written(count, checksum, HexFormat.of().formatHex(digest.digest()));
 	}
 
 	/**
