@@ -34,6 +34,9 @@ import dev.sqlitebackup.RestoreWindow.ChainSummary;
  */
 final class ChainHistory {
 
+	/** How the start reason of a chain that a restore began begins. */
+	static final String RESTORED_REASON = "the database was restored to ";
+
 	private final Map<String, Chain> chains;
 
 	private ChainHistory(Map<String, Chain> chains) {
@@ -57,9 +60,34 @@ final class ChainHistory {
 							&& backupStored.test(snapshot.backupId()))
 					.findFirst()
 					.orElse(null);
-				chains.put(chain.head().chainId(), new Chain(chain.head(), chain.newestPresent(), usable));
+				chains.put(chain.head().chainId(), new Chain(chain.head(), chain.newestPresent(), usable, null));
 			});
-		return new ChainHistory(chains);
+		return new ChainHistory(restoredOnto(chains));
+	}
+
+	/**
+	 * The chains with, for each whose newest point a restore brought the database back to, when the
+	 * chain that went on from there started: until then that point is the database's state, so the
+	 * time between is no gap (a chain that follows another's newest point for any other reason, a
+	 * restart after an outside writer say, does not vouch for that time).
+	 */
+	private static Map<String, Chain> restoredOnto(Map<String, Chain> chains) {
+		Map<String, Chain> result = new LinkedHashMap<>(chains);
+		for (Chain child : chains.values()) {
+			ChainPoint parent = child.parent();
+			String reason = child.startReason();
+			Chain restored = (parent != null) ? chains.get(parent.chainId()) : null;
+			if (restored == null || !child.isRestorable() || reason == null || !reason.startsWith(RESTORED_REASON)
+					|| parent.sequence() < restored.newestSequence() || restored.missingTail() != null) {
+				continue;
+			}
+			Chain current = result.get(restored.id());
+			Instant start = child.start();
+			if (current.restoredOnto() == null || start.isBefore(current.restoredOnto())) {
+				result.put(restored.id(), new Chain(current.head(), current.newestPresent(), current.usable(), start));
+			}
+		}
+		return result;
 	}
 
 	/** Every chain, in the order of their ids. */
@@ -259,8 +287,10 @@ final class ChainHistory {
 	 * @param head its head record, brought up to date with the store
 	 * @param newestPresent its newest segment still in the store, {@code null} when none is left
 	 * @param usable its oldest snapshot whose backup is still stored, {@code null} when none is
+	 * @param restoredOnto when the chain started that a restore to its newest point began, {@code null} when none
 	 */
-	record Chain(ChainHead head, @Nullable Segment newestPresent, ChainHead.@Nullable Snapshot usable) {
+	record Chain(ChainHead head, @Nullable Segment newestPresent, ChainHead.@Nullable Snapshot usable,
+			@Nullable Instant restoredOnto) {
 
 		String id() {
 			return this.head.chainId();
@@ -331,6 +361,9 @@ final class ChainHistory {
 			Instant end = (this.newestPresent != null) ? this.newestPresent.capturedAt() : this.head.newestCapturedAt();
 			if (missingTail() == null && this.head.aliveUntil().isAfter(end)) {
 				end = this.head.aliveUntil();
+			}
+			if (missingTail() == null && this.restoredOnto != null && this.restoredOnto.isAfter(end)) {
+				end = this.restoredOnto;
 			}
 			return (live != null && live.chainId().equals(id()) && live.until().isAfter(end)) ? live.until() : end;
 		}

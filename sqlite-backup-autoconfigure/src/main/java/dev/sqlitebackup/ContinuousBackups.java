@@ -33,6 +33,9 @@ final class ContinuousBackups {
 	/** Continuous capture of each database it was started for; touched only while that database is held. */
 	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
 
+	/** Points restores reached before the database's capture was registered; empty for a backup. */
+	private final Map<String, Optional<ChainPoint>> restoredBeforeCapture = new ConcurrentHashMap<>();
+
 	/**
 	 * Restore windows as the store last showed them: read again only after this template changed
 	 * which snapshots or segments there are; their end follows the capture.
@@ -87,7 +90,17 @@ final class ContinuousBackups {
 
 	/** The capture of a database, started now unless it runs already. */
 	WalCapture register(SqliteDatabase db, boolean newAtStart) {
-		return this.captures.computeIfAbsent(db.name(), (name) -> new WalCapture(this.context, this.backups, db, newAtStart));
+		return this.captures.computeIfAbsent(db.name(), (name) -> {
+			WalCapture capture = new WalCapture(this.context, this.backups, db, newAtStart);
+			Optional<ChainPoint> restored = this.restoredBeforeCapture.remove(name);
+			if (restored != null) {
+				capture.restartChain(restored.map((point) -> ChainHistory.RESTORED_REASON + point.capturedAt()
+						+ " (segment " + point.sequence() + " of chain " + point.chainId() + ") when it was missing at startup")
+					.orElse("the database was restored from a backup when it was missing at startup"));
+				capture.restoredTo(restored.orElse(null));
+			}
+			return capture;
+		});
 	}
 
 	/**
@@ -170,6 +183,10 @@ final class ContinuousBackups {
 		WalCapture capture = this.captures.get(database);
 		if (capture != null) {
 			capture.restoredTo(point);
+		}
+		else {
+			// A restore at startup runs before the capture exists; its first chain must follow that point.
+			this.restoredBeforeCapture.put(database, Optional.ofNullable(point));
 		}
 	}
 

@@ -2,11 +2,9 @@ package dev.sqlitebackup;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -114,7 +112,7 @@ final class PointInTimeRestore {
 		Backup base = startingSnapshot(db, plan);
 		try {
 			return build(db, plan, base, operation, (built) -> {
-				moveInto(built, target);
+				FilePlacement.moveInto(built, target);
 				operation.phases().end("move into place");
 				RestoreResult restore = new RestoreResult(db.name(), base.id(), null, this.context.clock().instant(),
 						plan.last().pageCount(), Messages.elapsedSince(started));
@@ -188,46 +186,6 @@ final class PointInTimeRestore {
 		}
 	}
 
-	/**
-	 * Puts the built file in place under its final name in one step, so that it appears whole:
-	 * moved next to it (copied when it is on another file system) and forced to disk, then linked
-	 * under its name, which fails rather than replace a file that appeared meanwhile.
-	 */
-	private static void moveInto(Path built, Path target) throws IOException {
-		Path directory = target.getParent();
-		if (directory == null || !Files.isDirectory(directory)) {
-			throw new IOException("its folder " + directory + " does not exist");
-		}
-		Path temporary = directory.resolve("." + target.getFileName() + ".restoring-" + Long.toHexString(System.nanoTime()));
-		try {
-			try {
-				Files.move(built, temporary, StandardCopyOption.ATOMIC_MOVE);
-			}
-			catch (AtomicMoveNotSupportedException ex) {
-				Files.copy(built, temporary);
-			}
-			try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-				channel.force(true);
-			}
-			try {
-				// No replacing: a file that appeared meanwhile is not overwritten.
-				Files.createLink(target, temporary);
-			}
-			catch (UnsupportedOperationException ex) {
-				Files.move(temporary, target);
-			}
-		}
-		finally {
-			Files.deleteIfExists(temporary);
-		}
-		try (FileChannel folder = FileChannel.open(directory, StandardOpenOption.READ)) {
-			folder.force(true);
-		}
-		catch (IOException ex) {
-			logger.debug("Could not force folder {} to disk: {}", directory, ex.getMessage());
-		}
-	}
-
 	/** What is done with the built, checked file. */
 	@FunctionalInterface
 	private interface Use<T> {
@@ -288,7 +246,7 @@ final class PointInTimeRestore {
 	}
 
 	/** The database built in staging must pass {@code quick_check} and have the page count the capture recorded. */
-	private void checkBuilt(SqliteDatabase db, Path built, long pageCount) {
+	static void checkBuilt(SqliteDatabase db, Path built, long pageCount) {
 		List<String> problems;
 		long actual;
 		try (SQLiteConnection connection = SqliteConnections.open(built, Duration.ZERO)) {

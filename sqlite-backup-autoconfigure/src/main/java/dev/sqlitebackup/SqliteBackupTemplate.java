@@ -61,6 +61,8 @@ public class SqliteBackupTemplate {
 
 	private final PruneRun prunes;
 
+	private final MissingDatabaseRestore missingRestores;
+
 	private final ContinuousBackups continuous;
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
@@ -87,6 +89,7 @@ public class SqliteBackupTemplate {
 		this.checks = new StoredBackupCheck(this.context);
 		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
 		this.prunes = new PruneRun(this.context);
+		this.missingRestores = new MissingDatabaseRestore(this.context, this.restores, this.pointInTimeRestores);
 		this.continuous = new ContinuousBackups(this.context, this.backups, this.pointInTimeRestores, this.holds);
 	}
 
@@ -268,7 +271,7 @@ public class SqliteBackupTemplate {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
 			ChainHistory.Live live = this.continuous.shipFirst(db, pointInTime, operation);
-			this.continuous.restartChain(db.name(), "the database was restored to "
+			this.continuous.restartChain(db.name(), ChainHistory.RESTORED_REASON
 					+ ((pointInTime != null) ? pointInTime : "its latest captured state"));
 			PointInTimeResult result = this.pointInTimeRestores.run(db, pointInTime, live, safetyBackup, operation);
 			this.continuous.restoredTo(db.name(), result.point());
@@ -295,6 +298,32 @@ public class SqliteBackupTemplate {
 			ChainHistory.Live live = this.continuous.shipFirst(db, pointInTime, operation);
 			return this.pointInTimeRestores.toFile(db, pointInTime, live, Objects.requireNonNull(file, "file"),
 					operation);
+		}
+	}
+
+	/**
+	 * Restores a database that is missing or empty, as on a new machine, before the application
+	 * opens it: the latest restorable state in the store (the latest point continuous backup
+	 * captured, else the newest backup) is built and checked in staging and put in place as a new
+	 * file; an in-memory database holding no table is restored into. A database that is there is
+	 * left alone, and with nothing stored it stays empty. Continuous backup of the database then
+	 * starts a chain that follows the point restored to.
+	 * @param file the database file, read from the data source's URL so that nothing opens it
+	 * first; {@code null} for an in-memory database
+	 * @throws BackupListingException when the store cannot say what it holds
+	 * @throws SqliteBackupException when the restore fails; the database file is then still missing
+	 */
+	public StartupRestoreResult restoreIfMissing(String database, @Nullable Path file) {
+		SqliteDatabase db = getDatabase(database);
+		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
+			StartupRestoreResult result = this.missingRestores.run(db, file, operation);
+			if (result.restored()) {
+				this.continuous.restoredTo(db.name(), result.point());
+			}
+			return result;
+		}
+		finally {
+			this.continuous.forgetWindow(db.name());
 		}
 	}
 

@@ -21,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -48,7 +49,7 @@ import dev.sqlitebackup.store.PerDatabaseBackupStore;
 @ConditionalOnBooleanProperty(name = "sqlite.backup.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(SqliteBackupProperties.class)
 @Import({ SqliteBackupS3Configuration.S3StoreConfiguration.class,
-		SqliteBackupS3Configuration.S3SdkMissingConfiguration.class })
+		SqliteBackupS3Configuration.S3SdkMissingConfiguration.class, DatabaseInitializationDependencyConfigurer.class })
 public final class SqliteBackupAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupAutoConfiguration.class);
@@ -92,6 +93,13 @@ public final class SqliteBackupAutoConfiguration {
 			.withCompaction(properties.getContinuous().getCompaction().isEnabled() ? CompactionLevels.DEFAULT
 					: CompactionLevels.NONE);
 		return new SqliteBackupTemplate(databases, store, options);
+	}
+
+	// Not replaceable: it is what keeps an empty database from standing in for a lost one.
+	@Bean
+	SqliteStartupRestore sqliteStartupRestore(SqliteBackupTemplate template, SqliteBackupProperties properties,
+			Map<String, DataSource> dataSources) {
+		return new SqliteStartupRestore(template, properties, dataSources);
 	}
 
 	@Bean

@@ -17,6 +17,16 @@ final class SqliteUrls {
 	private SqliteUrls() {
 	}
 
+	/** Whether a SQLite URL opens an in-memory database. */
+	static boolean isInMemory(String url) {
+		if (!url.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+			return false;
+		}
+		String location = url.substring(PREFIX.length());
+		return location.isEmpty() || location.startsWith(":memory:") || location.startsWith("file::memory:")
+				|| location.contains("mode=memory");
+	}
+
 	/**
 	 * File a SQLite URL opens, as written (a relative path is relative to the working directory),
 	 * or {@code null} for an in-memory database, a class path resource, or another driver's URL.
