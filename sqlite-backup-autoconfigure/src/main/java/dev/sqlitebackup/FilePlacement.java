@@ -16,7 +16,14 @@ final class FilePlacement {
 
 	private static final Logger logger = LoggerFactory.getLogger(FilePlacement.class);
 
+	private static final String TEMPORARY_MARK = ".restoring-";
+
 	private FilePlacement() {
+	}
+
+	/** A glob of the temporary names a placement into {@code target} uses until it is done. */
+	static String temporaryNamePattern(Path target) {
+		return "." + target.getFileName().toString().replaceAll("([*?\\[\\]{}\\\\])", "\\\\$1") + TEMPORARY_MARK + "*";
 	}
 
 	/**
@@ -29,7 +36,7 @@ final class FilePlacement {
 		if (directory == null || !Files.isDirectory(directory)) {
 			throw new IOException("its folder " + directory + " does not exist");
 		}
-		Path temporary = directory.resolve("." + target.getFileName() + ".restoring-" + Long.toHexString(System.nanoTime()));
+		Path temporary = directory.resolve("." + target.getFileName() + TEMPORARY_MARK + Long.toHexString(System.nanoTime()));
 		try {
 			try {
 				Files.move(built, temporary, StandardCopyOption.ATOMIC_MOVE);

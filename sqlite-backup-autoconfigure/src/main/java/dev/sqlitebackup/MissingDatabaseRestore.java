@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -146,6 +147,7 @@ final class MissingDatabaseRestore {
 	 */
 	private static void clearTheWay(SqliteDatabase db, Path target) throws IOException {
 		Files.deleteIfExists(target);
+		deleteUnfinishedPlacements(target);
 		String stamp = Long.toString(System.currentTimeMillis());
 		for (String suffix : COMPANION_SUFFIXES) {
 			Path companion = target.resolveSibling(target.getFileName() + suffix);
@@ -155,6 +157,20 @@ final class MissingDatabaseRestore {
 				logger.warn("Database '{}' was missing but {} was there ({} bytes); it was moved to {} so that "
 						+ "SQLite does not read it into the restored database", db.name(), companion, Files.size(aside),
 						aside);
+			}
+		}
+	}
+
+	/** A restore killed while it put its file in place leaves the file's temporary name behind. */
+	private static void deleteUnfinishedPlacements(Path target) throws IOException {
+		Path folder = target.getParent();
+		if (folder == null || !Files.isDirectory(folder)) {
+			return;
+		}
+		try (DirectoryStream<Path> unfinished = Files.newDirectoryStream(folder,
+				FilePlacement.temporaryNamePattern(target))) {
+			for (Path file : unfinished) {
+				Files.deleteIfExists(file);
 			}
 		}
 	}
@@ -195,6 +211,18 @@ final class MissingDatabaseRestore {
 				Messages.elapsedSince(started));
 	}
 
+	/** An age as a person says it: seconds, minutes, hours or days. */
+	private static String roughly(Duration age) {
+		long seconds = Math.max(0, age.toSeconds());
+		if (seconds < 120) {
+			return seconds + " s";
+		}
+		if (seconds < 2 * 3600) {
+			return (seconds / 60) + " min";
+		}
+		return (seconds < 2 * 86400) ? (seconds / 3600) + " h" : (seconds / 86400) + " days";
+	}
+
 	private void logRestored(StartupRestoreResult result) {
 		Instant stateAt = result.stateAt();
 		Duration age = (stateAt != null) ? Duration.between(stateAt, this.context.clock().instant()) : Duration.ZERO;
@@ -202,7 +230,7 @@ final class MissingDatabaseRestore {
 				result.database(), (result.file() != null) ? " into " + result.file() : "",
 				(result.point() != null) ? "chain " + result.point().chainId() + " (point " + result.point().sequence()
 						+ ", backup " + result.backupId() + " plus segments)" : "backup " + result.backupId(),
-				stateAt, age.withNanos(0), result.bytes(), result.duration().toMillis());
+				stateAt, roughly(age), result.bytes(), result.duration().toMillis());
 	}
 
 }
