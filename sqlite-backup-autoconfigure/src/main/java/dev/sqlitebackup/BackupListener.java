@@ -32,6 +32,10 @@ public interface BackupListener {
 	default void captureFailed(String database, Exception failure) {
 	}
 
+	/** Called after a restore drill, passed or failed. */
+	default void drillCompleted(RestoreDrillResult result) {
+	}
+
 	/** Called after each copied step of a backup or restore. */
 	default void progress(OperationStatus status) {
 	}

@@ -43,6 +43,14 @@ public interface BackupStore {
 	StoredBackupFile open(Backup backup) throws IOException;
 
 	/**
+	 * The store a disaster needs for a database: the one that keeps every backup off the machine.
+	 * This store itself, unless it keeps copies in two places.
+	 */
+	default BackupStore disasterCopy(String database) {
+		return this;
+	}
+
+	/**
 	 * Opens another copy of a backup, when this store keeps it in more than one place and the copy
 	 * that {@link #open} gave failed its check: a damaged local copy need not fail a restore that the
 	 * bucket's copy can serve.

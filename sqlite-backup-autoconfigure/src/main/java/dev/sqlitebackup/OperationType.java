@@ -19,6 +19,9 @@ public enum OperationType {
 	CAPTURE,
 
 	/** Removing what interrupted operations left in the store, as at startup. */
-	CLEANUP
+	CLEANUP,
+
+	/** Reading the newest backup back from the store for a restore drill. */
+	DRILL
 
 }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -63,6 +65,12 @@ public class SqliteBackupTemplate {
 
 	private final MissingDatabaseRestore missingRestores;
 
+	private final RestoreDrill drills;
+
+	private final List<RestoreDrillCheck> drillChecks = new CopyOnWriteArrayList<>();
+
+	private final Map<String, RestoreDrillResult> lastDrills = new ConcurrentHashMap<>();
+
 	private final ContinuousBackups continuous;
 
 	public SqliteBackupTemplate(Collection<SqliteDatabase> databases, BackupStore store, BackupOptions options) {
@@ -90,6 +98,7 @@ public class SqliteBackupTemplate {
 		this.pointInTimeRestores = new PointInTimeRestore(this.context, this.restores);
 		this.prunes = new PruneRun(this.context);
 		this.missingRestores = new MissingDatabaseRestore(this.context, this.restores, this.pointInTimeRestores);
+		this.drills = new RestoreDrill(this.context, this.holds);
 		this.continuous = new ContinuousBackups(this.context, this.backups, this.pointInTimeRestores, this.holds);
 	}
 
@@ -325,6 +334,33 @@ public class SqliteBackupTemplate {
 		finally {
 			this.continuous.forgetWindow(db.name());
 		}
+	}
+
+	/** Adds a check of the application's own that every restore drill runs on the restored copy. */
+	public void addDrillCheck(RestoreDrillCheck check) {
+		this.drillChecks.add(Objects.requireNonNull(check, "check"));
+	}
+
+	/**
+	 * Runs a restore drill: the newest backup (with continuous backup, the latest captured point)
+	 * is read back from the store a disaster needs (the bucket when backups are also kept locally),
+	 * checked against its manifest, built into a scratch copy in staging, checked by SQLite's full
+	 * {@code integrity_check} and its recorded page count, and handed read-only to every
+	 * {@link RestoreDrillCheck}; then deleted. The live database is never touched; other operations
+	 * wait only while the store is read. A drill that fails is a result, not an exception.
+	 * @throws OperationInProgressException when another operation holds the database
+	 */
+	public RestoreDrillResult drill(String database) {
+		SqliteDatabase db = getDatabase(database);
+		RestoreDrillResult result = this.drills.run(db, List.copyOf(this.drillChecks));
+		this.lastDrills.put(db.name(), result);
+		this.listeners.tell((listener) -> listener.drillCompleted(result));
+		return result;
+	}
+
+	/** The last restore drill of a database this template ran, if any. */
+	public Optional<RestoreDrillResult> lastDrill(String database) {
+		return Optional.ofNullable(this.lastDrills.get(getDatabase(database).name()));
 	}
 
 	/**

@@ -84,6 +84,18 @@ class OperationLockTests {
 	}
 
 	@Test
+	void aDrillOfTheSameDatabaseFailsFastWhileABackupRuns() throws Exception {
+		backupWithoutBlocking();
+		CompletableFuture<Backup> running = CompletableFuture.supplyAsync(() -> this.template.backup("orders"));
+		assertThat(this.copying.await(30, TimeUnit.SECONDS)).isTrue();
+		assertThatExceptionOfType(OperationInProgressException.class).isThrownBy(() -> this.template.drill("orders"))
+			.satisfies((ex) -> assertThat(ex.getRunning()).isEqualTo(OperationType.BACKUP));
+		this.release.countDown();
+		running.get(30, TimeUnit.SECONDS);
+		assertThat(this.template.drill("orders").passed()).isTrue();
+	}
+
+	@Test
 	void restoreOfTheSameDatabaseFailsFastWhileABackupRuns() throws Exception {
 		Backup earlier = backupWithoutBlocking();
 		CompletableFuture<Backup> running = CompletableFuture.supplyAsync(() -> this.template.backup("orders"));

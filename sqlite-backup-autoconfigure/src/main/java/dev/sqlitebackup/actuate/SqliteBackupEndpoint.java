@@ -29,6 +29,7 @@ import dev.sqlitebackup.PointInTimeResult;
 import dev.sqlitebackup.RestoreWindow;
 import dev.sqlitebackup.RestoreWindow.ChainSummary;
 import dev.sqlitebackup.OperationStatus;
+import dev.sqlitebackup.RestoreDrillResult;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -86,7 +87,8 @@ public class SqliteBackupEndpoint {
 		ContinuousDescriptor continuous = this.template.continuousStatus(database)
 			.map((status) -> ContinuousDescriptor.of(status, Instant.now()))
 			.orElse(null);
-		return new DatabaseDescriptor(database, backups, operation, continuous);
+		DrillDescriptor lastDrill = this.template.lastDrill(database).map(DrillDescriptor::of).orElse(null);
+		return new DatabaseDescriptor(database, backups, operation, continuous, lastDrill);
 	}
 
 	/**
@@ -105,7 +107,7 @@ public class SqliteBackupEndpoint {
 	}
 
 	/**
-	 * Takes a backup ({@code action=backup}) or restores one ({@code action=restore} with either a
+	 * Takes a backup ({@code action=backup}), runs a restore drill ({@code action=drill}) or restores one ({@code action=restore} with either a
 	 * {@code backupId} or a {@code pointInTime}: an ISO-8601 instant or {@code latest}).
 	 * @param database name of the database
 	 * @param action {@code backup} or {@code restore}
@@ -122,6 +124,13 @@ public class SqliteBackupEndpoint {
 		Action requested = Action.from(action);
 		if (requested == Action.BACKUP && pointInTime != null) {
 			throw new InvalidEndpointRequestException("A backup takes no pointInTime", "Unexpected pointInTime");
+		}
+		if (requested == Action.DRILL) {
+			if (backupId != null || pointInTime != null) {
+				throw new InvalidEndpointRequestException("A drill takes no backupId nor pointInTime",
+						"Unexpected backupId or pointInTime");
+			}
+			return DrillDescriptor.of(this.template.drill(database));
 		}
 		if (requested == Action.BACKUP) {
 			Backup backup = this.template.backup(database);
@@ -149,11 +158,11 @@ public class SqliteBackupEndpoint {
 
 	private enum Action {
 
-		BACKUP, RESTORE;
+		BACKUP, RESTORE, DRILL;
 
 		static Action from(@Nullable String action) {
 			if (action == null || action.isBlank()) {
-				throw new InvalidEndpointRequestException("Missing action, expected 'backup' or 'restore'",
+				throw new InvalidEndpointRequestException("Missing action, expected 'backup', 'restore' or 'drill'",
 						"Missing action");
 			}
 			// Matched exactly as the contract writes it. Trimming and lower-casing took "backup" with a
@@ -163,8 +172,9 @@ public class SqliteBackupEndpoint {
 			return switch (action) {
 				case "backup" -> BACKUP;
 				case "restore" -> RESTORE;
+				case "drill" -> DRILL;
 				// The value is not echoed: it comes from the request and may be anything.
-				default -> throw new InvalidEndpointRequestException("Unknown action, expected 'backup' or 'restore'",
+				default -> throw new InvalidEndpointRequestException("Unknown action, expected 'backup', 'restore' or 'drill'",
 						"Unknown action");
 			};
 		}
@@ -189,14 +199,17 @@ public class SqliteBackupEndpoint {
 	 * @param name name of the database (its {@code DataSource} bean name)
 	 * @param backups published backups, newest first
 	 * @param operation operation running on the database, or {@code null}
+	 * @param continuous continuous backup of the database, or {@code null} when it is off
+	 * @param lastDrill the last restore drill this application ran, or {@code null}
 	 */
 	public record DatabaseDescriptor(String name, List<BackupDescriptor> backups,
 			@JsonInclude(Include.ALWAYS) @Nullable OperationDescriptor operation,
-			@JsonInclude(Include.ALWAYS) @Nullable ContinuousDescriptor continuous) implements OperationResponseBody {
+			@JsonInclude(Include.ALWAYS) @Nullable ContinuousDescriptor continuous,
+			@JsonInclude(Include.ALWAYS) @Nullable DrillDescriptor lastDrill) implements OperationResponseBody {
 
-		/** A database without continuous backup. */
+		/** A database without continuous backup, and no drill yet. */
 		public DatabaseDescriptor(String name, List<BackupDescriptor> backups, @Nullable OperationDescriptor operation) {
-			this(name, backups, operation, null);
+			this(name, backups, operation, null, null);
 		}
 
 	}
@@ -316,6 +329,53 @@ public class SqliteBackupEndpoint {
 					restore.safetyBackupId(), iso(restore.restoredAt()), restore.pageCount(),
 					restore.duration().toMillis(), result.chain(), result.latest());
 		}
+
+	}
+
+	/**
+	 * What a restore drill found.
+	 *
+	 * @param database name of the database
+	 * @param passed whether the restore and every check passed
+	 * @param backupId the backup restored, or the snapshot the restored chain starts from; {@code null}
+	 * when the store held none
+	 * @param restoredTo with continuous backup, when the newest transaction restored was captured,
+	 * ISO-8601 in UTC; else {@code null}
+	 * @param checkedAt when the drill started, ISO-8601 in UTC
+	 * @param durationMillis how long it took
+	 * @param problems why it failed, empty when it passed
+	 * @param ageMillis how old the restored state was when the drill started, {@code null} when
+	 * nothing was restored
+	 * @param checks what each of the application's checks found
+	 */
+	public record DrillDescriptor(String database, boolean passed,
+			@JsonInclude(Include.ALWAYS) @Nullable String backupId,
+			@JsonInclude(Include.ALWAYS) @Nullable String restoredTo, String checkedAt, long durationMillis,
+			List<String> problems, @JsonInclude(Include.ALWAYS) @Nullable Long ageMillis,
+			List<DrillCheckDescriptor> checks) implements OperationResponseBody {
+
+		static DrillDescriptor of(RestoreDrillResult result) {
+			Duration age = result.age();
+			return new DrillDescriptor(result.database(), result.passed(), result.backupId(),
+					(result.restoredTo() != null) ? iso(result.restoredTo()) : null, iso(result.checkedAt()),
+					result.duration().toMillis(), result.problems(), (age != null) ? age.toMillis() : null,
+					result.checks()
+						.stream()
+						.map((check) -> new DrillCheckDescriptor(check.name(), check.passed(), check.message()))
+						.toList());
+		}
+
+	}
+
+	/**
+	 * What one of the application's drill checks found.
+	 *
+	 * @param name the check's name
+	 * @param passed whether it passed
+	 * @param message what it found, or why it failed; {@code null} when it said nothing
+	 */
+	public record DrillCheckDescriptor(String name, boolean passed,
+			@JsonInclude(Include.ALWAYS) @Nullable String message) {
 
 	}
 

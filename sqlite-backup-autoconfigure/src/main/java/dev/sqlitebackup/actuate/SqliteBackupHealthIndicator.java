@@ -22,6 +22,7 @@ import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.FutureDatedBackups;
 import dev.sqlitebackup.SqliteBackupException;
+import dev.sqlitebackup.RestoreDrillResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
 /**
@@ -60,6 +61,8 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 
 	private final StoreListings listings;
 
+	private volatile @Nullable Duration maxSinceDrillPassed;
+
 	/**
 	 * Creates an indicator.
 	 * @param template the template whose databases are checked
@@ -95,6 +98,15 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		this.clock = clock;
 		this.startedAt = clock.instant();
 		this.listings = new StoreListings(template::list, LISTING_WAIT, clock);
+	}
+
+	/**
+	 * Turns the health of a database down when no restore drill passed for this long (counted
+	 * from the application's start until one did); {@code null}, the default, for no limit. A
+	 * drill that failed turns it down either way.
+	 */
+	public void setMaxSinceDrillPassed(@Nullable Duration maxSinceDrillPassed) {
+		this.maxSinceDrillPassed = maxSinceDrillPassed;
 	}
 
 	/** Stops the listings that probes left running. */
@@ -194,6 +206,7 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 			}
 		}
 		healthy &= checkContinuous(database, now, details);
+		healthy &= checkDrill(database, now, details);
 		Failure failure = this.lastFailures.get(database);
 		if (failure != null) {
 			healthy = false;
@@ -258,6 +271,37 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		if (this.maxCaptureLag != null && lag.compareTo(this.maxCaptureLag) > 0) {
 			details.putIfAbsent("reason", "continuous backup has shipped nothing for " + lag.toSeconds()
 					+ " s, more than " + this.maxCaptureLag);
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * The last restore drill: down when it failed, or when none passed within the allowed time
+	 * (counted from the application's start until one did).
+	 */
+	private boolean checkDrill(String database, Instant now, Map<String, Object> details) {
+		RestoreDrillResult last = this.template.lastDrill(database).orElse(null);
+		if (last != null) {
+			Map<String, Object> drill = new LinkedHashMap<>();
+			drill.put("passed", last.passed());
+			drill.put("checkedAt", last.checkedAt().toString());
+			if (last.backupId() != null) {
+				drill.put("backupId", last.backupId());
+			}
+			if (!last.problems().isEmpty()) {
+				drill.put("problems", last.problems());
+			}
+			details.put("lastDrill", drill);
+			if (!last.passed()) {
+				details.putIfAbsent("reason", "the last restore drill failed: " + String.join("; ", last.problems()));
+				return false;
+			}
+		}
+		Duration allowed = this.maxSinceDrillPassed;
+		Instant since = (last != null && last.checkedAt().isAfter(this.startedAt)) ? last.checkedAt() : this.startedAt;
+		if (allowed != null && Duration.between(since, now).compareTo(allowed) > 0) {
+			details.putIfAbsent("reason", "no restore drill passed in the last " + allowed);
 			return false;
 		}
 		return true;

@@ -17,6 +17,7 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.FutureDatedBackups;
+import dev.sqlitebackup.RestoreDrillResult;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -25,6 +26,8 @@ import dev.sqlitebackup.SqliteBackupTemplate;
  * <ul>
  * <li>{@code sqlite.backup} and {@code sqlite.restore}: timers tagged {@code database} and
  * {@code outcome} ({@code success} or {@code failure}); backups also by {@code trigger}.</li>
+ * <li>{@code sqlite.backup.drill}: timer of restore drills, tagged {@code database} and {@code outcome}
+ * ({@code success} when the drill passed, else {@code failure}).</li>
  * <li>{@code sqlite.backup.failures} and {@code sqlite.restore.failures}: counters of failed
  * attempts.</li>
  * <li>{@code sqlite.backup.last.success.size} (bytes) and {@code sqlite.backup.last.success.time}
@@ -123,6 +126,16 @@ public class SqliteBackupMetrics implements BackupListener {
 	public void restoreFailed(String database, String backupId, Duration elapsed, Exception failure) {
 		restoreTimer(database, "failure").record(elapsed);
 		failureCounter("sqlite.restore.failures", database).increment();
+	}
+
+	@Override
+	public void drillCompleted(RestoreDrillResult result) {
+		Timer.builder("sqlite.backup.drill")
+			.description("Restore drills of SQLite databases")
+			.tag(DATABASE, result.database())
+			.tag("outcome", result.passed() ? "success" : "failure")
+			.register(this.registry)
+			.record(result.duration());
 	}
 
 	private Timer backupTimer(String database, BackupTrigger trigger, String outcome) {

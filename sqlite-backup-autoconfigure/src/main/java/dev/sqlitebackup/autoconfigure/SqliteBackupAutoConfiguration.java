@@ -31,6 +31,7 @@ import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.CompactionLevels;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.RestoreDrillCheck;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.event.BackupEventPublisher;
@@ -126,6 +127,13 @@ public final class SqliteBackupAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "sqlite.backup.drill.enabled", matchIfMissing = true)
+	SqliteDrillScheduler sqliteDrillScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
+		return new SqliteDrillScheduler(template, properties.getDrill().getCron());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	ContinuousBackupLifecycle continuousBackupLifecycle(SqliteBackupTemplate template,
 			SqliteBackupProperties properties, ObjectProvider<SqliteFilesAtStartup> filesAtStartup) {
 		return new ContinuousBackupLifecycle(template, properties,
@@ -155,8 +163,8 @@ public final class SqliteBackupAutoConfiguration {
 	// them registered, and registering is all this bean does.
 	@Bean
 	BackupListenerRegistrar sqliteBackupListenerRegistrar(SqliteBackupTemplate template,
-			ObjectProvider<BackupListener> listeners) {
-		return new BackupListenerRegistrar(template, listeners);
+			ObjectProvider<BackupListener> listeners, ObjectProvider<RestoreDrillCheck> drillChecks) {
+		return new BackupListenerRegistrar(template, listeners, drillChecks);
 	}
 
 }

@@ -44,7 +44,12 @@ public final class SqliteBackupHealthContributorAutoConfiguration {
 		for (String database : template.getDatabaseNames()) {
 			maxAges.put(database, maxAge(properties, database));
 		}
-		return new SqliteBackupHealthIndicator(template, maxAges::get, properties.getContinuous().getMaxLag());
+		SqliteBackupHealthIndicator indicator = new SqliteBackupHealthIndicator(template, maxAges::get,
+				properties.getContinuous().getMaxLag());
+		if (properties.getDrill().isEnabled()) {
+			indicator.setMaxSinceDrillPassed(twiceTheLongestGap(properties.getDrill().getCron()));
+		}
+		return indicator;
 	}
 
 	/**
@@ -59,7 +64,15 @@ public final class SqliteBackupHealthContributorAutoConfiguration {
 		if (!properties.isScheduled(database)) {
 			return null;
 		}
-		CronExpression cron = CronExpression.parse(properties.cronOf(database));
+		return twiceTheLongestGap(properties.cronOf(database));
+	}
+
+	/**
+	 * Twice the longest gap between two runs of a cron in the coming week (a weekday-only schedule
+	 * must not turn the health down every weekend), or {@code null} when it runs at most once.
+	 */
+	static @Nullable Duration twiceTheLongestGap(String expression) {
+		CronExpression cron = CronExpression.parse(expression);
 		ZonedDateTime start = ZonedDateTime.now();
 		ZonedDateTime end = start.plus(SCHEDULE_LOOKAHEAD);
 		ZonedDateTime previous = cron.next(start);

@@ -78,6 +78,9 @@ public class SqliteBackupProperties {
 	@NestedConfigurationProperty
 	private final SqliteBackupRetentionProperties retention = new SqliteBackupRetentionProperties();
 
+	@NestedConfigurationProperty
+	private final SqliteBackupDrillProperties drill = new SqliteBackupDrillProperties();
+
 	private final Restore restore = new Restore();
 
 	private final Health health = new Health();
@@ -179,6 +182,10 @@ public class SqliteBackupProperties {
 
 	public Restore getRestore() {
 		return this.restore;
+	}
+
+	public SqliteBackupDrillProperties getDrill() {
+		return this.drill;
 	}
 
 	public SqliteBackupS3Properties getS3() {

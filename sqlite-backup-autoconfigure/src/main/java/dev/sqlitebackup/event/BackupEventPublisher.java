@@ -11,6 +11,7 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.CaptureResult;
+import dev.sqlitebackup.RestoreDrillResult;
 import dev.sqlitebackup.RestoreResult;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
@@ -63,6 +64,11 @@ public class BackupEventPublisher implements BackupListener {
 	@Override
 	public void captureFailed(String database, Exception failure) {
 		publish(new ContinuousCaptureFailedEvent(this.template, database, failure));
+	}
+
+	@Override
+	public void drillCompleted(RestoreDrillResult result) {
+		publish(new RestoreDrillCompletedEvent(this.template, result));
 	}
 
 	private void publish(SqliteBackupEvent event) {

@@ -284,6 +284,12 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		}
 	}
 
+	/** The bucket: it holds every backup, and it is what is left when the machine is lost. */
+	@Override
+	public BackupStore disasterCopy(String database) {
+		return this.offsite.disasterCopy(database);
+	}
+
 	@Override
 	public String describe() {
 		return this.local.describe() + " (newest " + this.keepLocal + ") and " + this.offsite.describe();

@@ -182,6 +182,11 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public BackupStore disasterCopy(String database) {
+		return storeOf(database).disasterCopy(database);
+	}
+
+	@Override
 	public String describe() {
 		Set<String> descriptions = new LinkedHashSet<>();
 		descriptions.add(this.defaultStore.describe());

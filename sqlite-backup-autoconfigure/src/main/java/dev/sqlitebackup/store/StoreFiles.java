@@ -48,7 +48,7 @@ public final class StoreFiles {
 	 * file must be added here, or clean-up leaves it behind.
 	 */
 	private static final Pattern STAGING_SUFFIX = Pattern
-		.compile("(-segment-[0-9]{10}(-level-[1-9])?)?(-stored|-decoded|-pages|-verify|-offsite|-point-in-time(-pages)?|-page-size-[0-9]{1,6}|-download-[0-9a-f]{8}-[0-9a-f]{4}-"
+		.compile("(-segment-[0-9]{10}(-level-[1-9])?)?(-stored|-decoded|-pages|-verify|-offsite|-point-in-time(-pages)?|-startup|-drill(-copy)?|-page-size-[0-9]{1,6}|-download-[0-9a-f]{8}-[0-9a-f]{4}-"
 				+ "[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?\\.sqlite(-journal|-wal|-shm)?|\\.manifest|-segment-[0-9]{10}(-level-[1-9])?\\.segment");
 
 	private StoreFiles() {
