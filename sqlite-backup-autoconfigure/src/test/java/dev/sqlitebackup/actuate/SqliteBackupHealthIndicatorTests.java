@@ -138,6 +138,38 @@ class SqliteBackupHealthIndicatorTests {
 	}
 
 	/** A template on the context's database and store whose clock stands still at {@code instant}. */
+	@Test
+	void runWhenNoDrillPassedForLongerThanAllowedShouldReportDownUntilOnePasses() {
+		contextRunner().run((context) -> {
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			Instant now = Instant.now();
+			SettableClock clock = new SettableClock(now.minus(Duration.ofHours(49)));
+			SqliteBackupHealthIndicator indicator = new SqliteBackupHealthIndicator(template, (database) -> null, clock);
+			indicator.setMaxSinceDrillPassed(Duration.ofHours(48));
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+			clock.set(now);
+			Health stale = indicator.health();
+			assertThat(stale.getStatus()).isEqualTo(Status.DOWN);
+			assertThat((String) databaseDetails(stale).get("reason")).contains("no restore drill passed in the last PT48H");
+			template.backup("dataSource");
+			assertThat(template.drill("dataSource").passed()).isTrue();
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+		});
+	}
+
+	@Test
+	void runWhenTheLastDrillFailedShouldReportDownWithItsProblem() {
+		contextRunner().run((context) -> {
+			SqliteBackupTemplate template = context.getBean(SqliteBackupTemplate.class);
+			assertThat(template.drill("dataSource").passed()).isFalse();
+			Health health = indicatorAt(context, Instant.now(), Duration.ofDays(1)).health();
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat((String) databaseDetails(health).get("reason")).contains("the last restore drill failed")
+				.contains("holds no backup");
+			assertThat(databaseDetails(health)).containsKey("lastDrill");
+		});
+	}
+
 	private static SqliteBackupTemplate templateAt(AssertableApplicationContext context, Instant instant) {
 		return new SqliteBackupTemplate(List.of(SqliteDatabase.of("dataSource", context.getBean(DataSource.class))),
 				context.getBean(BackupStore.class), BackupOptions.defaults(), Clock.fixed(instant, ZoneOffset.UTC));
