@@ -50,8 +50,9 @@ final class RestoreDrill {
 		List<String> problems = new ArrayList<>();
 		List<RestoreDrillResult.CheckOutcome> outcomes = new ArrayList<>();
 		Scratch scratch = null;
+		Attempt attempt = new Attempt();
 		try (RunningOperation operation = this.holds.hold(db, OperationType.DRILL)) {
-			scratch = readBack(db, store, operation, problems);
+			scratch = readBack(db, store, operation, attempt, problems);
 		}
 		try {
 			if (scratch != null) {
@@ -66,10 +67,8 @@ final class RestoreDrill {
 				deleteScratch(scratch.staging());
 			}
 		}
-		RestoreDrillResult result = new RestoreDrillResult(db.name(), problems.isEmpty(),
-				(scratch != null) ? scratch.backupId() : null, (scratch != null) ? scratch.restoredTo() : null,
-				(scratch != null) ? scratch.stateAt() : null, checkedAt, Messages.elapsedSince(started), problems,
-				outcomes);
+		RestoreDrillResult result = new RestoreDrillResult(db.name(), problems.isEmpty(), attempt.backupId,
+				attempt.restoredTo, attempt.stateAt, checkedAt, Messages.elapsedSince(started), problems, outcomes);
 		log(result);
 		return result;
 	}
@@ -86,7 +85,7 @@ final class RestoreDrill {
 	 * in {@code problems}, when there is none or it cannot be read.
 	 */
 	private @Nullable Scratch readBack(SqliteDatabase db, EngineContext store, RunningOperation operation,
-			List<String> problems) {
+			Attempt attempt, List<String> problems) {
 		PointInTimeRestore pointInTime = new PointInTimeRestore(store, new RestoreRun(store));
 		Optional<Backup> newest;
 		RestoreWindow window;
@@ -112,17 +111,23 @@ final class RestoreDrill {
 			staging = scratchFile(db, store);
 			Path file = staging.path();
 			if (window != null && (newest.isEmpty() || !window.to().isBefore(newest.get().createdAt()))) {
+				attempt.restoredTo = window.to();
+				attempt.stateAt = window.to();
 				PointInTimeResult restored = pointInTime.toFile(db, null, null, file, operation);
-				return new Scratch(staging, restored.restore().restoredFrom(), restored.restoredTo(),
-						restored.restoredTo(), restored.restore().pageCount());
+				attempt.backupId = restored.restore().restoredFrom();
+				attempt.restoredTo = restored.restoredTo();
+				attempt.stateAt = restored.restoredTo();
+				return new Scratch(staging, restored.restore().pageCount());
 			}
 			Backup backup = newest.get();
+			attempt.backupId = backup.id();
+			attempt.stateAt = backup.createdAt();
 			try (StoredBackupCheck.OpenedBackup opened = new StoredBackupCheck(store).openWritableCopy(db, backup,
 					"-drill-copy")) {
 				Files.move(opened.checked().plainFile(), file);
 			}
 			operation.phases().end("read");
-			return new Scratch(staging, backup.id(), null, backup.createdAt(), backup.pageCount());
+			return new Scratch(staging, backup.pageCount());
 		}
 		catch (IOException | RuntimeException ex) {
 			problems.add((ex instanceof SqliteBackupException) ? ex.getMessage()
@@ -175,7 +180,7 @@ final class RestoreDrill {
 			catch (Exception ex) {
 				String message = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 				outcomes.add(new RestoreDrillResult.CheckOutcome(name, false, message));
-				problems.add("Check " + name + " failed: " + message);
+				problems.add("Check '" + name + "' failed: " + message);
 			}
 		}
 	}
@@ -193,22 +198,32 @@ final class RestoreDrill {
 	}
 
 	private static void log(RestoreDrillResult result) {
-		String what = (result.restoredTo() != null)
-				? "latest point " + result.restoredTo() + " (snapshot " + result.backupId() + ")"
+		String what = (result.restoredTo() != null) ? "latest point " + result.restoredTo()
+				+ ((result.backupId() != null) ? " (snapshot " + result.backupId() + ")" : "")
 				: (result.backupId() != null) ? "backup " + result.backupId() : "nothing";
 		if (result.passed()) {
-			logger.info("Restore drill of database '{}' passed: {} restored and checked in {} ms", result.database(),
+			logger.info("Restore drill of database '{}' passed: {} read back, restored and checked in {} ms", result.database(),
 					what, result.duration().toMillis());
 		}
 		else {
-			logger.warn("Restore drill of database '{}' FAILED ({} read back): {}", result.database(), what,
+			logger.warn("Restore drill of database '{}' FAILED ({}): {}", result.database(), what,
 					String.join("; ", result.problems()));
 		}
 	}
 
-	/** The newest state, read back into a scratch file, and what it was read from. */
-	private record Scratch(StagingFile staging, String backupId, @Nullable Instant restoredTo, Instant stateAt,
-			long pageCount) {
+	/** What a drill set out to read back: the backup, or the point of continuous backup. */
+	private static final class Attempt {
+
+		private @Nullable String backupId;
+
+		private @Nullable Instant restoredTo;
+
+		private @Nullable Instant stateAt;
+
+	}
+
+	/** The newest state, read back into a scratch file, and the page count recorded for it. */
+	private record Scratch(StagingFile staging, long pageCount) {
 
 		Path file() {
 			return this.staging.path();

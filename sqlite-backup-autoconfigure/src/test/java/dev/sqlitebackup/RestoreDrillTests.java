@@ -100,7 +100,7 @@ class RestoreDrillTests {
 		RestoreDrillResult result = this.template.drill("app");
 
 		assertThat(result.passed()).isFalse();
-		assertThat(result.backupId()).isNull();
+		assertThat(result.backupId()).isEqualTo(backup.id());
 		assertThat(result.problems()).singleElement().asString().contains(backup.id()).contains("SHA-256");
 	}
 
