@@ -23,7 +23,7 @@ public record CaptureResult(String database, @Nullable String chainId, @Nullable
 	}
 
 	/** A pass that captured nothing, and why. */
-	static CaptureResult idle(String database, Idle why) {
+	public static CaptureResult idle(String database, Idle why) {
 		return new CaptureResult(database, null, null, 0, 0, false, why);
 	}
 

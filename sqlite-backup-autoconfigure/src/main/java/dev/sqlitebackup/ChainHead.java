@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param aliveUntil the last pass that found everything committed shipped into the chain
  * @param closedFile the database file's identity when the capture closed the chain cleanly (its last
  * pass shipped everything and checkpointed it into the file), {@code null} while the chain goes on;
- * a capture that starts on the same file continues the chain ({@link DatabaseFileIdentity})
+ * a capture that starts on the same file continues the chain ({@code DatabaseFileIdentity})
  * @param levels what compaction ({@link CompactionLevels}) holds of the chain, by level; empty before its
  * first block
  * @param keyId key the MAC is computed with, {@code null} without one
@@ -66,7 +66,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	 * The head record the segments of one chain describe, for a store whose chains have none yet.
 	 * @param segments the chain's segments in sequence order
 	 */
-	static ChainHead of(List<Segment> segments) {
+	public static ChainHead of(List<Segment> segments) {
 		Segment first = segments.get(0);
 		Segment newest = segments.get(segments.size() - 1);
 		List<Snapshot> snapshots = new ArrayList<>();
@@ -88,7 +88,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	}
 
 	/** This head after one more segment was published, and the chain captured until {@code aliveUntil}. */
-	ChainHead after(Segment segment, Instant aliveUntil) {
+	public ChainHead after(Segment segment, Instant aliveUntil) {
 		List<Snapshot> snapshots = new ArrayList<>(this.snapshots);
 		List<Gap> gaps = new ArrayList<>(this.gaps);
 		if (segment.isSnapshot() && segment.sequence() > this.newestSequence) {
@@ -106,7 +106,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	 * This head with the chain captured until a later instant. A chain closed cleanly stays so
 	 * until its next segment: its state is still the one the file was closed with.
 	 */
-	ChainHead aliveUntil(Instant until) {
+	public ChainHead aliveUntil(Instant until) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount, until,
 				this.closedFile, this.levels, null, null);
@@ -174,14 +174,14 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	}
 
 	/** This head of a chain closed cleanly, with the database file's identity at that moment. */
-	ChainHead closed(String fileIdentity) {
+	public ChainHead closed(String fileIdentity) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,
 				this.newestSequence, this.newestCapturedAt, this.newestPlainSha256, this.newestPageCount,
 				this.aliveUntil, fileIdentity, this.levels, null, null);
 	}
 
 	/** This head with what compaction holds of one level replaced. */
-	ChainHead withLevel(Level level) {
+	public ChainHead withLevel(Level level) {
 		List<Level> next = new ArrayList<>();
 		this.levels.stream().filter((existing) -> existing.level() != level.level()).forEach(next::add);
 		next.add(level);
@@ -192,7 +192,7 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 	}
 
 	/** What compaction holds of a level, {@code null} when nothing. */
-	@Nullable Level level(int level) {
+	public @Nullable Level level(int level) {
 		return this.levels.stream().filter((existing) -> existing.level() == level).findFirst().orElse(null);
 	}
 

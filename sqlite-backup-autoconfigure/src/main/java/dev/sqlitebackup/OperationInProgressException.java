@@ -19,7 +19,7 @@ public class OperationInProgressException extends SqliteBackupException {
 	}
 
 	/** The database's part of the store is held by another process (or another store in this one). */
-	static OperationInProgressException elsewhere(String database, String store) {
+	public static OperationInProgressException elsewhere(String database, String store) {
 		return new OperationInProgressException(database, "An operation on database '" + database
 				+ "' is already running in another process that uses " + store);
 	}

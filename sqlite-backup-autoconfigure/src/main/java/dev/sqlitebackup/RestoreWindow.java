@@ -39,7 +39,7 @@ public record RestoreWindow(Instant from, Instant to, List<Gap> gaps, List<Chain
 	 * This window with a chain known to be captured until a later instant (a running capture's
 	 * last pass, which the store does not record), and the window's end with it.
 	 */
-	RestoreWindow extendedTo(String chainId, Instant until) {
+	public RestoreWindow extendedTo(String chainId, Instant until) {
 		List<ChainSummary> extended = new ArrayList<>();
 		boolean found = false;
 		for (ChainSummary chain : this.chains) {
@@ -59,7 +59,7 @@ public record RestoreWindow(Instant from, Instant to, List<Gap> gaps, List<Chain
 	}
 
 	/** A restore's 404 text: the window and its gaps. */
-	String describe() {
+	public String describe() {
 		StringBuilder text = new StringBuilder(this.from + " to " + this.to);
 		if (!this.gaps.isEmpty()) {
 			text.append(", except ");

@@ -61,6 +61,9 @@ public record Segment(String chainId, long sequence, String database, String bas
 		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason,
 		@Nullable Gap gapBefore, int level, long fromSequence, @Nullable String lastPlainSha256) {
 
+	/** Size in bytes of the header SQLite writes before each frame's page in the WAL. */
+	private static final int FRAME_HEADER_SIZE = 24;
+
 	/** A segment a pass published: level 0, covering its own sequence. */
 	public Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 			long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
@@ -129,7 +132,7 @@ public record Segment(String chainId, long sequence, String database, String bas
 
 	/** Size in bytes of the frames once decoded. */
 	public long plainSizeBytes() {
-		return (long) this.frameCount * (WalFrames.FRAME_HEADER_SIZE + this.pageSize);
+		return (long) this.frameCount * (FRAME_HEADER_SIZE + this.pageSize);
 	}
 
 	/** What decoding the stored bytes needs. */

@@ -19,8 +19,21 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sqlitebackup.OperationLocks.RunningOperation;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.backup.BackupRun;
+import dev.sqlitebackup.continuous.ContinuousBackups;
+import dev.sqlitebackup.engine.DatabaseHolds;
+import dev.sqlitebackup.engine.EngineContext;
+import dev.sqlitebackup.engine.Listeners;
+import dev.sqlitebackup.engine.Messages;
+import dev.sqlitebackup.engine.OperationLocks.RunningOperation;
+import dev.sqlitebackup.engine.StoredBackupCheck;
+import dev.sqlitebackup.pointintime.ChainHistory;
+import dev.sqlitebackup.pointintime.PointInTimeRestore;
+import dev.sqlitebackup.recovery.MissingDatabaseRestore;
+import dev.sqlitebackup.recovery.RestoreDrill;
+import dev.sqlitebackup.restore.RestoreRun;
+import dev.sqlitebackup.retention.PruneRun;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of

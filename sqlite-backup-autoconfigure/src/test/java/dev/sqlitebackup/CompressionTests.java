@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import dev.sqlitebackup.TestDatabases.Mode;
 import dev.sqlitebackup.codec.BackupCodec;
 import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.engine.BackupFileCheck;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.ManifestFormat;
 

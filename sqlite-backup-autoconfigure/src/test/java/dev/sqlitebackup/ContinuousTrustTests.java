@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;
 
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.pointintime.WalFrames;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.engine.ContentDigest;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.engine.BackupFileCheck;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.ManifestFormat;
 

@@ -31,6 +31,7 @@ import dev.sqlitebackup.TestDatabases.Mode;
 import dev.sqlitebackup.codec.BackupCodec;
 import dev.sqlitebackup.codec.BackupEncryption;
 import dev.sqlitebackup.codec.StoredForm;
+import dev.sqlitebackup.pointintime.WalFrames;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 import dev.sqlitebackup.store.SegmentManifestFormat;
 

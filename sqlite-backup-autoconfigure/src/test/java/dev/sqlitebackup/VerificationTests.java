@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.sqlitebackup.TestDatabases.Mode;
+import dev.sqlitebackup.engine.BackupFileCheck;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 
 import static org.assertj.core.api.Assertions.assertThat;

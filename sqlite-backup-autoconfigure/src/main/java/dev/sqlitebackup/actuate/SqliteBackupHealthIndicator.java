@@ -21,8 +21,8 @@ import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.FutureDatedBackups;
-import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.RestoreDrillResult;
+import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
 
 /**
