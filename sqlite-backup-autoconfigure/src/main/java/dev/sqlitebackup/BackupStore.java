@@ -43,6 +43,16 @@ public interface BackupStore {
 	StoredBackupFile open(Backup backup) throws IOException;
 
 	/**
+	 * Names of the databases the store holds anything of, sorted: the names of their folders, which
+	 * are the database names unless those hold characters a folder name cannot (then replaced by
+	 * {@code _}). For tools that work without the application.
+	 * @throws UnsupportedOperationException when the store cannot tell
+	 */
+	default List<String> databaseNames() {
+		throw new UnsupportedOperationException(describe() + " cannot list the databases it holds");
+	}
+
+	/**
 	 * The store a disaster needs for a database: the one that keeps every backup off the machine.
 	 * This store itself, unless it keeps copies in two places.
 	 */

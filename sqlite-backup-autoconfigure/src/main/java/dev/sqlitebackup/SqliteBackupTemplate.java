@@ -324,6 +324,27 @@ public class SqliteBackupTemplate {
 	}
 
 	/**
+	 * Builds a backup into a new file, checked against its manifest and by SQLite, and leaves the
+	 * live database alone: to look at an earlier state, or to get the data back without the
+	 * application. The file is a standalone SQLite database (rollback-journal mode) and appears
+	 * whole or not at all.
+	 * @param file the file to create; its folder must exist, and the file must not
+	 * @throws BackupNotFoundException when the store holds no such backup
+	 * @throws BackupVerificationException when the backup fails its checks
+	 * @throws RestoreFailedException when the file exists or cannot be written
+	 */
+	public RestoreResult restoreBackupToFile(String database, String backupId, Path file) {
+		SqliteDatabase db = getDatabase(database);
+		if (!BackupIds.isWellFormed(backupId)) {
+			throw new InvalidBackupIdException(db.name());
+		}
+		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
+			Backup backup = found(db.name(), backupId).orElseThrow(() -> new BackupNotFoundException(db.name(), backupId));
+			return this.missingRestores.toFile(db, backup, Objects.requireNonNull(file, "file"), operation);
+		}
+	}
+
+	/**
 	 * Restores a database that is missing or empty, as on a new machine, before the application
 	 * opens it: the latest restorable state in the store (the latest point continuous backup
 	 * captured, else the newest backup) is built and checked in staging and put in place as a new

@@ -42,6 +42,14 @@ public final class SqliteDatabase {
 	}
 
 	/**
+	 * A database known only by what a store holds of it, as to a tool that restores without the
+	 * application: there is no live database, and whatever needs one fails saying so.
+	 */
+	public static SqliteDatabase storedOnly(String name) {
+		return new SqliteDatabase(name, new NoLiveDatabase(name), null);
+	}
+
+	/**
 	 * Whether connections of the data source are SQLite connections. Opens (and closes) one
 	 * connection.
 	 */
@@ -112,6 +120,55 @@ public final class SqliteDatabase {
 	}
 
 	private record Location(@Nullable Path file) {
+	}
+
+	/** The data source of a database known only by its backups: it has no connection to give. */
+	private record NoLiveDatabase(String name) implements DataSource {
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			throw new SQLException("Database '" + this.name + "' is known here only by its backups in the store; "
+					+ "there is no live database to open");
+		}
+
+		@Override
+		public Connection getConnection(String username, String password) throws SQLException {
+			return getConnection();
+		}
+
+		@Override
+		public java.io.PrintWriter getLogWriter() {
+			return null;
+		}
+
+		@Override
+		public void setLogWriter(java.io.PrintWriter out) {
+		}
+
+		@Override
+		public void setLoginTimeout(int seconds) {
+		}
+
+		@Override
+		public int getLoginTimeout() {
+			return 0;
+		}
+
+		@Override
+		public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+			throw new java.sql.SQLFeatureNotSupportedException();
+		}
+
+		@Override
+		public <T> T unwrap(Class<T> type) throws SQLException {
+			throw new SQLException("Not a wrapper of " + type.getName());
+		}
+
+		@Override
+		public boolean isWrapperFor(Class<?> type) {
+			return false;
+		}
+
 	}
 
 }

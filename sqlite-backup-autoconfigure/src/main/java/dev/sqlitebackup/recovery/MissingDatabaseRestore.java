@@ -26,6 +26,7 @@ import dev.sqlitebackup.RestoreWindow;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.StartupRestoreResult;
+import dev.sqlitebackup.UntrustedBackupException;
 import dev.sqlitebackup.engine.EngineContext;
 import dev.sqlitebackup.engine.FilePlacement;
 import dev.sqlitebackup.engine.Messages;
@@ -100,6 +101,7 @@ public final class MissingDatabaseRestore {
 			else {
 				Backup backup = newest.get();
 				restoreBackupInto(db, backup, target, operation);
+				setJournalMode(target, backup.journalMode());
 				result = result(db, StartupRestoreResult.Outcome.RESTORED, target, backup.id(), null,
 						backup.createdAt(), Files.size(target), started);
 			}
@@ -142,6 +144,39 @@ public final class MissingDatabaseRestore {
 			.findFirst();
 	}
 
+	/**
+	 * Builds a backup into a new file, checked against its manifest and by SQLite: a standalone
+	 * database in rollback-journal mode, which appears whole or not at all. The live database is
+	 * left alone.
+	 * @throws RestoreFailedException when the file exists, or cannot be written
+	 * @throws SqliteBackupException when the backup is refused or fails its checks
+	 */
+	public RestoreResult toFile(SqliteDatabase db, Backup backup, Path file, RunningOperation operation) {
+		long started = System.nanoTime();
+		Path target = file.toAbsolutePath().normalize();
+		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+			throw new RestoreFailedException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+					+ db.name() + "' was not restored into " + target + ": the file exists, and a restore into a file "
+					+ "never replaces one", null);
+		}
+		String refusal = this.context.authenticity().refusal(backup);
+		if (refusal != null) {
+			throw new UntrustedBackupException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+					+ db.name() + "' is refused: " + refusal);
+		}
+		try {
+			restoreBackupInto(db, backup, target, operation);
+		}
+		catch (IOException | SQLException ex) {
+			throw new RestoreFailedException(db.name(), backup.id(), "Backup " + backup.id() + " of database '"
+					+ db.name() + "' could not be restored into " + target + ": " + Messages.describe(ex), ex);
+		}
+		logger.info("Restored backup {} of database '{}' into {} in {} ms ({})", backup.id(), db.name(), target,
+				Messages.elapsedSince(started).toMillis(), operation.phases());
+		return new RestoreResult(db.name(), backup.id(), null, this.context.clock().instant(), backup.pageCount(),
+				Messages.elapsedSince(started));
+	}
+
 	/** Copies the backup, checked against its manifest and by SQLite, into place as a new file. */
 	private void restoreBackupInto(SqliteDatabase db, Backup backup, Path target, RunningOperation operation)
 			throws IOException, SQLException {
@@ -153,7 +188,6 @@ public final class MissingDatabaseRestore {
 			FilePlacement.moveInto(copy, target);
 			operation.phases().end("move into place");
 		}
-		setJournalMode(target, backup.journalMode());
 	}
 
 	/**

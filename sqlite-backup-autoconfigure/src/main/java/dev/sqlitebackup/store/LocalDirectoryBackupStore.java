@@ -3,6 +3,7 @@ package dev.sqlitebackup.store;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -402,6 +404,23 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public String locationName() {
 		return "local";
+	}
+
+	@Override
+	public List<String> databaseNames() {
+		if (!Files.isDirectory(this.directory)) {
+			return List.of();
+		}
+		try (Stream<Path> folders = Files.list(this.directory)) {
+			return folders.filter((folder) -> Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS))
+				.map((folder) -> folder.getFileName().toString())
+				.filter((name) -> !name.startsWith("."))
+				.sorted()
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot list the databases in " + this.directory + ": " + reason(ex), ex);
+		}
 	}
 
 	/** Directory of one database's backups; names are reduced to safe characters. */

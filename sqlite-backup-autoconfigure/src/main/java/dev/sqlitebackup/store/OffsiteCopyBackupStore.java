@@ -284,6 +284,13 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 		}
 	}
 
+	@Override
+	public List<String> databaseNames() {
+		java.util.SortedSet<String> names = new java.util.TreeSet<>(this.offsite.databaseNames());
+		names.addAll(this.local.databaseNames());
+		return List.copyOf(names);
+	}
+
 	/** The bucket: it holds every backup, and it is what is left when the machine is lost. */
 	@Override
 	public BackupStore disasterCopy(String database) {

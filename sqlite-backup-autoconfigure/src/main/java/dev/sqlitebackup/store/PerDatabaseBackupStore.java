@@ -182,6 +182,17 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	}
 
 	@Override
+	public List<String> databaseNames() {
+		java.util.SortedSet<String> names = new java.util.TreeSet<>(this.defaultStore.databaseNames());
+		this.stores.forEach((database, store) -> {
+			if (store.databaseNames().contains(database)) {
+				names.add(database);
+			}
+		});
+		return List.copyOf(names);
+	}
+
+	@Override
 	public BackupStore disasterCopy(String database) {
 		return storeOf(database).disasterCopy(database);
 	}

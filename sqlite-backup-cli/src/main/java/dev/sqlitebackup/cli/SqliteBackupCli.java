@@ -1,5 +1,7 @@
 package dev.sqlitebackup.cli;
 
+import java.io.PrintWriter;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,9 +28,15 @@ public final class SqliteBackupCli {
 
 	/** Runs a command line and answers its exit code; what it prints goes to the standard streams. */
 	static int run(String... args) {
-		CommandLine commandLine = new CommandLine(new SqliteBackupCli());
+		return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+	}
+
+	/** Runs a command line, printing to these writers, and answers its exit code. */
+	static int run(PrintWriter out, PrintWriter err, String... args) {
+		CommandLine commandLine = new CommandLine(new SqliteBackupCli()).setOut(out).setErr(err);
 		commandLine.setExecutionExceptionHandler((ex, line, parsed) -> {
 			line.getErr().println(ex.getMessage() != null ? ex.getMessage() : ex.toString());
+			line.getErr().flush();
 			return FAILED;
 		});
 		return commandLine.execute(args);

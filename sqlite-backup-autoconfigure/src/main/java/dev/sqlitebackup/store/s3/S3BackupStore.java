@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -181,6 +183,30 @@ public class S3BackupStore implements BackupStore {
 			throw new IllegalStateException("Cannot list backups in " + describe() + ": " + explain(ex), ex);
 		}
 		return this.manifests.backups(database, folder, listing);
+	}
+
+	/** The folders under the prefix; one LIST request per thousand of them. */
+	@Override
+	public List<String> databaseNames() {
+		List<String> names = new ArrayList<>();
+		try {
+			for (ListObjectsV2Response page : this.client.listObjectsV2Paginator((request) -> request.bucket(this.bucket)
+				.prefix(this.prefix)
+				.delimiter("/")
+				.overrideConfiguration(this.requests.call()))) {
+				page.commonPrefixes().forEach((folder) -> {
+					String name = folder.prefix().substring(this.prefix.length());
+					name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+					if (!name.isEmpty() && !name.startsWith(".")) {
+						names.add(name);
+					}
+				});
+			}
+		}
+		catch (SdkException ex) {
+			throw new IllegalStateException("Cannot list the databases in " + describe() + ": " + explain(ex), ex);
+		}
+		return names.stream().sorted().toList();
 	}
 
 	@Override
