@@ -9,12 +9,14 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
+import dev.sqlitebackup.store.s3.S3BackupStore;
+import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 /**
  * The process a continuous backup crash test kills: commits numbered rows and runs a capture pass
  * after every few, printing {@code CAPTURED <n>} once rows 1 to n are shipped.
  * <p>
- * Arguments: {@code <database file> <backup directory> [<rows between passes> [compact]]}; with 0
+ * Arguments: {@code <database file> <backup directory or s3:...> [<rows between passes> [compact]]}; with 0
  * it runs the first pass only, printing {@code COMMITTED <n>} after each row instead; with
  * {@code compact} every pass compacts and thins ({@link ContinuousCompactionTests#EVERY_PASS}).
  */
@@ -35,6 +37,19 @@ public final class ContinuousCaptureChild {
 
 	}
 
+	/**
+	 * A backup directory, or {@code s3:<endpoint>|<bucket>|<prefix>|<staging directory>} for a bucket
+	 * of S3Proxy's (its test credentials).
+	 */
+	private static BackupStore store(String location) throws java.io.IOException {
+		if (!location.startsWith("s3:")) {
+			return new LocalDirectoryBackupStore(Path.of(location));
+		}
+		String[] parts = location.substring(3).split("\\|");
+		return new S3BackupStore(S3ProxyServer.client(java.net.URI.create(parts[0])), parts[1], parts[2],
+				Path.of(parts[3]), 8L * 1024 * 1024);
+	}
+
 	public static void main(String[] args) throws Exception {
 		SQLiteConfig config = new SQLiteConfig();
 		config.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -42,7 +57,7 @@ public final class ContinuousCaptureChild {
 		SQLiteDataSource dataSource = new SQLiteDataSource(config);
 		dataSource.setUrl("jdbc:sqlite:" + args[0]);
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
-				new LocalDirectoryBackupStore(Path.of(args[1])), (args.length > 3 && "compact".equals(args[3]))
+				store(args[1]), (args.length > 3 && "compact".equals(args[3]))
 						? BackupOptions.defaults().withCompaction(ContinuousCompactionTests.EVERY_PASS)
 						: BackupOptions.defaults());
 		template.capture("app");

@@ -14,13 +14,19 @@ import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.sqlitebackup.RestoreWindow;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -86,6 +92,52 @@ class StartupRestoreTests {
 			assertThat(result.backupId())
 				.isEqualTo(context.getBean(SqliteBackupTemplate.class).list("dataSource").get(0).id());
 		});
+	}
+
+	@Test
+	void aBeanThatReadsTheDatabaseWhileTheApplicationStartsSeesTheRestoredData() throws Exception {
+		firstRun("written before the backup");
+		loseTheDisk();
+
+		restoringApp().withConfiguration(AutoConfigurations.of(JdbcTemplateAutoConfiguration.class))
+			.withUserConfiguration(ReadsAtStartup.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(NamesAtStartup.class).names()).containsExactly("from the first migration",
+						"written before the backup");
+			});
+	}
+
+	@Test
+	void eachDatabaseIsRestoredOnItsOwnAndOneThatFailsStopsStartup() throws Exception {
+		Path orders = this.dir.resolve("data").resolve("orders.db");
+		Path users = this.dir.resolve("data").resolve("users.db");
+		ApplicationContextRunner twoDatabases = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(SqliteDirectoriesAutoConfiguration.class,
+					SqliteBackupAutoConfiguration.class))
+			.withUserConfiguration(TwoDatabases.class)
+			.withPropertyValues("test.dir=" + this.dir, "sqlite.backup.directory=" + this.dir.resolve("backups"),
+					"sqlite.backup.schedule.enabled=false");
+		twoDatabases.run((context) -> {
+			insert(context.getBean("orders", DataSource.class), "order");
+			insert(context.getBean("users", DataSource.class), "user");
+			context.getBean(SqliteBackupTemplate.class).backup("orders");
+			context.getBean(SqliteBackupTemplate.class).backup("users");
+		});
+		Files.delete(orders);
+		Files.delete(users);
+		try (Stream<Path> files = Files.list(this.dir.resolve("backups").resolve("users"))) {
+			flip(files.filter((file) -> file.toString().endsWith(".sqlite")).findFirst().orElseThrow());
+		}
+
+		twoDatabases.withPropertyValues("sqlite.backup.restore.on-startup=if-missing").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("Database 'users'")
+				.hasMessageNotContaining("Database 'orders'");
+		});
+		assertThat(orders).exists();
+		assertThat(users).doesNotExist();
 	}
 
 	@Test
@@ -237,16 +289,58 @@ class StartupRestoreTests {
 
 	private void flipAByteOfTheNewestBackup() throws IOException {
 		try (Stream<Path> files = Files.walk(this.dir.resolve("backups"))) {
-			Path backup = files.filter((file) -> file.getFileName().toString().endsWith(".sqlite"))
+			flip(files.filter((file) -> file.getFileName().toString().endsWith(".sqlite"))
 				.max(Path::compareTo)
-				.orElseThrow();
-			try (RandomAccessFile file = new RandomAccessFile(backup.toFile(), "rw")) {
-				file.seek(file.length() / 2);
-				int value = file.read();
-				file.seek(file.length() / 2);
-				file.write(value ^ 0xFF);
-			}
+				.orElseThrow());
 		}
+	}
+
+	private static void flip(Path backup) throws IOException {
+		try (RandomAccessFile file = new RandomAccessFile(backup.toFile(), "rw")) {
+			file.seek(file.length() / 2);
+			int value = file.read();
+			file.seek(file.length() / 2);
+			file.write(value ^ 0xFF);
+		}
+	}
+
+	/** What a bean read from the database while the application started. */
+	record NamesAtStartup(List<String> names) {
+	}
+
+	/** A bean that reads the database through JdbcTemplate while the application starts. */
+	@Configuration(proxyBeanMethods = false)
+	static class ReadsAtStartup {
+
+		@Bean
+		NamesAtStartup namesAtStartup(JdbcTemplate jdbc) {
+			return new NamesAtStartup(jdbc.queryForList("SELECT name FROM item ORDER BY id", String.class));
+		}
+
+	}
+
+	/** Two databases, each with its table. */
+	@Configuration(proxyBeanMethods = false)
+	static class TwoDatabases {
+
+		@Bean
+		HikariDataSource orders(@Value("${test.dir}") Path dir) {
+			return withTable(dir.resolve("data").resolve("orders.db"));
+		}
+
+		@Bean
+		HikariDataSource users(@Value("${test.dir}") Path dir) {
+			return withTable(dir.resolve("data").resolve("users.db"));
+		}
+
+		private static HikariDataSource withTable(Path file) {
+			HikariDataSource dataSource = new HikariDataSource();
+			dataSource.setJdbcUrl("jdbc:sqlite:" + file);
+			dataSource.setMaximumPoolSize(2);
+			dataSource.setConnectionInitSql("CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+			return dataSource;
+		}
+
 	}
 
 	static void insert(DataSource dataSource, String... names) throws SQLException {
