@@ -3,6 +3,8 @@ package dev.sqlitebackup;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.sqlitebackup.codec.StoredForm;
 
 /**
@@ -24,10 +26,13 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param syncInterval how often continuous backup runs a pass: a longer stretch without one is a
  * gap in the restore window, since commits made then carry no instant of their own
  * @param compaction the levels continuous backup merges its segments into
+ * @param leaseDuration how long continuous backup's lease on the store lasts without renewal (it
+ * is renewed every third of it); {@code null} to capture under the store's capture lock alone,
+ * which keeps out processes that share the store's directory but not other machines
  */
 public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
 		long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval,
-		CompactionLevels compaction) {
+		CompactionLevels compaction, @Nullable Duration leaseDuration) {
 
 	/** Default step: 4096 pages, 16 MiB with SQLite's default page size. */
 	public static final int DEFAULT_PAGES_PER_STEP = 4096;
@@ -77,6 +82,17 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 		if (memoryStagingLimit < 0) {
 			throw new IllegalArgumentException("memoryStagingLimit must be positive or 0 (never)");
 		}
+		if (leaseDuration != null && leaseDuration.compareTo(Duration.ofSeconds(3)) < 0) {
+			throw new IllegalArgumentException("leaseDuration must be at least 3 s");
+		}
+	}
+
+	/** Options whose continuous backup captures under the store's capture lock alone. */
+	public BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duration busyTimeout, int pagesPerStep,
+			long maxBytesPerSecond, long memoryStagingLimit, StoredForm storedForm, Duration syncInterval,
+			CompactionLevels compaction) {
+		this(verifyMode, safetyBackup, busyTimeout, pagesPerStep, maxBytesPerSecond, memoryStagingLimit, storedForm,
+				syncInterval, compaction, null);
 	}
 
 	/** Options that store backups as plain SQLite files. */
@@ -106,52 +122,68 @@ public record BackupOptions(VerifyMode verifyMode, boolean safetyBackup, Duratio
 
 	public BackupOptions withVerifyMode(VerifyMode verifyMode) {
 		return new BackupOptions(verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	public BackupOptions withSafetyBackup(boolean safetyBackup) {
 		return new BackupOptions(this.verifyMode, safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	public BackupOptions withBusyTimeout(Duration busyTimeout) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	public BackupOptions withPagesPerStep(int pagesPerStep) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	/** These options with the backup's disk writes capped at this rate ({@code 0} for no cap). */
 	public BackupOptions withMaxBytesPerSecond(long maxBytesPerSecond) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	/** These options with rollback-journal databases up to this size copied via memory ({@code 0}: never). */
 	public BackupOptions withMemoryStagingLimit(long memoryStagingLimit) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	/** These options with new backups stored compressed and/or encrypted. */
 	public BackupOptions withStoredForm(StoredForm storedForm) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm, this.syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, storedForm, this.syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	/** These options with continuous backup running a pass at this interval. */
 	public BackupOptions withSyncInterval(Duration syncInterval) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, syncInterval, this.compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, syncInterval, this.compaction,
+				this.leaseDuration);
 	}
 
 	/** These options with continuous backup's segments compacted at these levels. */
 	public BackupOptions withCompaction(CompactionLevels compaction) {
 		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
-				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, compaction);
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, compaction,
+				this.leaseDuration);
+	}
+
+	/** These options with continuous backup holding a lease of this duration on the store ({@code null}: none). */
+	public BackupOptions withLeaseDuration(@Nullable Duration leaseDuration) {
+		return new BackupOptions(this.verifyMode, this.safetyBackup, this.busyTimeout, this.pagesPerStep,
+				this.maxBytesPerSecond, this.memoryStagingLimit, this.storedForm, this.syncInterval, this.compaction,
+				leaseDuration);
 	}
 
 	/**

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 
 /**
  * Where published backups live. The engine copies and verifies a backup in a staging file the store
@@ -50,6 +52,34 @@ public interface BackupStore {
 	 */
 	default List<String> databaseNames() {
 		throw new UnsupportedOperationException(describe() + " cannot list the databases it holds");
+	}
+
+	/**
+	 * Whether this store keeps leases (compare-and-swap writes every process that uses the store
+	 * sees), so that continuous backup can keep two writers apart across machines.
+	 */
+	default boolean keepsLeases() {
+		return false;
+	}
+
+	/**
+	 * The lease on a database's continuous backup as the store holds it, with the version a
+	 * compare-and-swap names; empty when none was ever written.
+	 * @throws IOException when the store cannot be read
+	 */
+	default Optional<StoredLease> readLease(String database) throws IOException {
+		throw new UnsupportedOperationException(describe() + " keeps no leases");
+	}
+
+	/**
+	 * Writes the lease on a database's continuous backup if the stored one is still the one read
+	 * at {@code expectedVersion}, or, when that is {@code null}, if there is none.
+	 * @return the new version, or empty when the stored lease changed meanwhile (another writer came first)
+	 * @throws IOException when the store cannot be written
+	 */
+	default Optional<String> writeLease(String database, Lease lease, @Nullable String expectedVersion)
+			throws IOException {
+		throw new UnsupportedOperationException(describe() + " keeps no leases");
 	}
 
 	/**
@@ -258,6 +288,15 @@ public interface BackupStore {
 	/** How the process that holds the capture of a database described itself, when known. */
 	default Optional<String> captureHolder(String database) {
 		return Optional.empty();
+	}
+
+	/**
+	 * A lease as a store holds it.
+	 *
+	 * @param lease the lease
+	 * @param version what a compare-and-swap of it names (an ETag, a hash of the file)
+	 */
+	record StoredLease(Lease lease, String version) {
 	}
 
 	/** A store held for one operation. */

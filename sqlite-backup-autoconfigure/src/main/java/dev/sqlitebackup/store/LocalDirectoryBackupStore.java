@@ -30,8 +30,10 @@ import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.BackupStore.StagingFile;
+import dev.sqlitebackup.BackupStore.StoredLease;
 
 /**
  * Keeps backups in a local directory, one sub-directory per database:
@@ -349,6 +351,22 @@ public class LocalDirectoryBackupStore implements BackupStore {
 	@Override
 	public void deleteSegment(Segment segment) throws IOException {
 		this.segments.delete(segment);
+	}
+
+	@Override
+	public boolean keepsLeases() {
+		return true;
+	}
+
+	@Override
+	public Optional<StoredLease> readLease(String database) throws IOException {
+		return LocalLeases.read(databaseDirectory(database));
+	}
+
+	@Override
+	public Optional<String> writeLease(String database, Lease lease, @Nullable String expectedVersion)
+			throws IOException {
+		return LocalLeases.write(ownDatabaseDirectory(database), lease, expectedVersion);
 	}
 
 	@Override

@@ -16,12 +16,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoredLease;
 import dev.sqlitebackup.BackupStoreException;
 import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupStore.StagingFile;
@@ -282,6 +285,23 @@ public class OffsiteCopyBackupStore implements BackupStore, AutoCloseable {
 			this.offsiteCleanUpsDue.add(published.database());
 			throw copyFailed(published, ex);
 		}
+	}
+
+	/** The lease lives in the bucket, where every instance's captures meet. */
+	@Override
+	public boolean keepsLeases() {
+		return this.offsite.keepsLeases();
+	}
+
+	@Override
+	public Optional<StoredLease> readLease(String database) throws IOException {
+		return this.offsite.readLease(database);
+	}
+
+	@Override
+	public Optional<String> writeLease(String database, Lease lease, @Nullable String expectedVersion)
+			throws IOException {
+		return this.offsite.writeLease(database, lease, expectedVersion);
 	}
 
 	@Override

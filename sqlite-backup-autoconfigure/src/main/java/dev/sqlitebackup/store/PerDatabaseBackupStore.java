@@ -8,10 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoredLease;
 import dev.sqlitebackup.BackupStore.StagingFile;
 
 /**
@@ -179,6 +183,22 @@ public final class PerDatabaseBackupStore implements BackupStore {
 	@Override
 	public Optional<String> captureHolder(String database) {
 		return storeOf(database).captureHolder(database);
+	}
+
+	@Override
+	public boolean keepsLeases() {
+		return this.defaultStore.keepsLeases() && this.stores.values().stream().allMatch(BackupStore::keepsLeases);
+	}
+
+	@Override
+	public Optional<StoredLease> readLease(String database) throws IOException {
+		return storeOf(database).readLease(database);
+	}
+
+	@Override
+	public Optional<String> writeLease(String database, Lease lease, @Nullable String expectedVersion)
+			throws IOException {
+		return storeOf(database).writeLease(database, lease, expectedVersion);
 	}
 
 	@Override

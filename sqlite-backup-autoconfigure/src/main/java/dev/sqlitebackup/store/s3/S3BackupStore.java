@@ -27,7 +27,9 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.BackupStore;
+import dev.sqlitebackup.BackupStore.StoredLease;
 import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.store.BackupFileNames;
@@ -183,6 +185,22 @@ public class S3BackupStore implements BackupStore {
 			throw new IllegalStateException("Cannot list backups in " + describe() + ": " + explain(ex), ex);
 		}
 		return this.manifests.backups(database, folder, listing);
+	}
+
+	@Override
+	public boolean keepsLeases() {
+		return true;
+	}
+
+	@Override
+	public Optional<StoredLease> readLease(String database) throws IOException {
+		return new S3Leases(this.requests).read(folder(database));
+	}
+
+	@Override
+	public Optional<String> writeLease(String database, Lease lease, @Nullable String expectedVersion)
+			throws IOException {
+		return new S3Leases(this.requests).write(folder(database), lease, expectedVersion);
 	}
 
 	/** The folders under the prefix; one LIST request per thousand of them. */

@@ -67,6 +67,10 @@ record S3FolderListing(Map<String, Long> manifests, Map<String, Long> data, Set<
 				else if (isMarker(name)) {
 					markers.add(name);
 				}
+				else if (name.equals(S3Leases.LEASE_OBJECT)) {
+					// Continuous backup's lease: neither a backup nor foreign.
+					continue;
+				}
 				else {
 					foreign.add(key);
 				}
