@@ -18,9 +18,18 @@ import org.jspecify.annotations.Nullable;
  * or the store cannot say right now
  * @param backlogBytes bytes of WAL frames committed and not yet in the store when the last pass
  * read the WAL (what waits while the store cannot take them); {@code null} before any pass
+ * @param lease the lease on the store as this process last saw it (its own, or the holder's while it
+ * stands by); {@code null} when capture holds none
  */
 public record ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt,
-		@Nullable String lastFailure, @Nullable RestoreWindow window, @Nullable Long backlogBytes) {
+		@Nullable String lastFailure, @Nullable RestoreWindow window, @Nullable Long backlogBytes,
+		@Nullable Lease lease) {
+
+	/** A status without a lease. */
+	public ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt, @Nullable String lastFailure,
+			@Nullable RestoreWindow window, @Nullable Long backlogBytes) {
+		this(database, state, lastCaptureAt, lastFailure, window, backlogBytes, null);
+	}
 
 	/** A status without word on the backlog. */
 	public ContinuousStatus(String database, State state, @Nullable Instant lastCaptureAt, @Nullable String lastFailure,

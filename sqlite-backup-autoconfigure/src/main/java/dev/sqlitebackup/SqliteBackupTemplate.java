@@ -370,6 +370,26 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/**
+	 * Takes the lease on a database's continuous backup before anything opens the database (a new
+	 * instance during a deploy, its disk empty): waits up to {@code wait} while another process
+	 * holds it, saying who every few seconds, so that a restore that follows includes that
+	 * process's last pass. The capture that starts later goes on under it.
+	 * @return the lease taken; empty when the options ask for none or the store keeps none
+	 * @throws IllegalStateException when another process still holds it after {@code wait}
+	 * @throws SqliteBackupException when the store cannot be read or written
+	 */
+	public Optional<Lease> awaitLease(String database, Duration wait) {
+		SqliteDatabase db = getDatabase(database);
+		try {
+			return Optional.ofNullable(this.continuous.awaitLease(db.name(), wait));
+		}
+		catch (IOException ex) {
+			throw new SqliteBackupException(db.name(), null, "The lease on continuous backup of database '" + db.name()
+					+ "' could not be taken: " + ex.getMessage(), ex);
+		}
+	}
+
 	/** Adds a check of the application's own that every restore drill runs on the restored copy. */
 	public void addDrillCheck(RestoreDrillCheck check) {
 		this.drillChecks.add(Objects.requireNonNull(check, "check"));

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.sqlitebackup.BackupStore.StoreLock;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.engine.EngineContext;
 
 /**
@@ -30,9 +31,13 @@ final class CaptureRight implements AutoCloseable {
 	/** Who holds the right while this process stands by, else {@code null}. */
 	private volatile @Nullable String standbyFor;
 
-	CaptureRight(EngineContext context, String database) {
+	/** The lease on the store that gives the right instead of the capture lock, {@code null} for none. */
+	private final @Nullable CaptureLease lease;
+
+	CaptureRight(EngineContext context, String database, @Nullable CaptureLease lease) {
 		this.context = context;
 		this.database = database;
+		this.lease = lease;
 	}
 
 	/**
@@ -45,11 +50,17 @@ final class CaptureRight implements AutoCloseable {
 	 * extends the chain it goes on with.
 	 */
 	boolean isExclusive() {
+		if (this.lease != null) {
+			return this.lease.isHeld();
+		}
 		StoreLock held = this.lock;
 		return held != null && held != StoreLock.NONE;
 	}
 
 	Outcome take() throws IOException {
+		if (this.lease != null) {
+			return takeLease(this.lease);
+		}
 		if (this.lock != null) {
 			return Outcome.HELD;
 		}
@@ -74,6 +85,27 @@ final class CaptureRight implements AutoCloseable {
 		return Outcome.STANDBY;
 	}
 
+	/** The right through the store's lease: held while the lease is, across machines. */
+	private Outcome takeLease(CaptureLease lease) throws IOException {
+		if (lease.hold()) {
+			if (this.standbyFor != null) {
+				logger.info("Continuous backup of database '{}' takes over from {}", this.database, this.standbyFor);
+				this.standbyFor = null;
+				return Outcome.TAKEN_OVER;
+			}
+			return Outcome.HELD;
+		}
+		Lease other = lease.other();
+		String holder = (other != null) ? other.holder().describe() + " (lease epoch " + other.epoch() + ", until "
+				+ other.expiresAt() + ")" : "another process";
+		if (!holder.equals(this.standbyFor)) {
+			logger.info("Continuous backup of database '{}' stands by: {} holds the lease on {}", this.database, holder,
+					this.context.store().describe());
+		}
+		this.standbyFor = holder;
+		return Outcome.STANDBY;
+	}
+
 	/** Who holds the right while this process stands by, or {@code null} when it holds it. */
 	@Nullable String standbyFor() {
 		return this.standbyFor;
@@ -81,6 +113,9 @@ final class CaptureRight implements AutoCloseable {
 
 	@Override
 	public void close() {
+		if (this.lease != null) {
+			this.lease.release();
+		}
 		StoreLock held = this.lock;
 		this.lock = null;
 		if (held != null) {

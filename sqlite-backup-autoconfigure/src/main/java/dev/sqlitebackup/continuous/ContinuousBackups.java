@@ -1,5 +1,6 @@
 package dev.sqlitebackup.continuous;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -17,6 +18,7 @@ import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.CaptureResult;
 import dev.sqlitebackup.ChainPoint;
 import dev.sqlitebackup.ContinuousStatus;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.OperationInProgressException;
 import dev.sqlitebackup.OperationType;
 import dev.sqlitebackup.RestoreWindow;
@@ -50,6 +52,9 @@ public final class ContinuousBackups {
 
 	/** Continuous capture of each database it was started for; touched only while that database is held. */
 	private final Map<String, WalCapture> captures = new ConcurrentHashMap<>();
+
+	/** The leases of the databases captured under one, by name. */
+	private final Map<String, CaptureLease> leases = new ConcurrentHashMap<>();
 
 	/** Points restores reached before the database's capture was registered; empty for a backup. */
 	private final Map<String, Optional<ChainPoint>> restoredBeforeCapture = new ConcurrentHashMap<>();
@@ -109,7 +114,7 @@ public final class ContinuousBackups {
 	/** The capture of a database, started now unless it runs already. */
 	public WalCapture register(SqliteDatabase db, boolean newAtStart) {
 		return this.captures.computeIfAbsent(db.name(), (name) -> {
-			WalCapture capture = new WalCapture(this.context, this.backups, db, newAtStart);
+			WalCapture capture = new WalCapture(this.context, this.backups, db, newAtStart, leaseOf(name));
 			Optional<ChainPoint> restored = this.restoredBeforeCapture.remove(name);
 			if (restored != null) {
 				capture.restartChain(restored.map((point) -> ChainHistory.RESTORED_REASON + point.capturedAt()
@@ -240,8 +245,60 @@ public final class ContinuousBackups {
 				: (awaiting != null) ? ContinuousStatus.State.AWAITING_RESTORE
 				: (failure != null) ? ContinuousStatus.State.FAILING
 				: (capture.lastCaptureAt() == null) ? ContinuousStatus.State.STARTING : ContinuousStatus.State.RUNNING;
+		CaptureLease lease = this.leases.get(database);
 		return Optional.of(new ContinuousStatus(database, state, capture.lastCaptureAt(),
-				(awaiting != null) ? awaiting : failure, window, capture.backlogBytes()));
+				(awaiting != null) ? awaiting : failure, window, capture.backlogBytes(),
+				(lease != null) ? lease.current() : null));
+	}
+
+	/**
+	 * The lease a database's capture holds on the store, shared with whatever must hold it first
+	 * (a restore at startup); {@code null} when the options ask for none or the store keeps none.
+	 */
+	public @Nullable CaptureLease leaseOf(String database) {
+		Duration duration = this.context.options().leaseDuration();
+		if (duration == null || !this.context.store().keepsLeases()) {
+			return null;
+		}
+		return this.leases.computeIfAbsent(database, (name) -> new CaptureLease(this.context, name, duration));
+	}
+
+	/**
+	 * Takes the lease on the database's continuous backup, waiting up to {@code wait} while another
+	 * process holds it and saying who every few seconds; the capture started later goes on under it.
+	 * @return the lease taken, or {@code null} when the options ask for none
+	 * @throws IllegalStateException when it is still held by another process after {@code wait}
+	 */
+	public @Nullable Lease awaitLease(String database, Duration wait) throws IOException {
+		CaptureLease lease = leaseOf(database);
+		if (lease == null) {
+			return null;
+		}
+		long deadline = System.nanoTime() + wait.toNanos();
+		long nextLog = 0;
+		while (!lease.hold()) {
+			Lease other = lease.other();
+			String holder = (other != null) ? other.holder().describe() + " (epoch " + other.epoch() + ", until "
+					+ other.expiresAt() + ")" : "another process";
+			long now = System.nanoTime();
+			if (now - deadline >= 0) {
+				throw new IllegalStateException("The lease on continuous backup of database '" + database + "' is held by "
+						+ holder + " after waiting " + wait + "; start this instance once that one stopped, or raise "
+						+ "sqlite.backup.lease.wait-on-startup");
+			}
+			if (now - nextLog >= 0) {
+				logger.info("Waiting for the lease on continuous backup of database '{}': held by {}", database, holder);
+				nextLog = now + Duration.ofSeconds(5).toNanos();
+			}
+			try {
+				Thread.sleep(Math.min(1_000, Math.max(50, this.context.options().leaseDuration().toMillis() / 15)));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IOException("Interrupted while waiting for the lease of database '" + database + "'", ex);
+			}
+		}
+		return lease.current();
 	}
 
 	/** The restore window as the store shows it now, with the last pass of a capture running here. */

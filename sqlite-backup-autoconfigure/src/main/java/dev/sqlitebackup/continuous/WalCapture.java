@@ -97,7 +97,8 @@ final class WalCapture implements AutoCloseable {
 	/** Why the next pass must start a new chain, or {@code null} when the current one continues. */
 	private @Nullable String restartReason = "continuous backup started";
 
-	WalCapture(EngineContext context, BackupRun backups, SqliteDatabase db, boolean newAtStart) {
+	WalCapture(EngineContext context, BackupRun backups, SqliteDatabase db, boolean newAtStart,
+			@Nullable CaptureLease lease) {
 		this.context = context;
 		this.db = db;
 		this.file = db.file()
@@ -109,7 +110,7 @@ final class WalCapture implements AutoCloseable {
 		this.publisher = new SegmentPublisher(context, db.name());
 		this.compactor = new SegmentCompactor(context, db.name(), this.heads, this.publisher);
 		this.reads = new ReadHold(this.file, context.options().busyTimeout());
-		this.right = new CaptureRight(context, db.name());
+		this.right = new CaptureRight(context, db.name(), lease);
 		this.billed = context.store().billsRequests(db.name());
 		this.timeline = new CaptureTimeline(context.options());
 		this.shipper = new FrameShipper(context, db.name(), this.file, this.reads, this.timeline, this::publish);
