@@ -166,6 +166,18 @@ public record ChainHead(String database, String chainId, @Nullable ChainPoint pa
 		return ManifestContent.lengthPrefixed(LABEL, fields());
 	}
 
+	/**
+	 * The head as a restore must read it when a newer lease holder's chain took over from its
+	 * segment {@code at}: what the fenced writer published after that point is not part of it.
+	 * @param at the newest segment that counts
+	 */
+	public ChainHead fencedAt(Segment at) {
+		List<Snapshot> kept = this.snapshots.stream().filter((snapshot) -> snapshot.sequence() <= at.sequence()).toList();
+		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, kept, this.gaps,
+				at.sequence(), at.capturedAt(), at.chainSha256(), at.pageCount(), at.capturedAt(), null,
+				this.levels.stream().filter((level) -> level.through() <= at.sequence()).toList(), this.keyId, this.mac);
+	}
+
 	/** This head with its MAC. */
 	public ChainHead withMac(@Nullable String keyId, @Nullable String mac) {
 		return new ChainHead(this.database, this.chainId, this.parent, this.startReason, this.snapshots, this.gaps,

@@ -53,16 +53,32 @@ import dev.sqlitebackup.codec.StoredForm;
  * @param fromSequence first sequence the segment covers: its own sequence for a segment a pass published
  * @param lastPlainSha256 for a block, hex SHA-256 of the frames of the last segment it covers, which
  * the segment after it names; {@code null} for a segment a pass published
+ * @param epoch the epoch of the store's lease it was published under ({@link Lease}); {@code 0} when
+ * it was published without one
  */
 public record Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
 		long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
 		boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
 		String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression, @Nullable String encryptionKeyId,
 		@Nullable String manifestMac, @Nullable ChainPoint parent, @Nullable String startReason,
-		@Nullable Gap gapBefore, int level, long fromSequence, @Nullable String lastPlainSha256) {
+		@Nullable Gap gapBefore, int level, long fromSequence, @Nullable String lastPlainSha256, long epoch) {
 
 	/** Size in bytes of the header SQLite writes before each frame's page in the WAL. */
 	private static final int FRAME_HEADER_SIZE = 24;
+
+	/** A segment or block written without a lease on the store (epoch 0). */
+	public Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
+			long walSequence, int salt1, int salt2, long startOffset, long endOffset, long checksumIn, long checksumOut,
+			boolean bigEndianChecksum, int frameCount, int pageSize, long pageCount, String plainSha256,
+			String previousSha256, @Nullable String snapshotSha256, long sizeBytes, String sha256, String compression,
+			@Nullable String encryptionKeyId, @Nullable String manifestMac, @Nullable ChainPoint parent,
+			@Nullable String startReason, @Nullable Gap gapBefore, int level, long fromSequence,
+			@Nullable String lastPlainSha256) {
+		this(chainId, sequence, database, baseBackupId, capturedAt, walSequence, salt1, salt2, startOffset, endOffset,
+				checksumIn, checksumOut, bigEndianChecksum, frameCount, pageSize, pageCount, plainSha256,
+				previousSha256, snapshotSha256, sizeBytes, sha256, compression, encryptionKeyId, manifestMac, parent,
+				startReason, gapBefore, level, fromSequence, lastPlainSha256, 0);
+	}
 
 	/** A segment a pass published: level 0, covering its own sequence. */
 	public Segment(String chainId, long sequence, String database, String baseBackupId, Instant capturedAt,
@@ -148,7 +164,7 @@ public record Segment(String chainId, long sequence, String database, String bas
 				this.checksumOut, this.bigEndianChecksum, this.frameCount, this.pageSize, this.pageCount,
 				this.plainSha256, this.previousSha256, this.snapshotSha256, this.sizeBytes, this.sha256, this.compression,
 				this.encryptionKeyId, mac, this.parent, this.startReason, this.gapBefore, this.level, this.fromSequence,
-				this.lastPlainSha256);
+				this.lastPlainSha256, this.epoch);
 	}
 
 }

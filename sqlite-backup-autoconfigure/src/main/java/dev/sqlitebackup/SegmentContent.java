@@ -71,6 +71,9 @@ public final class SegmentContent {
 			fields.put("gapFrom", gap.from().toString());
 			fields.put("gapReason", gap.reason());
 		}
+		if (segment.epoch() > 0) {
+			fields.put("epoch", Long.toString(segment.epoch()));
+		}
 		if (segment.isCompacted()) {
 			// Only blocks carry these, so that the manifests of segments read as they always did.
 			fields.put("level", Integer.toString(segment.level()));
@@ -106,7 +109,16 @@ public final class SegmentContent {
 				required(fields, "sha256"), required(fields, "compression"),
 				(encryption != null) ? required(fields, "encryptionKeyId") : null, mac, parentOf(fields),
 				fields.get("startReason"), gapOf(fields), level(fields), fromSequence(fields),
-				(fields.get("level") != null) ? required(fields, "lastPlainSha256") : null);
+				(fields.get("level") != null) ? required(fields, "lastPlainSha256") : null, epoch(fields));
+	}
+
+	private static long epoch(Map<String, String> fields) {
+		String epoch = fields.get("epoch");
+		long parsed = (epoch != null) ? Long.parseLong(epoch) : 0;
+		if (parsed < 0 || (epoch != null && parsed == 0)) {
+			throw new IllegalArgumentException("Segment manifest has epoch " + epoch);
+		}
+		return parsed;
 	}
 
 	private static int level(Map<String, String> fields) {

@@ -52,11 +52,19 @@ class ContinuousLeaseTests {
 	}
 
 	private Instance instance(String name) throws Exception {
-		DataSource dataSource = TestDatabases.hikari(this.temp.resolve(name + ".db"), Mode.WAL);
-		TestDatabases.execute(dataSource, "CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+		return instance(name, this.clock, true);
+	}
+
+	private Instance instance(String name, java.time.Clock clock, boolean create) throws Exception {
+		// A database that is not created yet is left unopened: a restore brings it.
+		DataSource dataSource = create ? TestDatabases.hikari(this.temp.resolve(name + ".db"), Mode.WAL)
+				: TestDatabases.plain(this.temp.resolve(name + ".db"), Mode.WAL);
+		if (create) {
+			TestDatabases.execute(dataSource, "CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, text TEXT NOT NULL)");
+		}
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
 				new LocalDirectoryBackupStore(backups()),
-				BackupOptions.defaults().withSafetyBackup(false).withLeaseDuration(LEASE), this.clock);
+				BackupOptions.defaults().withSafetyBackup(false).withLeaseDuration(LEASE), clock);
 		Instance instance = new Instance(dataSource, template);
 		this.instances.add(instance);
 		return instance;
@@ -182,6 +190,78 @@ class ContinuousLeaseTests {
 		Lease released = new LocalDirectoryBackupStore(backups()).readLease("app").orElseThrow().lease();
 		assertThat(released.released()).isTrue();
 		assertThat(Files.readString(backups().resolve("app").resolve("lease"))).contains("\"released\":true");
+	}
+
+	@Test
+	void aHolderPausedPastItsLeaseThatPublishesWhenItWakesIsIgnoredByARestore() throws Exception {
+		// Each process has its own clock: the paused one checks its lease just before the pause, and
+		// reads the WAL just after it, a minute later.
+		PausingClock pausedClock = new PausingClock(this.clock.instant());
+		Instance paused = instance("paused", pausedClock, true);
+		TestDatabases.execute(paused.dataSource, "INSERT INTO note (text) VALUES ('before the pause')");
+		paused.template.capture("app");
+
+		// Meanwhile its lease lapses; a new instance on an empty disk takes it and restores the latest point.
+		this.clock.advance(LEASE.plusSeconds(5));
+		Instance next = instance("next", this.clock, false);
+		assertThat(next.template.awaitLease("app", Duration.ofSeconds(5))).map(Lease::epoch).contains(2L);
+		Path nextFile = this.temp.resolve("next.db");
+		assertThat(nextFile).doesNotExist();
+		assertThat(next.template.restoreIfMissing("app", nextFile).restored()).isTrue();
+		TestDatabases.execute(next.dataSource, "INSERT INTO note (text) VALUES ('written by the new holder')");
+		this.clock.advance(Duration.ofSeconds(1));
+		assertThat(next.template.capture("app").isStandby()).isFalse();
+
+		// The paused process checks its lease (still good by its clock), pauses, and publishes a segment.
+		TestDatabases.execute(paused.dataSource, "INSERT INTO note (text) VALUES ('published after losing the lease')");
+		pausedClock.pauseAfterNextReading(Duration.ofSeconds(1), Duration.ofMinutes(1));
+		CaptureResult late = paused.template.capture("app");
+		assertThat(late.frames()).isPositive();
+
+		Path restored = this.temp.resolve("restored.db");
+		next.template.restoreToFile("app", null, restored);
+		assertThat(TestDatabases.notes(TestDatabases.plain(restored, Mode.DELETE))).containsExactly("before the pause",
+				"written by the new holder");
+	}
+
+	/** A process's clock across a pause: one reading just before it, every later one after it. */
+	private static final class PausingClock extends java.time.Clock {
+
+		private volatile Instant now;
+
+		private volatile Instant afterPause;
+
+		private final java.util.concurrent.atomic.AtomicInteger readingsBeforePause = new java.util.concurrent.atomic.AtomicInteger(
+				-1);
+
+		PausingClock(Instant now) {
+			this.now = now;
+		}
+
+		void pauseAfterNextReading(Duration untilThen, Duration pause) {
+			this.now = this.now.plus(untilThen);
+			this.afterPause = this.now.plus(pause);
+			this.readingsBeforePause.set(2);
+		}
+
+		@Override
+		public Instant instant() {
+			if (this.readingsBeforePause.get() >= 0 && this.readingsBeforePause.getAndDecrement() == 0) {
+				this.now = this.afterPause;
+			}
+			return this.now;
+		}
+
+		@Override
+		public java.time.ZoneId getZone() {
+			return java.time.ZoneOffset.UTC;
+		}
+
+		@Override
+		public java.time.Clock withZone(java.time.ZoneId zone) {
+			return this;
+		}
+
 	}
 
 	private record Instance(DataSource dataSource, SqliteBackupTemplate template) {

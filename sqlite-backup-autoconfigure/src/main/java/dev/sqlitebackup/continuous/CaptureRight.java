@@ -106,6 +106,11 @@ final class CaptureRight implements AutoCloseable {
 		return Outcome.STANDBY;
 	}
 
+	/** The epoch of the lease this process holds, written into what it publishes; {@code 0} without a lease. */
+	long epoch() {
+		return (this.lease != null) ? this.lease.epoch() : 0;
+	}
+
 	/** Who holds the right while this process stands by, or {@code null} when it holds it. */
 	@Nullable String standbyFor() {
 		return this.standbyFor;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.LongSupplier;
 
 import dev.sqlitebackup.BackupAuthenticity;
 import dev.sqlitebackup.BackupStore;
@@ -22,9 +23,13 @@ final class SegmentPublisher {
 
 	private final String database;
 
-	SegmentPublisher(EngineContext context, String database) {
+	/** The epoch of the lease the capture holds, written into every segment; {@code 0} without one. */
+	private final LongSupplier epoch;
+
+	SegmentPublisher(EngineContext context, String database, LongSupplier epoch) {
 		this.context = context;
 		this.database = database;
+		this.epoch = epoch;
 	}
 
 	/**
@@ -58,7 +63,7 @@ final class SegmentPublisher {
 				plain.frameCount(), plain.pageSize(), plain.pageCount(), plain.plainSha256(), plain.previousSha256(),
 				plain.snapshotSha256(), sizeBytes, sha256, form.compression().codecName(), form.encryptionKeyId(), null,
 				plain.parent(), plain.startReason(), plain.gapBefore(), plain.level(), plain.fromSequence(),
-				plain.lastPlainSha256());
+				plain.lastPlainSha256(), this.epoch.getAsLong());
 		return this.context.authenticity().sign(segment);
 	}
 

@@ -107,10 +107,11 @@ final class WalCapture implements AutoCloseable {
 					+ "off for this database with sqlite.backup.databases." + db.name() + ".continuous.enabled=false"));
 		this.ancestry = new ChainAncestry(context, db.name(), newAtStart);
 		this.heads = new ChainHeadKeeper(context, db.name());
-		this.publisher = new SegmentPublisher(context, db.name());
+		this.right = new CaptureRight(context, db.name(), lease);
+		CaptureRight right = this.right;
+		this.publisher = new SegmentPublisher(context, db.name(), right::epoch);
 		this.compactor = new SegmentCompactor(context, db.name(), this.heads, this.publisher);
 		this.reads = new ReadHold(this.file, context.options().busyTimeout());
-		this.right = new CaptureRight(context, db.name(), lease);
 		this.billed = context.store().billsRequests(db.name());
 		this.timeline = new CaptureTimeline(context.options());
 		this.shipper = new FrameShipper(context, db.name(), this.file, this.reads, this.timeline, this::publish);

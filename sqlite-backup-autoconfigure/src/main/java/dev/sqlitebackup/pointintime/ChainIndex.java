@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,7 @@ import dev.sqlitebackup.BackupAuthenticity;
 import dev.sqlitebackup.BackupListingException;
 import dev.sqlitebackup.BackupStore;
 import dev.sqlitebackup.ChainHead;
+import dev.sqlitebackup.ChainPoint;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.engine.EngineContext;
 import dev.sqlitebackup.engine.Messages;
@@ -42,6 +44,9 @@ public final class ChainIndex {
 
 	/** Most segments read past a head, or looked for below a missing newest one, per chain. */
 	private static final int MAX_PROBES = 10_000;
+
+	/** Fenced tails already reported, so that the WARN is said once per chain and point. */
+	private static final Set<String> fencedChains = ConcurrentHashMap.newKeySet();
 
 	private final EngineContext context;
 
@@ -73,7 +78,43 @@ public final class ChainIndex {
 		for (ChainHead head : heads.values()) {
 			chains.add(check(database, head));
 		}
-		return chains;
+		return fenced(database, chains);
+	}
+
+	/**
+	 * The chains with what fenced writers published taken out: when a chain's holder took the
+	 * store's lease under a higher epoch and went on from a point of an older chain, whatever the
+	 * older chain shows after that point was published by a writer that had lost the lease (a
+	 * process paused past it that woke up), and a restore never uses it. Said once per chain.
+	 */
+	private List<IndexedChain> fenced(String database, List<IndexedChain> chains) {
+		Map<String, IndexedChain> byId = new LinkedHashMap<>();
+		chains.forEach((chain) -> byId.put(chain.head().chainId(), chain));
+		for (IndexedChain child : chains) {
+			ChainPoint parent = child.head().parent();
+			IndexedChain older = (parent != null) ? byId.get(parent.chainId()) : null;
+			if (older == null || child.newestPresent() == null || older.newestPresent() == null) {
+				continue;
+			}
+			long childEpoch = child.newestPresent().epoch();
+			long olderEpoch = older.newestPresent().epoch();
+			if (childEpoch <= olderEpoch || older.head().newestSequence() <= parent.sequence()) {
+				continue;
+			}
+			Optional<Segment> at = find(database, older.head().chainId(), parent.sequence());
+			if (at.isEmpty()) {
+				continue;
+			}
+			if (fencedChains.add(database + "/" + older.head().chainId() + "/" + parent.sequence())) {
+				logger.warn("Segments {} to {} of chain {} of database '{}' were published under lease epoch {} after "
+						+ "chain {} took over from segment {} under epoch {}: a writer that had lost the lease published "
+						+ "them, and a restore ignores them", parent.sequence() + 1, older.head().newestSequence(),
+						older.head().chainId(), database, olderEpoch, child.head().chainId(), parent.sequence(),
+						childEpoch);
+			}
+			byId.put(older.head().chainId(), new IndexedChain(older.head().fencedAt(at.get()), at.get()));
+		}
+		return new ArrayList<>(byId.values());
 	}
 
 	/**
