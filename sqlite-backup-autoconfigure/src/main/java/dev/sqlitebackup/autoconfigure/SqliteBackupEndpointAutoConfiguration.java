@@ -29,7 +29,7 @@ public final class SqliteBackupEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SqliteBackupEndpoint sqliteBackupEndpoint(SqliteBackupTemplate template, SqliteBackupProperties properties) {
-		SqliteBackupProperties.Restore restore = properties.getRestore();
+		SqliteBackupRestoreProperties restore = properties.getRestore();
 		return new SqliteBackupEndpoint(template, restore.isEnabled());
 	}
 

@@ -73,7 +73,8 @@ public class SqliteBackupProperties {
 	 */
 	private Duration shutdownTimeout = Duration.ofSeconds(30);
 
-	private final Schedule schedule = new Schedule();
+	@NestedConfigurationProperty
+	private final SqliteBackupScheduleProperties schedule = new SqliteBackupScheduleProperties();
 
 	@NestedConfigurationProperty
 	private final SqliteBackupRetentionProperties retention = new SqliteBackupRetentionProperties();
@@ -81,9 +82,11 @@ public class SqliteBackupProperties {
 	@NestedConfigurationProperty
 	private final SqliteBackupDrillProperties drill = new SqliteBackupDrillProperties();
 
-	private final Restore restore = new Restore();
+	@NestedConfigurationProperty
+	private final SqliteBackupRestoreProperties restore = new SqliteBackupRestoreProperties();
 
-	private final Health health = new Health();
+	@NestedConfigurationProperty
+	private final SqliteBackupHealthProperties health = new SqliteBackupHealthProperties();
 
 	@NestedConfigurationProperty
 	private final SqliteBackupEncryptionProperties encryption = new SqliteBackupEncryptionProperties();
@@ -98,7 +101,7 @@ public class SqliteBackupProperties {
 	 * Per-database settings, keyed by database name (the DataSource bean name), that override the
 	 * shared ones: "directory", "schedule.enabled", "schedule.cron" and "continuous.enabled".
 	 */
-	private final Map<String, Database> databases = new LinkedHashMap<>();
+	private final Map<String, SqliteBackupDatabaseProperties> databases = new LinkedHashMap<>();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -172,7 +175,7 @@ public class SqliteBackupProperties {
 		this.shutdownTimeout = shutdownTimeout;
 	}
 
-	public Schedule getSchedule() {
+	public SqliteBackupScheduleProperties getSchedule() {
 		return this.schedule;
 	}
 
@@ -180,7 +183,7 @@ public class SqliteBackupProperties {
 		return this.retention;
 	}
 
-	public Restore getRestore() {
+	public SqliteBackupRestoreProperties getRestore() {
 		return this.restore;
 	}
 
@@ -196,11 +199,11 @@ public class SqliteBackupProperties {
 		return this.encryption;
 	}
 
-	public Health getHealth() {
+	public SqliteBackupHealthProperties getHealth() {
 		return this.health;
 	}
 
-	public Map<String, Database> getDatabases() {
+	public Map<String, SqliteBackupDatabaseProperties> getDatabases() {
 		return this.databases;
 	}
 
@@ -212,7 +215,7 @@ public class SqliteBackupProperties {
 	 * Whether a database is backed up continuously: its override, else the shared setting.
 	 */
 	public boolean isContinuous(String database) {
-		Database overrides = this.databases.get(database);
+		SqliteBackupDatabaseProperties overrides = this.databases.get(database);
 		Boolean enabled = (overrides != null) ? overrides.getContinuous().getEnabled() : null;
 		return (enabled != null) ? enabled : this.continuous.isEnabled();
 	}
@@ -222,7 +225,7 @@ public class SqliteBackupProperties {
 	 * {@code null} for the default location.
 	 */
 	public @Nullable Path directoryOf(String database) {
-		Database overrides = this.databases.get(database);
+		SqliteBackupDatabaseProperties overrides = this.databases.get(database);
 		return (overrides != null && overrides.getDirectory() != null) ? overrides.getDirectory() : this.directory;
 	}
 
@@ -230,7 +233,7 @@ public class SqliteBackupProperties {
 	 * Whether a database is backed up on a schedule: its override, else the shared setting.
 	 */
 	public boolean isScheduled(String database) {
-		Database overrides = this.databases.get(database);
+		SqliteBackupDatabaseProperties overrides = this.databases.get(database);
 		Boolean enabled = (overrides != null) ? overrides.getSchedule().getEnabled() : null;
 		return (enabled != null) ? enabled : this.schedule.isEnabled();
 	}
@@ -239,255 +242,9 @@ public class SqliteBackupProperties {
 	 * Cron expression of a database's scheduled backup: its override, else the shared one.
 	 */
 	public String cronOf(String database) {
-		Database overrides = this.databases.get(database);
+		SqliteBackupDatabaseProperties overrides = this.databases.get(database);
 		String cron = (overrides != null) ? overrides.getSchedule().getCron() : null;
 		return (cron != null) ? cron : this.schedule.getCron();
-	}
-
-	/**
-	 * Scheduled backup job.
-	 */
-	public static class Schedule {
-
-		/**
-		 * Whether to take backups on a schedule.
-		 */
-		private boolean enabled = true;
-
-		/**
-		 * Cron expression of the backup job (six fields, seconds first), in the server's time
-		 * zone.
-		 */
-		private String cron = "0 0 * * * *";
-
-		/**
-		 * Whether to take a backup at startup when a scheduled run was due while the application
-		 * was not running.
-		 */
-		private boolean catchUp = true;
-
-		public boolean isEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public String getCron() {
-			return this.cron;
-		}
-
-		public void setCron(String cron) {
-			this.cron = cron;
-		}
-
-		public boolean isCatchUp() {
-			return this.catchUp;
-		}
-
-		public void setCatchUp(boolean catchUp) {
-			this.catchUp = catchUp;
-		}
-
-	}
-
-
-	/**
-	 * Health contributor.
-	 */
-	public static class Health {
-
-		/**
-		 * Age of the newest backup above which a database is reported down. Unset derives it from
-		 * the schedule: twice the longest gap between two scheduled runs in the coming week.
-		 */
-		private @Nullable Duration maxAge;
-
-		public @Nullable Duration getMaxAge() {
-			return this.maxAge;
-		}
-
-		public void setMaxAge(@Nullable Duration maxAge) {
-			this.maxAge = maxAge;
-		}
-
-	}
-
-	/**
-	 * Settings of one database that override the shared ones.
-	 */
-	public static class Database {
-
-		/**
-		 * Directory where backups of this database are kept, in a sub-directory named after it.
-		 */
-		private @Nullable Path directory;
-
-		private final DatabaseSchedule schedule = new DatabaseSchedule();
-
-		private final DatabaseContinuous continuous = new DatabaseContinuous();
-
-		public DatabaseContinuous getContinuous() {
-			return this.continuous;
-		}
-
-		public @Nullable Path getDirectory() {
-			return this.directory;
-		}
-
-		public void setDirectory(@Nullable Path directory) {
-			this.directory = directory;
-		}
-
-		public DatabaseSchedule getSchedule() {
-			return this.schedule;
-		}
-
-	}
-
-
-	/**
-	 * Continuous backup of one database.
-	 */
-	public static class DatabaseContinuous {
-
-		/**
-		 * Whether to back up this database continuously.
-		 */
-		private @Nullable Boolean enabled;
-
-		public @Nullable Boolean getEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(@Nullable Boolean enabled) {
-			this.enabled = enabled;
-		}
-
-	}
-
-	/**
-	 * Scheduled backup job of one database.
-	 */
-	public static class DatabaseSchedule {
-
-		/**
-		 * Whether to take backups of this database on a schedule.
-		 */
-		private @Nullable Boolean enabled;
-
-		/**
-		 * Cron expression of this database's backup job, in the server's time zone.
-		 */
-		private @Nullable String cron;
-
-		public @Nullable Boolean getEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(@Nullable Boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public @Nullable String getCron() {
-			return this.cron;
-		}
-
-		public void setCron(@Nullable String cron) {
-			this.cron = cron;
-		}
-
-	}
-
-
-
-
-	/**
-	 * Restores through the actuator endpoint.
-	 */
-	public static class Restore {
-
-		/**
-		 * Whether the actuator endpoint may restore a backup over the live database.
-		 */
-		private boolean enabled;
-
-		/**
-		 * Whether a restore first backs up the state it replaces.
-		 */
-		private boolean safetyBackup = true;
-
-		/**
-		 * Whether a successful restore clears the application's caches: every CacheManager's
-		 * caches and the JPA second-level cache, which hold data read before the restore.
-		 */
-		private boolean evictCaches = true;
-
-		/**
-		 * When to restore a database from the store before the application opens it: never, or
-		 * if-missing, when its file is missing or empty (an in-memory database: when it holds no
-		 * table), as on a new machine whose disk was lost.
-		 */
-		private OnStartup onStartup = OnStartup.NEVER;
-
-		/**
-		 * Whether startup fails when a restore on startup cannot be done (store unreachable,
-		 * restore failed); when false, the application starts with the database empty.
-		 */
-		private boolean onStartupRequired = true;
-
-		public boolean isEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public boolean isSafetyBackup() {
-			return this.safetyBackup;
-		}
-
-		public void setSafetyBackup(boolean safetyBackup) {
-			this.safetyBackup = safetyBackup;
-		}
-
-		public boolean isEvictCaches() {
-			return this.evictCaches;
-		}
-
-		public void setEvictCaches(boolean evictCaches) {
-			this.evictCaches = evictCaches;
-		}
-
-		public OnStartup getOnStartup() {
-			return this.onStartup;
-		}
-
-		public void setOnStartup(OnStartup onStartup) {
-			this.onStartup = onStartup;
-		}
-
-		public boolean isOnStartupRequired() {
-			return this.onStartupRequired;
-		}
-
-		public void setOnStartupRequired(boolean onStartupRequired) {
-			this.onStartupRequired = onStartupRequired;
-		}
-
-		/** When a database is restored from the store before the application opens it. */
-		public enum OnStartup {
-
-			/** Never: a missing database starts empty. */
-			NEVER,
-
-			/** When the database file is missing or empty, or an in-memory database holds no table. */
-			IF_MISSING
-
-		}
-
 	}
 
 }

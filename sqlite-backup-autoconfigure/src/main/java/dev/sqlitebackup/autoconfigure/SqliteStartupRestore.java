@@ -15,7 +15,7 @@ import org.springframework.beans.factory.InitializingBean;
 
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.StartupRestoreResult;
-import dev.sqlitebackup.autoconfigure.SqliteBackupProperties.Restore.OnStartup;
+import dev.sqlitebackup.autoconfigure.SqliteBackupRestoreProperties.OnStartup;
 
 /**
  * Restores every missing or empty SQLite database from the store when the application starts
@@ -31,7 +31,7 @@ final class SqliteStartupRestore implements InitializingBean {
 
 	private final SqliteBackupTemplate template;
 
-	private final SqliteBackupProperties.Restore properties;
+	private final SqliteBackupRestoreProperties properties;
 
 	private final Map<String, DataSource> dataSources;
 

@@ -59,33 +59,8 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	static final String STAGING_DIRECTORY = BackupFileNames.STAGING_DIRECTORY;
 
-	/** Folder, inside a database's folder, of continuous backup segments. */
-	static final String SEGMENTS_DIRECTORY = "segments";
-
-	/** Folder, inside a database's folder, of the chains' head records, apart from the many segments. */
-	static final String CHAINS_DIRECTORY = "chains";
-
-	/** Suffix of a chain's head record. */
-	static final String CHAIN_HEAD_SUFFIX = ".head";
-
-	/** File, in the chains folder, that says every chain has a head record (written once they were rebuilt). */
-	static final String HEADS_COMPLETE_FILE = "complete";
-
-	static final String SEGMENT_DATA_SUFFIX = ".frames";
-
-	static final String SEGMENT_MANIFEST_SUFFIX = ".segment";
-
 	/** Locked while an operation runs; never deleted, so that every process locks the same file. */
 	static final String LOCK_FILE = ".lock";
-
-	/** File, in a database's folder, whose lock the one process capturing that database holds. */
-	static final String CAPTURE_LOCK_FILE = ".capture-lock";
-
-	/** File, in a database's folder, in which that process says who it is. */
-	static final String CAPTURE_HOLDER_FILE = ".capture-holder";
-
-	/** The most of the holder's description that is read back. */
-	private static final int MAX_HOLDER_BYTES = 1024;
 
 	private final Path directory;
 
@@ -266,11 +241,7 @@ public class LocalDirectoryBackupStore implements BackupStore {
 				finishInterruptedPublish(database, manifest);
 			}
 		}
-		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + SEGMENT_MANIFEST_SUFFIX)) {
-			for (Path manifest : manifests) {
-				this.segments.finishInterruptedPublish(database, manifest);
-			}
-		}
+		this.segments.finishInterruptedPublishes(database, staging);
 		StoreFiles.removeStagingLeftovers(staging);
 	}
 
@@ -371,35 +342,12 @@ public class LocalDirectoryBackupStore implements BackupStore {
 
 	@Override
 	public Optional<StoreLock> tryCaptureLock(String database, String holder) throws IOException {
-		Path databaseDirectory = ownDatabaseDirectory(database);
-		Optional<StoreLock> lock = FileLocks.tryLock(databaseDirectory.resolve(CAPTURE_LOCK_FILE));
-		if (lock.isPresent()) {
-			try {
-				Files.writeString(databaseDirectory.resolve(CAPTURE_HOLDER_FILE), holder, StandardCharsets.UTF_8,
-						StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
-						LinkOption.NOFOLLOW_LINKS);
-			}
-			catch (IOException ex) {
-				// Only the others' health details miss who holds it.
-				logger.debug("Cannot record the holder of the capture of database '{}': {}", database, reason(ex));
-			}
-		}
-		return lock;
+		return LocalCaptureLock.tryLock(ownDatabaseDirectory(database), database, holder);
 	}
 
 	@Override
 	public Optional<String> captureHolder(String database) {
-		Path file = databaseDirectory(database).resolve(CAPTURE_HOLDER_FILE);
-		if (!StoreFiles.isRegularFile(file)) {
-			return Optional.empty();
-		}
-		try (java.io.InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-			String holder = new String(in.readNBytes(MAX_HOLDER_BYTES), StandardCharsets.UTF_8).strip();
-			return holder.isEmpty() ? Optional.empty() : Optional.of(holder);
-		}
-		catch (IOException ex) {
-			return Optional.empty();
-		}
+		return LocalCaptureLock.holder(databaseDirectory(database));
 	}
 
 	@Override

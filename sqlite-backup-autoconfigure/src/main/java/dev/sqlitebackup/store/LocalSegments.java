@@ -23,13 +23,6 @@ import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.codec.StoredForm;
 
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.CHAINS_DIRECTORY;
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.CHAIN_HEAD_SUFFIX;
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.HEADS_COMPLETE_FILE;
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENTS_DIRECTORY;
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENT_DATA_SUFFIX;
-import static dev.sqlitebackup.store.LocalDirectoryBackupStore.SEGMENT_MANIFEST_SUFFIX;
-
 /**
  * Continuous backup's segments and chain heads in a local directory: in each database's folder,
  * {@code segments/<chain>-segment-<n>.frames[...]} with the manifest {@code <id>.segment} beside it
@@ -40,10 +33,35 @@ final class LocalSegments {
 
 	private static final Logger logger = LoggerFactory.getLogger(LocalSegments.class);
 
+	/** Folder, inside a database's folder, of continuous backup segments. */
+	static final String SEGMENTS_DIRECTORY = "segments";
+
+	/** Folder, inside a database's folder, of the chains' head records, apart from the many segments. */
+	static final String CHAINS_DIRECTORY = "chains";
+
+	/** Suffix of a chain's head record. */
+	static final String CHAIN_HEAD_SUFFIX = ".head";
+
+	/** File, in the chains folder, that says every chain has a head record (written once they were rebuilt). */
+	static final String HEADS_COMPLETE_FILE = "complete";
+
+	static final String SEGMENT_DATA_SUFFIX = ".frames";
+
+	static final String SEGMENT_MANIFEST_SUFFIX = ".segment";
+
 	private final LocalDirectoryBackupStore store;
 
 	LocalSegments(LocalDirectoryBackupStore store) {
 		this.store = store;
+	}
+
+	/** Finishes the segment publishes a crash cut short, from the segment manifests left in a staging folder. */
+	void finishInterruptedPublishes(String database, Path staging) throws IOException {
+		try (DirectoryStream<Path> manifests = Files.newDirectoryStream(staging, "*" + SEGMENT_MANIFEST_SUFFIX)) {
+			for (Path manifest : manifests) {
+				finishInterruptedPublish(database, manifest);
+			}
+		}
 	}
 
 	/**
@@ -51,7 +69,7 @@ final class LocalSegments {
 	 * that a crash cut short between its two renames: the segment was complete, so it is published
 	 * rather than left as frames nothing lists or removes.
 	 */
-	void finishInterruptedPublish(String database, Path stagedManifest) throws IOException {
+	private void finishInterruptedPublish(String database, Path stagedManifest) throws IOException {
 		Segment segment = this.store.readManifestFile(stagedManifest, "segment manifest", SegmentManifestFormat::read);
 		if (segment == null || !segment.database().equals(database)
 				|| !stagedManifest.getFileName().toString().equals(segment.id() + SEGMENT_MANIFEST_SUFFIX)) {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.VerifyMode;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.BackupDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.BackupDescriptor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

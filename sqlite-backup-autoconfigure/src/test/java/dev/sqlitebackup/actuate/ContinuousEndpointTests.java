@@ -20,9 +20,9 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.ContinuousDescriptor;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.DatabaseDescriptor;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.PointInTimeRestoreDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.ContinuousDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.DatabaseDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.PointInTimeRestoreDescriptor;
 import dev.sqlitebackup.actuate.SqliteBackupEndpointWebExtension.ErrorDescriptor;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 

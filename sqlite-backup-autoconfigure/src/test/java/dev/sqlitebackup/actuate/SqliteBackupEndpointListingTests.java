@@ -57,8 +57,8 @@ class SqliteBackupEndpointListingTests {
 		Backup backup = this.template.backup("app");
 		SqliteBackupEndpoint endpoint = new SqliteBackupEndpoint(this.template, false);
 		this.listings.set(0);
-		SqliteBackupEndpoint.DatabaseDescriptor database = endpoint.database("app");
-		assertThat(database.backups()).extracting(SqliteBackupEndpoint.BackupDescriptor::id)
+		SqliteBackupDescriptors.DatabaseDescriptor database = endpoint.database("app");
+		assertThat(database.backups()).extracting(SqliteBackupDescriptors.BackupDescriptor::id)
 			.containsExactly(backup.id());
 		assertThat(database.backups().get(0).locations()).containsExactly("local");
 		assertThat(this.listings).hasValue(1);

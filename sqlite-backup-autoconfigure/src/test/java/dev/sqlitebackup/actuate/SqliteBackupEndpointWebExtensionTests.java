@@ -17,8 +17,8 @@ import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.BackupDescriptor;
-import dev.sqlitebackup.actuate.SqliteBackupEndpoint.DatabaseDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.BackupDescriptor;
+import dev.sqlitebackup.actuate.SqliteBackupDescriptors.DatabaseDescriptor;
 import dev.sqlitebackup.actuate.SqliteBackupEndpointWebExtension.ErrorDescriptor;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
 

@@ -2,7 +2,6 @@ package dev.sqlitebackup.store.s3;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +14,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.EncodingType;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
-import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
@@ -34,7 +28,6 @@ import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.StoreFolderUnusableException;
 import dev.sqlitebackup.store.BackupFileNames;
 import dev.sqlitebackup.store.FileLocks;
-import dev.sqlitebackup.store.ManifestFormat;
 import dev.sqlitebackup.store.StoreFiles;
 import dev.sqlitebackup.store.UnsafeStorePathException;
 import dev.sqlitebackup.BackupStore.StagingFile;
@@ -82,7 +75,6 @@ public class S3BackupStore implements BackupStore {
 	private final S3Requests requests;
 
 	private final S3Uploads uploads;
-
 
 	private final S3Manifests manifests;
 
@@ -236,38 +228,12 @@ public class S3BackupStore implements BackupStore {
 	}
 
 	/**
-	 * Uploads the marker, the data object and then the manifest. When any step fails, what it wrote
-	 * is deleted, manifest first, so that a manifest whose answer was lost on the way does not
-	 * outlive its data; what cannot be deleted now, cleanUp deletes later.
+	 * Uploads the marker, the data object and then the manifest ({@link S3Uploads#publish}); when any
+	 * step fails, what it wrote is deleted, manifest first.
 	 */
 	@Override
 	public Backup publish(Path stagingFile, Backup backup) throws IOException {
-		String folder = folder(backup.database());
-		String dataKey = folder + dataName(backup);
-		String markerKey = folder + backup.id() + UPLOADING_SUFFIX;
-		String manifestKey = folder + BackupFileNames.manifest(backup.id());
-		long size = Files.size(stagingFile);
-		try {
-			// Not empty: an empty PUT failed once in these tests ("Error writing request body to server").
-			this.requests.putText(markerKey, backup.id());
-		}
-		catch (SdkException ex) {
-			this.requests.deleteQuietly(markerKey);
-			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
-					ex);
-		}
-		try {
-			this.uploads.upload(stagingFile, size, dataKey);
-			// Last: until the manifest exists the backup is not listed.
-			this.requests.putText(manifestKey, ManifestFormat.write(backup));
-		}
-		catch (SdkException ex) {
-			this.requests.deleteQuietly(manifestKey, dataKey, markerKey);
-			throw new IOException("Could not upload backup " + backup.id() + " to " + describe() + ": " + explain(ex),
-					ex);
-		}
-		this.requests.deleteQuietly(markerKey);
-		Files.deleteIfExists(stagingFile);
+		this.uploads.publish(folder(backup.database()), stagingFile, backup, describe());
 		return backup;
 	}
 
@@ -278,25 +244,10 @@ public class S3BackupStore implements BackupStore {
 	@Override
 	public StoredBackupFile open(Backup backup) throws IOException {
 		Path download = newStagingFile(backup.database(), backup.id() + "-download-" + UUID.randomUUID()).path();
-		try {
-			S3Download.into(download, this.requests, folder(backup.database()) + dataName(backup), null,
-					backup.sizeBytes(), "backup " + backup.id(), describe());
-		}
-		catch (NoSuchKeyException ex) {
-			Files.deleteIfExists(download);
-			throw new NoSuchFileException(describe() + "/" + backup.database() + "/" + dataName(backup));
-		}
-		catch (SdkException ex) {
-			Files.deleteIfExists(download);
-			S3Download.rethrowRefusal(ex);
-			throw new IOException("Could not download backup " + backup.id() + " from " + describe() + ": "
-					+ explain(ex), ex);
-		}
-		catch (RuntimeException ex) {
-			Files.deleteIfExists(download);
-			throw ex;
-		}
-		return new Download(download);
+		String what = "backup " + backup.id();
+		return S3Download.staged(download, (file) -> S3Download.into(file, this.requests,
+				folder(backup.database()) + dataName(backup), null, backup.sizeBytes(), what, describe()), what,
+				describe() + "/" + backup.database() + "/" + dataName(backup), describe());
 	}
 
 	@Override
@@ -359,24 +310,8 @@ public class S3BackupStore implements BackupStore {
 	@Override
 	public StoredBackupFile openSegment(Segment segment) throws IOException {
 		Path download = newStagingFile(segment.database(), segment.id() + "-download-" + UUID.randomUUID()).path();
-		try {
-			this.segments.download(folder(segment.database()), segment, download);
-		}
-		catch (NoSuchKeyException ex) {
-			Files.deleteIfExists(download);
-			throw new NoSuchFileException(describe() + "/" + segment.database() + "/" + segment.id());
-		}
-		catch (SdkException ex) {
-			Files.deleteIfExists(download);
-			S3Download.rethrowRefusal(ex);
-			throw new IOException("Could not download segment " + segment.id() + " from " + describe() + ": "
-					+ explain(ex), ex);
-		}
-		catch (IOException | RuntimeException ex) {
-			Files.deleteIfExists(download);
-			throw ex;
-		}
-		return new Download(download);
+		return S3Download.staged(download, (file) -> this.segments.download(folder(segment.database()), segment, file),
+				"segment " + segment.id(), describe() + "/" + segment.database() + "/" + segment.id(), describe());
 	}
 
 	@Override
@@ -502,16 +437,5 @@ public class S3BackupStore implements BackupStore {
 	static String explain(SdkException ex) {
 		return S3Failures.explain(ex);
 	}
-
-	/** A downloaded backup, deleted when released. */
-	private record Download(Path path) implements StoredBackupFile {
-
-		@Override
-		public void close() throws IOException {
-			Files.deleteIfExists(this.path);
-		}
-
-	}
-
 
 }

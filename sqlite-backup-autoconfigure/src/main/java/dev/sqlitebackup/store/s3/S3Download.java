@@ -3,18 +3,23 @@ package dev.sqlitebackup.store.s3;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sqlitebackup.BackupStore.StoredBackupFile;
+
 /**
  * Downloads one backup's data object, or a segment's frames, into a file, inside the SDK call so
- * that the call's deadline covers the whole transfer, and never more bytes than the manifest says.
+ * that the call's deadline covers the whole transfer, and never more bytes than the manifest says;
+ * the file, in staging, is handed out to be deleted when released.
  */
 final class S3Download {
 
@@ -39,8 +44,36 @@ final class S3Download {
 				});
 	}
 
+	/**
+	 * Runs a download into a staging file and hands the file out, deleted when released. On failure
+	 * the file is deleted first: a missing object fails as a missing file, the SDK's failures as an
+	 * {@link IOException} that says what could not be downloaded from where.
+	 * @param what what is downloaded, for messages ({@code backup <id>})
+	 * @param missing the name a missing object is reported under
+	 */
+	static StoredBackupFile staged(Path download, Transfer transfer, String what, String missing, String store)
+			throws IOException {
+		try {
+			transfer.into(download);
+		}
+		catch (NoSuchKeyException ex) {
+			Files.deleteIfExists(download);
+			throw new NoSuchFileException(missing);
+		}
+		catch (SdkException ex) {
+			Files.deleteIfExists(download);
+			rethrowRefusal(ex);
+			throw new IOException("Could not download " + what + " from " + store + ": " + S3Failures.explain(ex), ex);
+		}
+		catch (IOException | RuntimeException ex) {
+			Files.deleteIfExists(download);
+			throw ex;
+		}
+		return new Download(download);
+	}
+
 	/** Throws the download's refusal of an object larger than its manifest, when that is what failed. */
-	static void rethrowRefusal(SdkException ex) throws IOException {
+	private static void rethrowRefusal(SdkException ex) throws IOException {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 			if (cause instanceof TooLargeException tooLarge) {
 				throw new IOException(tooLarge.getMessage(), ex);
@@ -79,6 +112,24 @@ final class S3Download {
 	private static String tooLarge(String what, long expected, String size, String store) {
 		return Character.toUpperCase(what.charAt(0)) + what.substring(1) + " in " + store + " holds " + size
 				+ " but its manifest says " + expected + "; the download was stopped";
+	}
+
+	/** Downloads an object into a file. */
+	@FunctionalInterface
+	interface Transfer {
+
+		void into(Path download) throws IOException;
+
+	}
+
+	/** A downloaded object in staging, deleted when released. */
+	private record Download(Path path) implements StoredBackupFile {
+
+		@Override
+		public void close() throws IOException {
+			Files.deleteIfExists(this.path);
+		}
+
 	}
 
 	/** A download refused for its size: the object's fault, not the connection's. */

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -19,10 +20,15 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
+import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.store.BackupFileNames;
+import dev.sqlitebackup.store.ManifestFormat;
+
 /**
  * Uploads of backup data: one request up to the part size, a multipart upload above it, each
  * request within a deadline for its size. An answer that lacks what S3 always sends (an upload id,
- * an ETag) was cut or garbled on the way and fails the upload as a connection fault.
+ * an ETag) was cut or garbled on the way and fails the upload as a connection fault. A backup is
+ * published around its upload: marker, data object, then manifest.
  */
 final class S3Uploads {
 
@@ -38,6 +44,41 @@ final class S3Uploads {
 		this.requests = requests;
 		this.partSize = partSize;
 		this.storageClass = storageClass;
+	}
+
+	/**
+	 * Uploads the marker, the data object and then the manifest of a backup into a database's folder.
+	 * When any step fails, what it wrote is deleted, manifest first, so that a manifest whose answer
+	 * was lost on the way does not outlive its data; what cannot be deleted now, cleanUp deletes
+	 * later. The staged file is deleted once the backup is published.
+	 * @param store the store, for messages
+	 */
+	void publish(String folder, Path stagingFile, Backup backup, String store) throws IOException {
+		String dataKey = folder + BackupFileNames.dataFile(backup);
+		String markerKey = folder + backup.id() + S3BackupStore.UPLOADING_SUFFIX;
+		String manifestKey = folder + BackupFileNames.manifest(backup.id());
+		long size = Files.size(stagingFile);
+		try {
+			// Not empty: an empty PUT failed once in these tests ("Error writing request body to server").
+			this.requests.putText(markerKey, backup.id());
+		}
+		catch (SdkException ex) {
+			this.requests.deleteQuietly(markerKey);
+			throw new IOException("Could not upload backup " + backup.id() + " to " + store + ": "
+					+ S3Failures.explain(ex), ex);
+		}
+		try {
+			upload(stagingFile, size, dataKey);
+			// Last: until the manifest exists the backup is not listed.
+			this.requests.putText(manifestKey, ManifestFormat.write(backup));
+		}
+		catch (SdkException ex) {
+			this.requests.deleteQuietly(manifestKey, dataKey, markerKey);
+			throw new IOException("Could not upload backup " + backup.id() + " to " + store + ": "
+					+ S3Failures.explain(ex), ex);
+		}
+		this.requests.deleteQuietly(markerKey);
+		Files.deleteIfExists(stagingFile);
 	}
 
 	void upload(Path file, long size, String key) {
