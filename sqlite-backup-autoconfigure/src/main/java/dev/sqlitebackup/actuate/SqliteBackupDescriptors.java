@@ -14,6 +14,7 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import dev.sqlitebackup.Backup;
 import dev.sqlitebackup.ChainPoint;
 import dev.sqlitebackup.ContinuousStatus;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.Gap;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.PointInTimeResult;
@@ -74,10 +75,11 @@ public final class SqliteBackupDescriptors {
 	 * @param chains the chains that make up the window, oldest first
 	 * @param backlogBytes bytes committed and not yet in the store when the last pass read the WAL
 	 * (what waits while the store cannot take them), {@code null} before the first pass
+	 * @param lease the lease on the store, {@code null} when continuous backup takes none
 	 */
 	public record ContinuousDescriptor(String state, @JsonInclude(Include.ALWAYS) @Nullable Long lagMillis,
 			@JsonInclude(Include.ALWAYS) @Nullable RestoreWindowDescriptor restoreWindow, List<ChainDescriptor> chains,
-			@Nullable Long backlogBytes) {
+			@Nullable Long backlogBytes, @Nullable LeaseDescriptor lease) {
 
 		static ContinuousDescriptor of(ContinuousStatus status, Instant now) {
 			Duration lag = status.lag(now);
@@ -86,9 +88,25 @@ public final class SqliteBackupDescriptors {
 					iso(window.to()), window.gaps().stream().map(GapDescriptor::of).toList()) : null;
 			List<ChainDescriptor> chains = (window != null) ? window.chains().stream().map(ChainDescriptor::of).toList()
 					: List.of();
+			Lease lease = status.lease();
 			return new ContinuousDescriptor(status.state().label(), (lag != null) ? Math.max(0, lag.toMillis()) : null,
-					windowDescriptor, chains, status.backlogBytes());
+					windowDescriptor, chains, status.backlogBytes(),
+					(lease != null) ? new LeaseDescriptor(lease.holder().describe(), lease.epoch(), iso(lease.expiresAt()),
+							lease.released()) : null);
 		}
+
+	}
+
+	/**
+	 * The lease on the store that keeps one writer per database, as this instance last saw it: its
+	 * own while it captures, the holder's while it stands by.
+	 *
+	 * @param holder who holds it: process, host, start and id
+	 * @param epoch the epoch it was taken under
+	 * @param expiresAt when it lapses unless renewed, ISO-8601 in UTC
+	 * @param released whether its holder let go of it
+	 */
+	public record LeaseDescriptor(String holder, long epoch, String expiresAt, boolean released) {
 
 	}
 

@@ -21,6 +21,7 @@ import dev.sqlitebackup.BackupListener;
 import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.FutureDatedBackups;
+import dev.sqlitebackup.Lease;
 import dev.sqlitebackup.RestoreDrillResult;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteBackupTemplate;
@@ -238,6 +239,11 @@ public class SqliteBackupHealthIndicator extends AbstractHealthIndicator impleme
 		ContinuousStatus status = found.get();
 		Map<String, Object> continuous = new LinkedHashMap<>();
 		continuous.put("state", status.state().label());
+		Lease lease = status.lease();
+		if (lease != null) {
+			continuous.put("lease", Map.of("holder", lease.holder().describe(), "epoch", lease.epoch(), "expiresAt",
+					lease.expiresAt().toString(), "released", lease.released()));
+		}
 		if (status.state() == ContinuousStatus.State.STANDBY) {
 			// The holder captures; this instance serves as usual and takes over when it can.
 			continuous.put("holder", status.lastFailure());

@@ -92,7 +92,8 @@ public final class SqliteBackupAutoConfiguration {
 			.withStoredForm(StoredForms.of(properties))
 			.withSyncInterval(properties.getContinuous().getSyncInterval())
 			.withCompaction(properties.getContinuous().getCompaction().isEnabled() ? CompactionLevels.DEFAULT
-					: CompactionLevels.NONE);
+					: CompactionLevels.NONE)
+			.withLeaseDuration(properties.leaseDuration(databases.stream().map(SqliteDatabase::name).toList()));
 		return new SqliteBackupTemplate(databases, store, options);
 	}
 

@@ -2,6 +2,7 @@ package dev.sqlitebackup.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -81,6 +82,9 @@ public class SqliteBackupProperties {
 
 	@NestedConfigurationProperty
 	private final SqliteBackupDrillProperties drill = new SqliteBackupDrillProperties();
+
+	@NestedConfigurationProperty
+	private final SqliteBackupLeaseProperties lease = new SqliteBackupLeaseProperties();
 
 	@NestedConfigurationProperty
 	private final SqliteBackupRestoreProperties restore = new SqliteBackupRestoreProperties();
@@ -189,6 +193,20 @@ public class SqliteBackupProperties {
 
 	public SqliteBackupDrillProperties getDrill() {
 		return this.drill;
+	}
+
+	public SqliteBackupLeaseProperties getLease() {
+		return this.lease;
+	}
+
+	/**
+	 * The lease duration continuous backup holds on the store, or {@code null} when it takes none:
+	 * leases are off, or no database is captured.
+	 */
+	public @Nullable Duration leaseDuration(Collection<String> databases) {
+		Boolean enabled = this.lease.getEnabled();
+		boolean captured = databases.stream().anyMatch(this::isContinuous);
+		return (captured && (enabled == null || enabled)) ? this.lease.getDuration() : null;
 	}
 
 	public SqliteBackupS3Properties getS3() {

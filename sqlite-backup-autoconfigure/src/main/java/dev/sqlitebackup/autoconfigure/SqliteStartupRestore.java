@@ -1,6 +1,9 @@
 package dev.sqlitebackup.autoconfigure;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,8 @@ final class SqliteStartupRestore implements InitializingBean {
 
 	private final SqliteBackupRestoreProperties properties;
 
+	private final SqliteBackupProperties all;
+
 	private final Map<String, DataSource> dataSources;
 
 	private final Map<String, StartupRestoreResult> results = new ConcurrentHashMap<>();
@@ -41,6 +47,7 @@ final class SqliteStartupRestore implements InitializingBean {
 			Map<String, DataSource> dataSources) {
 		this.template = template;
 		this.properties = properties.getRestore();
+		this.all = properties;
 		this.dataSources = dataSources;
 	}
 
@@ -73,6 +80,33 @@ final class SqliteStartupRestore implements InitializingBean {
 		return Map.copyOf(this.results);
 	}
 
+	/**
+	 * With continuous backup under a lease, a missing database waits for the lease before it is
+	 * restored: the instance that holds it (the one this deploy replaces) runs its last pass and
+	 * releases it when it stops, so the restore includes everything it shipped. Startup is not
+	 * complete meanwhile, so no probe answers ready. Fails startup naming the holder when the wait
+	 * runs out.
+	 */
+	private void awaitLeaseIfMissing(String database, @Nullable Path file) {
+		if (file == null || !this.all.isContinuous(database) || this.template.getOptions().leaseDuration() == null
+				|| !isMissingOrEmpty(file)) {
+			return;
+		}
+		Duration wait = this.all.getLease().getWaitOnStartup();
+		this.template.awaitLease(database, wait)
+			.ifPresent((lease) -> logger.info("Database '{}' is missing; this instance holds the lease on its continuous "
+					+ "backup (epoch {}) and restores it", database, lease.epoch()));
+	}
+
+	private static boolean isMissingOrEmpty(Path file) {
+		try {
+			return !Files.exists(file) || Files.size(file) == 0;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
 	/** Restores one database if it is missing; the reason when that could not be done, else {@code null}. */
 	private String restoreIfMissing(String database) {
 		DataSource dataSource = this.dataSources.get(database);
@@ -86,6 +120,7 @@ final class SqliteStartupRestore implements InitializingBean {
 		if (file == null && !SqliteUrls.isInMemory(url)) {
 			return null;
 		}
+		awaitLeaseIfMissing(database, file);
 		try {
 			StartupRestoreResult result = this.template.restoreIfMissing(database, file);
 			this.results.put(database, result);
