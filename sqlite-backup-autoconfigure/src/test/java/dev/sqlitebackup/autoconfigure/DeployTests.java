@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -51,6 +52,7 @@ class DeployTests {
 	void ofTwoInstancesOnOneStoreExactlyOneCapturesAndAStopHandsOverWithinASecond() throws Exception {
 		CountDownLatch standingBy = new CountDownLatch(1);
 		CompletableFuture<ContinuousStatus> secondAfterHandover = new CompletableFuture<>();
+		AtomicReference<Thread> secondThread = new AtomicReference<>();
 		instance("first").run((first) -> {
 			SqliteBackupTemplate firstTemplate = first.getBean(SqliteBackupTemplate.class);
 			createTable(first.getBean(DataSource.class));
@@ -71,6 +73,7 @@ class DeployTests {
 					secondAfterHandover.completeExceptionally(ex);
 				}
 			});
+			secondThread.set(second);
 			second.start();
 			assertThat(standingBy.await(20, TimeUnit.SECONDS)).isTrue();
 			assertThat(stateOf(firstTemplate)).isEqualTo(ContinuousStatus.State.RUNNING);
@@ -78,6 +81,8 @@ class DeployTests {
 		long stopped = System.nanoTime();
 		ContinuousStatus after = secondAfterHandover.get(60, TimeUnit.SECONDS);
 		assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofSeconds(1));
+		// Its context closes (a last pass, the lease released) before the test's folder goes.
+		secondThread.get().join(30_000);
 		assertThat(after.lease().epoch()).isEqualTo(2);
 	}
 
@@ -95,6 +100,7 @@ class DeployTests {
 	@Test
 	void aRollingDeployEndsWithEveryAcknowledgedWriteOnTheNewInstance() throws Exception {
 		CompletableFuture<List<String>> onTheNewInstance = new CompletableFuture<>();
+		AtomicReference<Thread> newThread = new AtomicReference<>();
 		instance("old").run((old) -> {
 			DataSource oldData = old.getBean(DataSource.class);
 			createTable(oldData);
@@ -110,6 +116,7 @@ class DeployTests {
 					onTheNewInstance.completeExceptionally(ex);
 				}
 			});
+			newThread.set(newInstance);
 			newInstance.start();
 			Thread.sleep(1_500);
 			assertThat(onTheNewInstance).as("the new instance waits for the lease").isNotDone();
@@ -117,6 +124,7 @@ class DeployTests {
 			insert(oldData, "four", "five");
 		});
 		assertThat(onTheNewInstance.get(60, TimeUnit.SECONDS)).containsExactly("one", "two", "three", "four", "five");
+		newThread.get().join(30_000);
 	}
 
 }
