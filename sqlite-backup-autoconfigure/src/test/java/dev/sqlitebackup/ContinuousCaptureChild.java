@@ -16,9 +16,10 @@ import dev.sqlitebackup.store.s3.S3ProxyServer;
  * The process a continuous backup crash test kills: commits numbered rows and runs a capture pass
  * after every few, printing {@code CAPTURED <n>} once rows 1 to n are shipped.
  * <p>
- * Arguments: {@code <database file> <backup directory or s3:...> [<rows between passes> [compact]]}; with 0
+ * Arguments: {@code <database file> <backup directory or s3:...> [<rows between passes> [compact,lease]]}; with 0
  * it runs the first pass only, printing {@code COMMITTED <n>} after each row instead; with
- * {@code compact} every pass compacts and thins ({@link ContinuousCompactionTests#EVERY_PASS}).
+ * {@code compact} every pass compacts and thins ({@link ContinuousCompactionTests#EVERY_PASS}); with
+ * {@code lease} it captures under a 15 s lease on the store.
  */
 public final class ContinuousCaptureChild {
 
@@ -56,10 +57,14 @@ public final class ContinuousCaptureChild {
 		config.setBusyTimeout(10_000);
 		SQLiteDataSource dataSource = new SQLiteDataSource(config);
 		dataSource.setUrl("jdbc:sqlite:" + args[0]);
+		List<String> flags = (args.length > 3) ? List.of(args[3].split(",")) : List.of();
+		BackupOptions options = flags.contains("compact")
+				? BackupOptions.defaults().withCompaction(ContinuousCompactionTests.EVERY_PASS) : BackupOptions.defaults();
+		if (flags.contains("lease")) {
+			options = options.withLeaseDuration(java.time.Duration.ofSeconds(15));
+		}
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
-				store(args[1]), (args.length > 3 && "compact".equals(args[3]))
-						? BackupOptions.defaults().withCompaction(ContinuousCompactionTests.EVERY_PASS)
-						: BackupOptions.defaults());
+				store(args[1]), options);
 		template.capture("app");
 		System.out.println("READY");
 		int every = (args.length > 2) ? Integer.parseInt(args[2]) : 5;

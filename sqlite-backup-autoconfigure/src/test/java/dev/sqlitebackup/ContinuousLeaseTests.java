@@ -164,6 +164,47 @@ class ContinuousLeaseTests {
 	}
 
 	@Test
+	void afterKillNineOfTheHolderTheNextInstanceOnThisHostTakesOverAtOnceWithEveryShippedRow() throws Exception {
+		Path killed = this.temp.resolve("killed.db");
+		DataSource created = TestDatabases.plain(killed, Mode.WAL);
+		TestDatabases.execute(created, "CREATE TABLE item (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, padding BLOB)");
+		Process child = CrashTests.startChild(ContinuousCaptureChild.class,
+				List.of(killed.toString(), backups().toString(), "1", "lease"), "READY");
+		long shipped = 0;
+		try {
+			java.io.BufferedReader output = new java.io.BufferedReader(
+					new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+			String line;
+			while ((line = output.readLine()) != null && shipped < 20) {
+				if (line.startsWith("CAPTURED ")) {
+					shipped = Long.parseLong(line.substring(9));
+				}
+			}
+		}
+		finally {
+			child.destroyForcibly().waitFor();
+		}
+		SqliteBackupTemplate next = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", created)),
+				new LocalDirectoryBackupStore(backups()),
+				BackupOptions.defaults().withSafetyBackup(false).withLeaseDuration(LEASE));
+		this.instances.add(new Instance(created, next));
+
+		long started = System.nanoTime();
+		assertThat(next.capture("app").isStandby()).isFalse();
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LEASE);
+		assertThat(next.continuousStatus("app").orElseThrow().lease().epoch()).isEqualTo(2);
+		Path restored = this.temp.resolve("restored.db");
+		next.restoreToFile("app", null, restored);
+		try (java.sql.Connection connection = TestDatabases.open(restored);
+				java.sql.Statement statement = connection.createStatement();
+				java.sql.ResultSet rows = statement.executeQuery("SELECT count(*), max(seq) FROM item")) {
+			rows.next();
+			assertThat(rows.getLong(2)).isGreaterThanOrEqualTo(shipped);
+			assertThat(rows.getLong(1)).isEqualTo(rows.getLong(2));
+		}
+	}
+
+	@Test
 	void aLeaseHeldOnAnotherHostIsWaitedForUntilItLapses() throws Exception {
 		Lease.Holder elsewhere = new Lease.Holder("another-host", 42, Instant.parse("2026-12-01T00:00:00Z"), "remote");
 		new LocalDirectoryBackupStore(backups()).writeLease("app",

@@ -42,7 +42,9 @@ import static org.awaitility.Awaitility.await;
 		properties = { "sqlite.backup.s3.bucket=" + SlowBucketHttpTests.BUCKET, "sqlite.backup.s3.prefix=sample/",
 				"sqlite.backup.s3.path-style-access=true", "sqlite.backup.s3.access-key=" + S3ProxyServer.ACCESS_KEY,
 				"sqlite.backup.s3.secret-key=" + S3ProxyServer.SECRET_KEY, "sqlite.backup.s3.call-timeout=8s",
-				"sqlite.backup.schedule.enabled=false", "server.tomcat.threads.max=4" })
+				"sqlite.backup.schedule.enabled=false", "server.tomcat.threads.max=4",
+				// A missing database at startup would wait on the slow bucket: this test is about what comes after.
+				"sqlite.backup.restore.on-startup=never" })
 @ExtendWith(OutputCaptureExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SlowBucketHttpTests {

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -19,6 +21,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.sqlitebackup.ContinuousStatus;
 import dev.sqlitebackup.SqliteBackupTemplate;
+import dev.sqlitebackup.store.s3.S3ProxyExtension;
+import dev.sqlitebackup.store.s3.S3ProxyServer;
 
 import static dev.sqlitebackup.autoconfigure.StartupRestoreTests.insert;
 import static dev.sqlitebackup.autoconfigure.StartupRestoreTests.names;
@@ -32,8 +36,23 @@ import static org.awaitility.Awaitility.await;
  */
 class DeployTests {
 
+	@RegisterExtension
+	static final S3ProxyExtension s3proxy = new S3ProxyExtension();
+
 	@TempDir
 	Path dir;
+
+	@BeforeAll
+	static void createBucket() {
+		s3proxy.client().createBucket((request) -> request.bucket("deploys"));
+	}
+
+	private String[] bucket() {
+		return new String[] { "sqlite.backup.s3.bucket=deploys", "sqlite.backup.s3.prefix=" + this.dir.getFileName(),
+				"sqlite.backup.s3.endpoint=" + s3proxy.server().endpoint(), "sqlite.backup.s3.path-style-access=true",
+				"sqlite.backup.s3.access-key=" + S3ProxyServer.ACCESS_KEY,
+				"sqlite.backup.s3.secret-key=" + S3ProxyServer.SECRET_KEY };
+	}
 
 	private ApplicationContextRunner instance(String name, String... properties) {
 		return new ApplicationContextRunner()
@@ -84,6 +103,23 @@ class DeployTests {
 		// Its context closes (a last pass, the lease released) before the test's folder goes.
 		secondThread.get().join(30_000);
 		assertThat(after.lease().epoch()).isEqualTo(2);
+	}
+
+	@Test
+	void ofTwoInstancesOnOneBucketExactlyOneCapturesAndTheOtherShowsTheHolder() {
+		instance("first", bucket()).run((first) -> {
+			createTable(first.getBean(DataSource.class));
+			SqliteBackupTemplate firstTemplate = first.getBean(SqliteBackupTemplate.class);
+			await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(firstTemplate) == ContinuousStatus.State.RUNNING);
+			instance("second", bucket()).run((second) -> {
+				SqliteBackupTemplate template = second.getBean(SqliteBackupTemplate.class);
+				await().atMost(Duration.ofSeconds(10)).until(() -> stateOf(template) == ContinuousStatus.State.STANDBY);
+				ContinuousStatus standby = template.continuousStatus("dataSource").orElseThrow();
+				assertThat(standby.lease().epoch()).isEqualTo(1);
+				assertThat(standby.lastFailure()).contains("lease epoch 1");
+				assertThat(stateOf(firstTemplate)).isEqualTo(ContinuousStatus.State.RUNNING);
+			});
+		});
 	}
 
 	private static ContinuousStatus.State stateOf(SqliteBackupTemplate template) {
