@@ -390,6 +390,14 @@ public class SqliteBackupTemplate {
 		}
 	}
 
+	/**
+	 * Renews the lease a database's continuous backup holds when it is due; call it every third of
+	 * the lease's duration when passes come less often than that. Does nothing without a lease.
+	 */
+	public void keepLease(String database) {
+		this.continuous.keepLease(getDatabase(database).name());
+	}
+
 	/** Adds a check of the application's own that every restore drill runs on the restored copy. */
 	public void addDrillCheck(RestoreDrillCheck check) {
 		this.drillChecks.add(Objects.requireNonNull(check, "check"));

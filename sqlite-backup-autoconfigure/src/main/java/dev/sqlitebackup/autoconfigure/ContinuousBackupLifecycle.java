@@ -89,6 +89,13 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 		long interval = Math.max(1, this.properties.getContinuous().getSyncInterval().toMillis());
 		this.executor.scheduleWithFixedDelay(this::captureAll, interval, interval, TimeUnit.MILLISECONDS);
 		logger.info("Continuous backup ships the transactions of {} every {} ms", covered, interval);
+		Duration lease = this.template.getOptions().leaseDuration();
+		if (lease != null && lease.dividedBy(3).toMillis() < interval) {
+			// Passes come too seldom to keep the lease: it is renewed in between, so that it never lapses under a holder.
+			long renewal = Math.max(1, lease.dividedBy(3).toMillis());
+			this.executor.scheduleWithFixedDelay(() -> covered.forEach(this.template::keepLease), renewal, renewal,
+					TimeUnit.MILLISECONDS);
+		}
 	}
 
 	private static void requireCoverable(SqliteDatabase database) {

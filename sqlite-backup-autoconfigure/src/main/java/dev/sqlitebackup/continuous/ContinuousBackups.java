@@ -264,6 +264,23 @@ public final class ContinuousBackups {
 	}
 
 	/**
+	 * Renews the lease a database's capture holds when it is due, between passes that come less
+	 * often than a third of its duration; takes none that it does not hold (that is a pass's job).
+	 */
+	public void keepLease(String database) {
+		CaptureLease lease = this.leases.get(database);
+		if (lease == null || !lease.isHeld()) {
+			return;
+		}
+		try {
+			lease.hold();
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.debug("Could not renew the lease of database '{}' between passes: {}", database, ex.getMessage());
+		}
+	}
+
+	/**
 	 * Takes the lease on the database's continuous backup, waiting up to {@code wait} while another
 	 * process holds it and saying who every few seconds; the capture started later goes on under it.
 	 * @return the lease taken, or {@code null} when the options ask for none

@@ -90,6 +90,23 @@ class ContinuousBackupLifecycleTests {
 	}
 
 	@Test
+	void runWhenPassesComeLessOftenThanTheLeaseNeedsShouldRenewItInBetween() {
+		contextRunner().withUserConfiguration(WalSqlite.class)
+			.withPropertyValues("sqlite.backup.continuous.enabled=true", "sqlite.backup.continuous.sync-interval=1h",
+					"sqlite.backup.lease.duration=3s")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				LocalDirectoryBackupStore store = new LocalDirectoryBackupStore(this.dir.resolve("backups"));
+				Instant first = store.readLease("dataSource").orElseThrow().lease().expiresAt();
+				Thread.sleep(2_500);
+				dev.sqlitebackup.Lease renewed = store.readLease("dataSource").orElseThrow().lease();
+				assertThat(renewed.expiresAt()).isAfter(first);
+				assertThat(renewed.epoch()).isEqualTo(1);
+				assertThat(renewed.released()).isFalse();
+			});
+	}
+
+	@Test
 	void aPassThatRunsOutOfMemoryIsReportedAndTheNextPassesShipEverything() throws Exception {
 		SQLiteDataSource dataSource = WalSqlite.walDataSource(this.dir.resolve("app.db"));
 		execute(dataSource, "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)");
