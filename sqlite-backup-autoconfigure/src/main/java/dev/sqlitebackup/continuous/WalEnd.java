@@ -43,16 +43,37 @@ record WalEnd(WalFrames.@Nullable Header header, long frames, Instant at) {
 	 * @throws IOException when the WAL cannot be read, or kept restarting while it was read
 	 */
 	static WalEnd read(SQLiteConnection probe, Path wal, Clock clock) throws SQLException, IOException {
+		boolean noWal = false;
 		for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
 			WalFrames.Header before = header(wal);
 			Instant at = clock.instant();
 			long frames = indexedFrames(probe);
 			WalFrames.Header after = header(wal);
+			if (frames < 0) {
+				// Seen for a moment under load while other connections open and close the WAL: asked
+				// again; only an answer that stays says the database left WAL mode.
+				noWal = true;
+				pause();
+				continue;
+			}
 			if (Objects.equals(before, after)) {
 				return new WalEnd(before, (before != null) ? frames : 0, at);
 			}
 		}
+		if (noWal) {
+			throw new SQLException("SQLite reports no WAL for the database (is it still in WAL mode?)");
+		}
 		throw new IOException("the WAL restarted " + ATTEMPTS + " times while its committed end was read");
+	}
+
+	private static void pause() throws IOException {
+		try {
+			Thread.sleep(5);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("Interrupted while reading the end of the WAL", ex);
+		}
 	}
 
 	/** Offset in the WAL just after the last committed frame. */
@@ -61,14 +82,11 @@ record WalEnd(WalFrames.@Nullable Header header, long frames, Instant at) {
 				: WalFrames.HEADER_SIZE + this.frames * (WalFrames.FRAME_HEADER_SIZE + this.header.pageSize());
 	}
 
+	/** Frames SQLite has indexed in the WAL, or {@code -1} when it reports no WAL. */
 	private static long indexedFrames(SQLiteConnection probe) throws SQLException {
 		try (Statement statement = probe.createStatement();
 				ResultSet result = statement.executeQuery("PRAGMA wal_checkpoint(NOOP)")) {
-			long frames = result.next() ? result.getLong(2) : -1;
-			if (frames < 0) {
-				throw new SQLException("SQLite reports no WAL for the database (is it still in WAL mode?)");
-			}
-			return frames;
+			return result.next() ? result.getLong(2) : -1;
 		}
 	}
 
