@@ -102,7 +102,20 @@ final class StoreOptions {
 			builder.region(Region.US_EAST_1);
 		}
 		Path staging = Files.createTempDirectory("sqlite-backup-cli-");
+		// What a bucket's objects are downloaded into while they are checked; gone when the tool exits.
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(staging)));
 		return new S3BackupStore(builder.build(), this.location.bucket, this.prefix, staging, PART_SIZE);
+	}
+
+	private static void deleteTree(Path root) {
+		try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				Files.deleteIfExists(path);
+			}
+		}
+		catch (IOException ex) {
+			// Only temporary files are left behind.
+		}
 	}
 
 	/** What the store is, for messages. */

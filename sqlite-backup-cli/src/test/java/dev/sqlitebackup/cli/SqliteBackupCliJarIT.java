@@ -82,11 +82,16 @@ class SqliteBackupCliJarIT {
 			assertThat(withoutKey.exit()).isEqualTo(1);
 			assertThat(withoutKey.err()).containsIgnoringCase("key");
 			assertThat(this.temp.resolve("other.db")).doesNotExist();
+			try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(this.temp.resolve("tmp"))) {
+				assertThat(left).as("what the runs left in their temporary folder").isEmpty();
+			}
 		}
 	}
 
 	private Result jar(String key, String command, List<String> store, String... more) throws Exception {
-		List<String> line = new ArrayList<>(List.of(javaExecutable(), "-jar", System.getProperty("cli.jar"), command));
+		Path tmp = java.nio.file.Files.createDirectories(this.temp.resolve("tmp"));
+		List<String> line = new ArrayList<>(List.of(javaExecutable(), "-Djava.io.tmpdir=" + tmp, "-jar",
+				System.getProperty("cli.jar"), command));
 		line.addAll(store);
 		line.addAll(List.of(more));
 		ProcessBuilder builder = new ProcessBuilder(line);
