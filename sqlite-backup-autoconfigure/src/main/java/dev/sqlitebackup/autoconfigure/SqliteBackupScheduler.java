@@ -14,11 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.scheduling.config.CronTask;
 import org.springframework.scheduling.config.ScheduledTask;
 import org.springframework.scheduling.config.ScheduledTaskHolder;
-import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.scheduling.support.CronExpression;
 
 import dev.sqlitebackup.Backup;
@@ -76,9 +74,7 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 
 	private final Object monitor = new Object();
 
-	private @Nullable ThreadPoolTaskScheduler scheduler;
-
-	private @Nullable ScheduledTaskRegistrar registrar;
+	private @Nullable PrivateCronScheduler scheduler;
 
 	public SqliteBackupScheduler(SqliteBackupTemplate template, SqliteBackupProperties properties) {
 		this(template, properties, Clock.systemDefaultZone());
@@ -124,24 +120,11 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 			if (this.scheduler != null || this.tasks.isEmpty()) {
 				return;
 			}
-			ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
-			scheduler.setPoolSize(1);
-			scheduler.setThreadNamePrefix("sqlite-backup-");
-			// A backup that outlives the shutdown bound must not keep the JVM alive; whatever it
-			// left is staging only, never listed, and removed at the next start.
-			scheduler.setDaemon(true);
 			// Shutting down must not interrupt a running copy (interrupted file channels close);
-			// SqliteBackupLifecycle waits for it within the configured bound instead.
-			scheduler.setWaitForTasksToCompleteOnShutdown(true);
-			// Failures are logged by the job already; the default handler would log them again.
-			scheduler.setErrorHandler((failure) -> logger.debug("Scheduled backup failed", failure));
-			scheduler.initialize();
-			ScheduledTaskRegistrar registrar = new ScheduledTaskRegistrar();
-			registrar.setTaskScheduler(scheduler);
-			registrar.setCronTasksList(this.tasks);
-			registrar.afterPropertiesSet();
+			// SqliteBackupLifecycle waits for it within the configured bound instead. Whatever a copy
+			// that outlives that bound left is staging only, never listed, and removed at the next start.
+			PrivateCronScheduler scheduler = PrivateCronScheduler.start("sqlite-backup-", this.tasks, true);
 			this.scheduler = scheduler;
-			this.registrar = registrar;
 			this.tasks.forEach((task) -> logger.info("Scheduled backup job {} with cron '{}'", task.getRunnable(),
 					task.getExpression()));
 			if (this.catchUp) {
@@ -155,13 +138,8 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 	@Override
 	public void stop() {
 		synchronized (this.monitor) {
-			if (this.registrar != null) {
-				// Not destroy(): a running backup is left to finish rather than interrupted.
-				this.registrar.getScheduledTasks().forEach((task) -> task.cancel(false));
-				this.registrar = null;
-			}
 			if (this.scheduler != null) {
-				this.scheduler.shutdown();
+				this.scheduler.stop();
 				this.scheduler = null;
 			}
 		}
@@ -182,7 +160,7 @@ public class SqliteBackupScheduler implements ScheduledTaskHolder, SmartLifecycl
 	@Override
 	public Set<ScheduledTask> getScheduledTasks() {
 		synchronized (this.monitor) {
-			return (this.registrar != null) ? this.registrar.getScheduledTasks() : Set.of();
+			return (this.scheduler != null) ? this.scheduler.scheduledTasks() : Set.of();
 		}
 	}
 

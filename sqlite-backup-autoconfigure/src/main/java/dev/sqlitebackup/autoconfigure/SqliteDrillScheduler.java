@@ -8,11 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.scheduling.config.CronTask;
 import org.springframework.scheduling.config.ScheduledTask;
 import org.springframework.scheduling.config.ScheduledTaskHolder;
-import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.scheduling.support.CronExpression;
 
 import dev.sqlitebackup.OperationInProgressException;
@@ -41,9 +39,7 @@ public class SqliteDrillScheduler implements ScheduledTaskHolder, SmartLifecycle
 
 	private volatile long retryMillis = RETRY_MILLIS;
 
-	private @Nullable ThreadPoolTaskScheduler scheduler;
-
-	private @Nullable ScheduledTaskRegistrar registrar;
+	private @Nullable PrivateCronScheduler scheduler;
 
 	public SqliteDrillScheduler(SqliteBackupTemplate template, String cron) {
 		if (!CronExpression.isValidExpression(cron)) {
@@ -98,19 +94,8 @@ public class SqliteDrillScheduler implements ScheduledTaskHolder, SmartLifecycle
 			if (this.scheduler != null || this.template.getDatabaseNames().isEmpty()) {
 				return;
 			}
-			ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
-			scheduler.setPoolSize(1);
-			scheduler.setThreadNamePrefix("sqlite-backup-drill-");
-			// A drill touches only staging; shutdown must not wait for one.
-			scheduler.setDaemon(true);
-			scheduler.setErrorHandler((failure) -> logger.debug("Scheduled restore drill failed", failure));
-			scheduler.initialize();
-			ScheduledTaskRegistrar registrar = new ScheduledTaskRegistrar();
-			registrar.setTaskScheduler(scheduler);
-			registrar.setCronTasksList(List.of(this.task));
-			registrar.afterPropertiesSet();
-			this.scheduler = scheduler;
-			this.registrar = registrar;
+			// A drill touches only staging; shutdown need not wait for one.
+			this.scheduler = PrivateCronScheduler.start("sqlite-backup-drill-", List.of(this.task), false);
 			logger.info("Scheduled restore drills with cron '{}'", this.task.getExpression());
 		}
 	}
@@ -118,12 +103,8 @@ public class SqliteDrillScheduler implements ScheduledTaskHolder, SmartLifecycle
 	@Override
 	public void stop() {
 		synchronized (this.monitor) {
-			if (this.registrar != null) {
-				this.registrar.getScheduledTasks().forEach((scheduled) -> scheduled.cancel(false));
-				this.registrar = null;
-			}
 			if (this.scheduler != null) {
-				this.scheduler.shutdown();
+				this.scheduler.stop();
 				this.scheduler = null;
 			}
 		}
@@ -144,7 +125,7 @@ public class SqliteDrillScheduler implements ScheduledTaskHolder, SmartLifecycle
 	@Override
 	public Set<ScheduledTask> getScheduledTasks() {
 		synchronized (this.monitor) {
-			return (this.registrar != null) ? this.registrar.getScheduledTasks() : Set.of();
+			return (this.scheduler != null) ? this.scheduler.scheduledTasks() : Set.of();
 		}
 	}
 

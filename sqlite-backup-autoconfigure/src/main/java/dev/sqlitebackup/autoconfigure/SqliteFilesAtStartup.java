@@ -37,7 +37,8 @@ final class SqliteFilesAtStartup implements BeanPostProcessor {
 		return this.newDatabases.contains(database);
 	}
 
-	private static boolean isMissingOrEmpty(Path file) {
+	/** Whether a database file is missing or empty: nothing a pool opened has written to it. */
+	static boolean isMissingOrEmpty(Path file) {
 		try {
 			return !Files.exists(file) || Files.size(file) == 0;
 		}

@@ -1,7 +1,5 @@
 package dev.sqlitebackup.autoconfigure;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,22 +87,13 @@ final class SqliteStartupRestore implements InitializingBean {
 	 */
 	private void awaitLeaseIfMissing(String database, @Nullable Path file) {
 		if (file == null || !this.all.isContinuous(database) || this.template.getOptions().leaseDuration() == null
-				|| !isMissingOrEmpty(file)) {
+				|| !SqliteFilesAtStartup.isMissingOrEmpty(file)) {
 			return;
 		}
 		Duration wait = this.all.getLease().getWaitOnStartup();
 		this.template.awaitLease(database, wait)
 			.ifPresent((lease) -> logger.info("Database '{}' is missing; this instance holds the lease on its continuous "
 					+ "backup (epoch {}) and restores it", database, lease.epoch()));
-	}
-
-	private static boolean isMissingOrEmpty(Path file) {
-		try {
-			return !Files.exists(file) || Files.size(file) == 0;
-		}
-		catch (IOException ex) {
-			return false;
-		}
 	}
 
 	/** Restores one database if it is missing; the reason when that could not be done, else {@code null}. */

@@ -10,7 +10,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,7 +22,6 @@ import dev.sqlitebackup.ChainPoint;
 import dev.sqlitebackup.PointInTimeResult;
 import dev.sqlitebackup.RestoreFailedException;
 import dev.sqlitebackup.RestoreResult;
-import dev.sqlitebackup.RestoreWindow;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.StartupRestoreResult;
@@ -80,10 +79,9 @@ public final class MissingDatabaseRestore {
 		if (!isMissingOrEmpty(db, target)) {
 			return result(db, StartupRestoreResult.Outcome.PRESENT, target, null, null, null, 0, started);
 		}
-		Optional<Backup> newest = newestBackup(db);
-		RestoreWindow window = this.pointInTimeRestores.window(db.name());
+		LatestState latest = LatestState.read(this.context, this.pointInTimeRestores, db.name());
 		operation.phases().end("list");
-		if (newest.isEmpty() && window == null) {
+		if (latest.isEmpty()) {
 			logger.info("Database '{}' is missing at {} and the store holds no backup of it: it starts empty",
 					db.name(), target);
 			return result(db, StartupRestoreResult.Outcome.NOTHING_STORED, target, null, null, null, 0, started);
@@ -91,7 +89,7 @@ public final class MissingDatabaseRestore {
 		try {
 			clearTheWay(db, target);
 			StartupRestoreResult result;
-			if (window != null && (newest.isEmpty() || !window.to().isBefore(newest.get().createdAt()))) {
+			if (latest.isCapturedPoint()) {
 				PointInTimeResult restored = this.pointInTimeRestores.toFile(db, null, null, target, operation);
 				// Continuous backup captures WAL databases only; the built file stands alone in rollback-journal mode.
 				setJournalMode(target, "wal");
@@ -99,7 +97,7 @@ public final class MissingDatabaseRestore {
 						restored.point(), restored.restoredTo(), Files.size(target), started);
 			}
 			else {
-				Backup backup = newest.get();
+				Backup backup = Objects.requireNonNull(latest.newestBackup());
 				restoreBackupInto(db, backup, target, operation);
 				setJournalMode(target, backup.journalMode());
 				result = result(db, StartupRestoreResult.Outcome.RESTORED, target, backup.id(), null,
@@ -109,7 +107,8 @@ public final class MissingDatabaseRestore {
 			return result;
 		}
 		catch (IOException | SQLException ex) {
-			throw new RestoreFailedException(db.name(), newest.map(Backup::id).orElse(null), "Database '" + db.name()
+			throw new RestoreFailedException(db.name(),
+					(latest.newestBackup() != null) ? latest.newestBackup().id() : null, "Database '" + db.name()
 					+ "' could not be restored into " + target + ": " + Messages.describe(ex), ex);
 		}
 	}
@@ -118,30 +117,18 @@ public final class MissingDatabaseRestore {
 		if (tableCount(db) > 0) {
 			return result(db, StartupRestoreResult.Outcome.PRESENT, null, null, null, null, 0, started);
 		}
-		Optional<Backup> newest = newestBackup(db);
-		if (newest.isEmpty()) {
+		Backup newest = LatestState.read(this.context, this.pointInTimeRestores, db.name()).newestBackup();
+		if (newest == null) {
 			logger.info("In-memory database '{}' is empty and the store holds no backup of it: it starts empty",
 					db.name());
 			return result(db, StartupRestoreResult.Outcome.NOTHING_STORED, null, null, null, null, 0, started);
 		}
-		Backup backup = newest.get();
+		Backup backup = newest;
 		RestoreResult restored = this.restores.run(db, backup, false, operation);
 		StartupRestoreResult result = result(db, StartupRestoreResult.Outcome.RESTORED, null, backup.id(), null,
 				backup.createdAt(), restored.pageCount() * backup.pageSize(), started);
 		logRestored(result);
 		return result;
-	}
-
-	/**
-	 * The newest backup a restore would trust, safety backups aside: they hold the state a restore
-	 * replaced, not the latest one.
-	 */
-	private Optional<Backup> newestBackup(SqliteDatabase db) {
-		return this.context.list(db.name())
-			.stream()
-			.filter((backup) -> !backup.isSafetyBackup())
-			.filter((backup) -> this.context.authenticity().refusal(backup) == null)
-			.findFirst();
 	}
 
 	/**

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -23,7 +23,6 @@ import dev.sqlitebackup.OperationType;
 import dev.sqlitebackup.PointInTimeResult;
 import dev.sqlitebackup.RestoreDrillCheck;
 import dev.sqlitebackup.RestoreDrillResult;
-import dev.sqlitebackup.RestoreWindow;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.VerifyMode;
@@ -105,22 +104,16 @@ public final class RestoreDrill {
 	private @Nullable Scratch readBack(SqliteDatabase db, EngineContext store, RunningOperation operation,
 			Attempt attempt, List<String> problems) {
 		PointInTimeRestore pointInTime = new PointInTimeRestore(store, new RestoreRun(store));
-		Optional<Backup> newest;
-		RestoreWindow window;
+		LatestState latest;
 		try {
-			newest = store.list(db.name())
-				.stream()
-				.filter((backup) -> !backup.isSafetyBackup())
-				.filter((backup) -> store.authenticity().refusal(backup) == null)
-				.findFirst();
-			window = pointInTime.window(db.name());
+			latest = LatestState.read(store, pointInTime, db.name());
 		}
 		catch (SqliteBackupException ex) {
 			problems.add("The store cannot say what it holds: " + ex.getMessage());
 			return null;
 		}
 		operation.phases().end("list");
-		if (newest.isEmpty() && window == null) {
+		if (latest.isEmpty()) {
 			problems.add("The store holds no backup of database '" + db.name() + "' to restore");
 			return null;
 		}
@@ -128,16 +121,16 @@ public final class RestoreDrill {
 		try {
 			staging = scratchFile(db, store);
 			Path file = staging.path();
-			if (window != null && (newest.isEmpty() || !window.to().isBefore(newest.get().createdAt()))) {
-				attempt.restoredTo = window.to();
-				attempt.stateAt = window.to();
+			if (latest.isCapturedPoint()) {
+				attempt.restoredTo = latest.window().to();
+				attempt.stateAt = latest.window().to();
 				PointInTimeResult restored = pointInTime.toFile(db, null, null, file, operation);
 				attempt.backupId = restored.restore().restoredFrom();
 				attempt.restoredTo = restored.restoredTo();
 				attempt.stateAt = restored.restoredTo();
 				return new Scratch(staging, restored.restore().pageCount());
 			}
-			Backup backup = newest.get();
+			Backup backup = Objects.requireNonNull(latest.newestBackup());
 			attempt.backupId = backup.id();
 			attempt.stateAt = backup.createdAt();
 			try (StoredBackupCheck.OpenedBackup opened = new StoredBackupCheck(store).openWritableCopy(db, backup,

@@ -39,8 +39,8 @@ final class ListCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		BackupStore backups = this.store.store();
-		try {
+		try (StoreOptions.Opened opened = this.store.open()) {
+			BackupStore backups = opened.store();
 			List<String> names = this.databases.isEmpty() ? backups.databaseNames() : this.databases;
 			SqliteBackupTemplate template = this.store.template(backups, names);
 			List<Map<String, Object>> listed = new ArrayList<>();
@@ -59,11 +59,6 @@ final class ListCommand implements Callable<Integer> {
 			}
 			out.flush();
 			return 0;
-		}
-		finally {
-			if (backups instanceof AutoCloseable closeable) {
-				closeable.close();
-			}
 		}
 	}
 

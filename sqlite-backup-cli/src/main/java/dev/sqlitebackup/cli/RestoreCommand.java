@@ -67,8 +67,8 @@ final class RestoreCommand implements Callable<Integer> {
 		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
 			throw new IllegalStateException("Refused: " + target + " exists, and a restore never replaces a file");
 		}
-		BackupStore backups = this.store.store();
-		try {
+		try (StoreOptions.Opened opened = this.store.open()) {
+			BackupStore backups = opened.store();
 			SqliteBackupTemplate template = this.store.template(backups, List.of(this.database));
 			PrintWriter out = this.spec.commandLine().getOut();
 			if (this.what != null && this.what.backupId != null) {
@@ -95,11 +95,6 @@ final class RestoreCommand implements Callable<Integer> {
 			}
 			out.flush();
 			return 0;
-		}
-		finally {
-			if (backups instanceof AutoCloseable closeable) {
-				closeable.close();
-			}
 		}
 	}
 

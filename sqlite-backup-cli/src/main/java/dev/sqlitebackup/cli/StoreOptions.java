@@ -81,8 +81,28 @@ final class StoreOptions {
 		return new SqliteBackupTemplate(databases.stream().map(SqliteDatabase::storedOnly).toList(), store, options);
 	}
 
-	/** Opens the store; the caller closes what it returns when it is closeable. */
-	BackupStore store() throws IOException {
+	/** Opens the store, for a try-with-resources that closes it. */
+	Opened open() throws IOException {
+		return new Opened(store());
+	}
+
+	/**
+	 * A store opened for one command.
+	 *
+	 * @param store the store
+	 */
+	record Opened(BackupStore store) implements AutoCloseable {
+
+		@Override
+		public void close() throws Exception {
+			if (this.store instanceof AutoCloseable closeable) {
+				closeable.close();
+			}
+		}
+
+	}
+
+	private BackupStore store() throws IOException {
 		if (this.location.directory != null) {
 			Path directory = this.location.directory;
 			if (!Files.isDirectory(directory)) {

@@ -36,8 +36,8 @@ final class VerifyCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		BackupStore backups = this.store.store();
-		try {
+		try (StoreOptions.Opened opened = this.store.open()) {
+			BackupStore backups = opened.store();
 			SqliteBackupTemplate template = this.store.template(backups, List.of(this.database));
 			List<String> ids = (this.backupId != null) ? List.of(this.backupId)
 					: template.list(this.database).stream().map(Backup::id).toList();
@@ -63,11 +63,6 @@ final class VerifyCommand implements Callable<Integer> {
 				return SqliteBackupCli.FAILED;
 			}
 			return 0;
-		}
-		finally {
-			if (backups instanceof AutoCloseable closeable) {
-				closeable.close();
-			}
 		}
 	}
 
