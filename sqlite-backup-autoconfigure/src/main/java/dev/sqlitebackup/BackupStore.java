@@ -73,7 +73,8 @@ public interface BackupStore {
 
 	/**
 	 * Writes the lease on a database's continuous backup if the stored one is still the one read
-	 * at {@code expectedVersion}, or, when that is {@code null}, if there is none.
+	 * at {@code expectedVersion}, or, when that is {@code null}, if there is none. A store that
+	 * retries a write finds the lease it wrote already standing; that write is still its own.
 	 * @return the new version, or empty when the stored lease changed meanwhile (another writer came first)
 	 * @throws IOException when the store cannot be written
 	 */

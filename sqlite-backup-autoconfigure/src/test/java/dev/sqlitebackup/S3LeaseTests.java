@@ -80,13 +80,35 @@ class S3LeaseTests {
 		Lease lease = new Lease(Lease.Holder.ofThisProcess(), 1, Instant.now().plusSeconds(15), false);
 		String version = store.writeLease("app", lease, null).orElseThrow();
 
-		assertThat(store.writeLease("app", lease, null)).isEmpty();
+		Lease rival = new Lease(Lease.Holder.ofThisProcess(), 1, lease.expiresAt(), false);
+		assertThat(store.writeLease("app", rival, null)).isEmpty();
 		Lease renewed = new Lease(lease.holder(), 1, lease.expiresAt().plusSeconds(5), false);
 		assertThat(store.writeLease("app", renewed, version)).isPresent();
 		Lease stale = new Lease(lease.holder(), 2, lease.expiresAt().plusSeconds(9), false);
 		assertThat(store.writeLease("app", stale, version)).isEmpty();
 		assertThat(store.readLease("app").orElseThrow().lease()).isEqualTo(renewed);
 		assertThat(store.list("app")).isEmpty();
+	}
+
+	@Test
+	void aConditionalWriteRetriedAfterItLandedIsStillOurs() throws Exception {
+		S3BackupStore store = store("retried");
+		Lease lease = new Lease(Lease.Holder.ofThisProcess(), 1, Instant.now().plusSeconds(15), false);
+		String key = this.temp.getFileName() + "/retried/app/lease";
+		String landed = s3proxy.client()
+			.putObject((request) -> request.bucket(BUCKET).key(key).ifNoneMatch("*"),
+					RequestBody.fromString(lease.toJson()))
+			.eTag();
+
+		assertThat(store.writeLease("app", lease, null)).contains(landed);
+		Lease renewed = new Lease(lease.holder(), 1, lease.expiresAt().plusSeconds(5), false);
+		String swapped = s3proxy.client()
+			.putObject((request) -> request.bucket(BUCKET).key(key).ifMatch(landed),
+					RequestBody.fromString(renewed.toJson()))
+			.eTag();
+		assertThat(store.writeLease("app", renewed, landed)).contains(swapped);
+		Lease someoneElses = new Lease(Lease.Holder.ofThisProcess(), 2, renewed.expiresAt(), false);
+		assertThat(store.writeLease("app", someoneElses, landed)).isEmpty();
 	}
 
 	@Test

@@ -80,13 +80,23 @@ final class S3Leases {
 		}
 		catch (S3Exception ex) {
 			if (ex.statusCode() == PRECONDITION_FAILED || ex.statusCode() == CONFLICT) {
-				return Optional.empty();
+				return landedEarlier(folder, lease);
 			}
 			throw new IOException("Cannot write the lease " + key + ": " + S3Failures.explain(ex), ex);
 		}
 		catch (SdkException ex) {
 			throw new IOException("Cannot write the lease " + key + ": " + S3Failures.explain(ex), ex);
 		}
+	}
+
+	/**
+	 * The SDK retries a PUT whose answer did not arrive in time; when the first attempt did land,
+	 * the retry meets its own lease and is refused. The holder's random id makes an equal lease
+	 * ours, so the swap succeeded and its ETag is the version to renew from.
+	 */
+	private Optional<String> landedEarlier(String folder, Lease lease) throws IOException {
+		Lease written = Lease.parse(lease.toJson());
+		return read(folder).filter((stored) -> stored.lease().equals(written)).map(StoredLease::version);
 	}
 
 }
