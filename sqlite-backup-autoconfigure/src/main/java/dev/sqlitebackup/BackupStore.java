@@ -1,6 +1,7 @@
 package dev.sqlitebackup;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -329,6 +330,14 @@ public interface BackupStore {
 
 		/** Local path of the backup's bytes. */
 		Path path();
+
+		/**
+		 * How many bytes from the start of {@link #path()} are the stored bytes: all of them, or,
+		 * for a segment kept whole in one file, its frames without the manifest after them.
+		 */
+		default long length() throws IOException {
+			return Files.size(path());
+		}
 
 		@Override
 		void close() throws IOException;

@@ -2,18 +2,14 @@ package dev.sqlitebackup;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -242,19 +238,7 @@ class ContinuousCompactionTests {
 	}
 
 	private static void flipAByteOf(Segment segment, Path backups) throws Exception {
-		Path frames;
-		try (Stream<Path> files = Files.list(backups.resolve("app").resolve("segments"))) {
-			frames = files.filter((path) -> path.getFileName().toString().startsWith(segment.id() + ".frames"))
-				.findFirst()
-				.orElseThrow();
-		}
-		try (FileChannel channel = FileChannel.open(frames, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-			ByteBuffer one = ByteBuffer.allocate(1);
-			long at = channel.size() / 2;
-			channel.read(one, at);
-			one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
-			channel.write(one, at);
-		}
+		StoredSegments.flipAFrameByte(backups.resolve("app").resolve("segments").resolve(segment.id() + ".segment"));
 	}
 
 }

@@ -230,15 +230,12 @@ class ContinuousMixedChaosTests {
 			}
 		}
 		assertThat(target).as("a segment a restore to its instant applies").isNotNull();
-		Path data = dataFileOf(target);
-		byte[] bytes = Files.readAllBytes(data);
-		bytes[bytes.length / 2] ^= 1;
-		Files.write(data, bytes);
+		StoredSegments.flipAFrameByte(this.temp.resolve("backups/app/segments/" + target.id() + ".segment"));
 		return target;
 	}
 
 	/**
-	 * Deletes the two newest segments of the latest chain, manifests and frames (its only one, when
+	 * Deletes the two newest segments of the latest chain (its only one, when
 	 * the chain started at the last moment), and leaves its head record.
 	 */
 	private void cutTheLatestChainsTail(List<Segment> segments, RestoreWindow window) throws Exception {
@@ -250,16 +247,7 @@ class ContinuousMixedChaosTests {
 			.toList();
 		assertThat(tail).as("segments of the latest chain").isNotEmpty();
 		for (Segment segment : tail) {
-			Files.delete(dataFileOf(segment));
 			Files.delete(this.temp.resolve("backups/app/segments/" + segment.id() + ".segment"));
-		}
-	}
-
-	private Path dataFileOf(Segment segment) throws Exception {
-		try (var files = Files.list(this.temp.resolve("backups/app/segments"))) {
-			return files.filter((file) -> file.getFileName().toString().startsWith(segment.id() + ".frames"))
-				.findFirst()
-				.orElseThrow();
 		}
 	}
 

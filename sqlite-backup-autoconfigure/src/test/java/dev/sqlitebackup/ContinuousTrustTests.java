@@ -303,7 +303,23 @@ class ContinuousTrustTests {
 	}
 
 	@Test
-	void aSegmentPublishCutShortBetweenItsTwoRenamesIsFinishedByTheNextCleanUp() throws Exception {
+	void segmentsKeptAsTwoFilesByEarlierVersionsStillListAndRestore() throws Exception {
+		start();
+		this.items.insert("first", 10);
+		this.items.capture();
+		this.items.insert("second", 10);
+		this.items.capture();
+		List<Segment> shipped = this.items.segments();
+		for (Segment segment : shipped) {
+			splitIntoTwoFiles(segment, this.items.backups().resolve("app/segments/" + segment.id() + ".segment"));
+		}
+
+		assertThat(this.items.segments()).containsExactlyInAnyOrderElementsOf(shipped);
+		assertRestoresToLatestExactly();
+	}
+
+	@Test
+	void aTwoFileSegmentPublishCutShortBetweenItsRenamesIsFinishedByTheNextCleanUp() throws Exception {
 		start();
 		this.items.insert("first", 10);
 		this.items.capture();
@@ -311,14 +327,28 @@ class ContinuousTrustTests {
 		this.items.capture();
 		Segment cut = this.items.segments().get(this.items.segments().size() - 1);
 		Path segments = this.items.backups().resolve("app/segments");
-		java.nio.file.Files.move(segments.resolve(cut.id() + ".segment"),
-				this.items.backups().resolve("app/.staging/" + cut.id() + ".segment"));
+		Path manifest = splitIntoTwoFiles(cut, segments.resolve(cut.id() + ".segment"));
+		java.nio.file.Files.move(manifest, this.items.backups().resolve("app/.staging/" + cut.id() + ".segment"));
 		assertThat(this.items.segments()).extracting(Segment::id).doesNotContain(cut.id());
 
 		this.items.template.backup("app");
 
 		assertThat(this.items.segments()).extracting(Segment::id).contains(cut.id());
 		assertRestoresToLatestExactly();
+	}
+
+	/**
+	 * Rewrites a segment kept whole in one file as earlier versions kept it: the frames in
+	 * {@code <id>.frames[...]} and the manifest alone in {@code <id>.segment}.
+	 */
+	private static Path splitIntoTwoFiles(Segment segment, Path file) throws Exception {
+		byte[] frames = StoredSegments.frames(file);
+		Path data = file.resolveSibling(segment.id() + ".frames"
+				+ dev.sqlitebackup.codec.StoredForm.fileSuffixOf(segment.compression(), segment.encryptionKeyId() != null));
+		java.nio.file.Files.write(data, frames);
+		java.nio.file.Files.writeString(file, dev.sqlitebackup.store.SegmentManifestFormat.write(segment),
+				StandardCharsets.ISO_8859_1);
+		return file;
 	}
 
 	@Test

@@ -2,7 +2,6 @@ package dev.sqlitebackup;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +32,6 @@ import dev.sqlitebackup.codec.BackupEncryption;
 import dev.sqlitebackup.codec.StoredForm;
 import dev.sqlitebackup.pointintime.WalFrames;
 import dev.sqlitebackup.store.LocalDirectoryBackupStore;
-import dev.sqlitebackup.store.SegmentManifestFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -64,29 +62,34 @@ class SegmentRefusalTests {
 	@Test
 	void aSegmentWithAChangedByteIsRefused() throws Exception {
 		captureThreeSegments(StoredForm.PLAIN);
-		Path frames = dataFile(2);
-		byte[] bytes = Files.readAllBytes(frames);
-		bytes[bytes.length / 2] ^= 1;
-		Files.write(frames, bytes);
+		StoredSegments.flipAFrameByte(segmentFile(2));
 
 		assertRefused("segment " + Segment.idOf(chainId(), 2) + " no longer matches");
 	}
 
 	@Test
-	void aTruncatedSegmentIsRefused() throws Exception {
+	void aSegmentWhoseFramesWereCutShortIsRefused() throws Exception {
 		captureThreeSegments(StoredForm.PLAIN);
-		try (RandomAccessFile file = new RandomAccessFile(dataFile(2).toFile(), "rw")) {
-			file.setLength(file.length() / 2);
-		}
+		byte[] frames = StoredSegments.frames(segmentFile(2));
+		StoredSegments.write(segmentFile(2), read(2), Arrays.copyOf(frames, frames.length / 2));
 
 		assertRefused("no longer matches the size and SHA-256");
 	}
 
 	@Test
+	void aTruncatedSegmentFileIsAGapAndIsRefused() throws Exception {
+		captureThreeSegments(StoredForm.PLAIN);
+		try (RandomAccessFile file = new RandomAccessFile(segmentFile(2).toFile(), "rw")) {
+			file.setLength(file.length() / 2);
+		}
+
+		assertRefused("segment 2 of chain " + chainId() + " is missing, so the restore plan would have a gap");
+	}
+
+	@Test
 	void aMissingSegmentIsAGapAndIsRefused() throws Exception {
 		captureThreeSegments(StoredForm.PLAIN);
-		Files.delete(manifestFile(2));
-		Files.delete(dataFile(2));
+		Files.delete(segmentFile(2));
 
 		assertRefused("segment 2 of chain " + chainId() + " is missing, so the restore plan would have a gap");
 	}
@@ -96,8 +99,8 @@ class SegmentRefusalTests {
 		captureThreeSegments(StoredForm.PLAIN);
 		Segment second = read(2);
 		Segment third = read(3);
-		Path secondFrames = set(second, "second");
-		Path thirdFrames = set(third, "third");
+		byte[] secondFrames = StoredSegments.frames(segmentFile(2));
+		byte[] thirdFrames = StoredSegments.frames(segmentFile(3));
 		renumber(second, 3, secondFrames);
 		renumber(third, 2, thirdFrames);
 
@@ -117,9 +120,7 @@ class SegmentRefusalTests {
 		String secondChain = chainIds().stream().filter((id) -> !id.equals(firstChain)).findFirst().orElseThrow();
 		Segment moved = SegmentContent.parse(with(SegmentContent.fields(stray), "chainId", secondChain, "sequence", "2"),
 				null);
-		Files.writeString(segments().resolve(moved.id() + ".segment"), SegmentManifestFormat.write(moved),
-				StandardCharsets.ISO_8859_1);
-		Files.copy(dataFile(firstChain, 3), dataFile(secondChain, 2));
+		StoredSegments.write(segmentFile(secondChain, 2), moved, StoredSegments.frames(segmentFile(firstChain, 3)));
 		this.liveBefore = labels();
 
 		assertRefused("segment 2 of chain " + secondChain + " does not follow segment 1");
@@ -133,7 +134,7 @@ class SegmentRefusalTests {
 		Segment third = read(3);
 		Segment edited = SegmentContent.parse(
 				with(SegmentContent.fields(third), "capturedAt", "2026-11-29T11:59:59Z"), third.manifestMac());
-		Files.writeString(manifestFile(3), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
+		StoredSegments.write(segmentFile(3), edited, StoredSegments.frames(segmentFile(3)));
 
 		assertRefused("fails authentication");
 	}
@@ -153,7 +154,7 @@ class SegmentRefusalTests {
 		Segment snapshot = read(4);
 		Segment edited = SegmentContent.parse(with(SegmentContent.fields(snapshot), "snapshotSha256",
 				"0".repeat(64)), snapshot.manifestMac());
-		Files.writeString(manifestFile(4), SegmentManifestFormat.write(edited), StandardCharsets.ISO_8859_1);
+		StoredSegments.write(segmentFile(4), edited, StoredSegments.frames(segmentFile(4)));
 
 		// At the snapshot's own instant: a restore of "latest" would ship first and start a new chain.
 		assertRefused("fails authentication", snapshot.capturedAt());
@@ -167,16 +168,15 @@ class SegmentRefusalTests {
 				BackupEncryption.of("k", key, Map.of()).withUnencryptedRestoreAllowed(true));
 		captureThreeSegments(form);
 		Segment third = read(3);
+		Path stored = this.temp.resolve("third.stored");
+		Files.write(stored, StoredSegments.frames(segmentFile(3)));
 		Path plain = this.temp.resolve("third.frames");
-		form.decode(third.encoding(), dataFile(3), plain);
-		Files.delete(dataFile(3));
-		Files.move(plain, dataFile(3));
+		form.decode(third.encoding(), stored, plain);
 		Map<String, String> fields = with(SegmentContent.fields(third), "compression", "none", "sha256",
-				third.plainSha256(), "sizeBytes", Long.toString(Files.size(dataFile(3))));
+				third.plainSha256(), "sizeBytes", Long.toString(Files.size(plain)));
 		fields.remove("encryption");
 		fields.remove("encryptionKeyId");
-		Files.writeString(manifestFile(3), SegmentManifestFormat.write(SegmentContent.parse(fields, null)),
-				StandardCharsets.ISO_8859_1);
+		StoredSegments.write(segmentFile(3), SegmentContent.parse(fields, null), Files.readAllBytes(plain));
 
 		assertRefused("segment " + Segment.idOf(chainId(), 3) + " is refused: it is not encrypted");
 	}
@@ -185,7 +185,7 @@ class SegmentRefusalTests {
 	void framesRewrittenWithValidChecksumsThatDamageTheDatabaseAreRefusedByTheCheckOfTheBuiltFile() throws Exception {
 		captureThreeSegments(StoredForm.PLAIN);
 		Segment last = read(3);
-		byte[] frames = Files.readAllBytes(dataFile(3));
+		byte[] frames = StoredSegments.frames(segmentFile(3));
 		int frameSize = WalFrames.FRAME_HEADER_SIZE + last.pageSize();
 		ByteBuffer buffer = ByteBuffer.wrap(frames);
 		for (int at = 0; at < frames.length; at += frameSize) {
@@ -200,11 +200,10 @@ class SegmentRefusalTests {
 					at + WalFrames.FRAME_HEADER_SIZE, last.pageSize(), last.bigEndianChecksum());
 			buffer.putLong(at + 16, checksum);
 		}
-		Files.write(dataFile(3), frames);
 		String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(frames));
 		Segment forged = SegmentContent.parse(with(SegmentContent.fields(last), "plainSha256", sha256, "sha256", sha256,
 				"checksumOut", Long.toUnsignedString(checksum)), null);
-		Files.writeString(manifestFile(3), SegmentManifestFormat.write(forged), StandardCharsets.ISO_8859_1);
+		StoredSegments.write(segmentFile(3), forged, frames);
 
 		assertRefused("fails its check");
 	}
@@ -214,8 +213,7 @@ class SegmentRefusalTests {
 		captureThreeSegments(StoredForm.PLAIN);
 		this.template.stopCapture("app");
 		for (long sequence : new long[] { 2, 3 }) {
-			Files.delete(dataFile(sequence));
-			Files.delete(manifestFile(sequence));
+			Files.delete(segmentFile(sequence));
 		}
 
 		assertRefused("segments 2 to 3 of chain " + chainId() + " are missing from the store: its head record says "
@@ -302,18 +300,10 @@ class SegmentRefusalTests {
 		}
 	}
 
-	private Path set(Segment segment, String name) throws Exception {
-		Path staged = this.temp.resolve(name + ".frames");
-		Files.move(dataFile(segment.sequence()), staged);
-		Files.delete(manifestFile(segment.sequence()));
-		return staged;
-	}
-
-	private void renumber(Segment segment, long sequence, Path staged) throws Exception {
+	private void renumber(Segment segment, long sequence, byte[] frames) throws Exception {
 		Segment renumbered = SegmentContent.parse(
 				with(SegmentContent.fields(segment), "sequence", Long.toString(sequence)), null);
-		Files.writeString(manifestFile(sequence), SegmentManifestFormat.write(renumbered), StandardCharsets.ISO_8859_1);
-		Files.move(staged, dataFile(sequence));
+		StoredSegments.write(segmentFile(sequence), renumbered, frames);
 	}
 
 	private static Map<String, String> with(Map<String, String> fields, String... changes) {
@@ -325,9 +315,7 @@ class SegmentRefusalTests {
 	}
 
 	private Segment read(long sequence) throws Exception {
-		try (Reader reader = Files.newBufferedReader(manifestFile(sequence), StandardCharsets.ISO_8859_1)) {
-			return SegmentManifestFormat.read(reader);
-		}
+		return StoredSegments.manifest(segmentFile(sequence));
 	}
 
 	private Path segments() {
@@ -348,21 +336,12 @@ class SegmentRefusalTests {
 		}
 	}
 
-	private Path manifestFile(long sequence) throws Exception {
-		return segments().resolve(Segment.idOf(chainId(), sequence) + ".segment");
+	private Path segmentFile(long sequence) throws Exception {
+		return segmentFile(chainId(), sequence);
 	}
 
-	private Path dataFile(long sequence) throws Exception {
-		return dataFile(chainId(), sequence);
-	}
-
-	private Path dataFile(String chainId, long sequence) throws Exception {
-		try (var files = Files.list(segments())) {
-			String prefix = Segment.idOf(chainId, sequence) + ".frames";
-			return files.filter((file) -> file.getFileName().toString().startsWith(prefix))
-				.findFirst()
-				.orElse(segments().resolve(prefix));
-		}
+	private Path segmentFile(String chainId, long sequence) {
+		return segments().resolve(Segment.idOf(chainId, sequence) + ".segment");
 	}
 
 	private void capture() {

@@ -303,12 +303,12 @@ final class ContinuousBenchmark {
 		return (System.nanoTime() - started) / 1e9;
 	}
 
-	/** Reads every segment's frame file with SHA-256, as a restore does before it applies them; returns the bytes. */
+	/** Reads every segment file with SHA-256, as a restore does before it applies them; returns the bytes. */
 	private static long readAndHash(Path segments) throws Exception {
 		long bytes = 0;
 		byte[] buffer = new byte[1 << 20];
 		try (var files = Files.list(segments)) {
-			for (Path file : files.filter((path) -> path.getFileName().toString().endsWith(".frames")).toList()) {
+			for (Path file : files.filter((path) -> path.getFileName().toString().endsWith(".segment")).toList()) {
 				MessageDigest digest = MessageDigest.getInstance("SHA-256");
 				try (InputStream input = Files.newInputStream(file)) {
 					int read;

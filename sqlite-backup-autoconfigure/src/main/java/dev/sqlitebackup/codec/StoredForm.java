@@ -98,6 +98,14 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	 * @throws IOException when it cannot be read or decompressed (damaged)
 	 */
 	public void decode(Encoding backup, Path stored, Path target) throws IOException {
+		decode(backup, stored, Long.MAX_VALUE, target);
+	}
+
+	/**
+	 * Decodes the first {@code length} bytes of a file as {@link #decode(Encoding, Path, Path)}
+	 * does: the stored frames of a segment kept whole with its manifest after them.
+	 */
+	public void decode(Encoding backup, Path stored, long length, Path target) throws IOException {
 		BackupCodec codec = BackupCodec.named(backup.compression());
 		codec.requireAvailable();
 		if (backup.isEncrypted() && this.encryption == null) {
@@ -105,7 +113,8 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 					+ "', but no encryption key is configured");
 		}
 		boolean complete = false;
-		try (InputStream file = new BufferedInputStream(Files.newInputStream(stored), BUFFER_SIZE);
+		try (InputStream file = new BufferedInputStream(new BoundedInputStream(Files.newInputStream(stored), length),
+				BUFFER_SIZE);
 				OutputStream output = new BoundedOutputStream(Files.newOutputStream(target,
 						StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), backup.plainSizeBytes())) {
 			InputStream decrypted = (backup.isEncrypted()) ? Objects.requireNonNull(this.encryption)

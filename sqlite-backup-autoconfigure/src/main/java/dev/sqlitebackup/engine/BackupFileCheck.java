@@ -119,6 +119,21 @@ public final class BackupFileCheck {
 		return sha256(file, new AtomicBoolean());
 	}
 
+	/** Hex SHA-256 of a file's first {@code length} bytes (fewer when it is shorter). */
+	public static String sha256(Path file, long length) throws IOException {
+		MessageDigest digest = newSha256();
+		byte[] buffer = new byte[1 << 20];
+		try (InputStream input = Files.newInputStream(file)) {
+			long remaining = length;
+			int read;
+			while (remaining > 0 && (read = input.read(buffer, 0, (int) Math.min(buffer.length, remaining))) >= 0) {
+				digest.update(buffer, 0, read);
+				remaining -= read;
+			}
+		}
+		return HexFormat.of().formatHex(digest.digest());
+	}
+
 	/** A fresh SHA-256 digest, which every JDK has. */
 	public static MessageDigest newSha256() {
 		try {

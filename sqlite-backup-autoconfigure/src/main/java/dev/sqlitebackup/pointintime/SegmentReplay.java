@@ -123,39 +123,41 @@ public final class SegmentReplay {
 
 	private void apply(String database, Segment segment, StoredBackupFile stored, FileChannel target, BitSet written,
 			long pageLimit) throws IOException {
-		if (Files.size(stored.path()) != segment.sizeBytes()) {
+		long length = stored.length();
+		if (length != segment.sizeBytes()) {
 			throw refusedPlan(database, "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 					+ "its manifest");
 		}
 		boolean plain = Backup.NO_COMPRESSION.equals(segment.compression()) && segment.encryptionKeyId() == null;
 		if (plain) {
-			checkAndWrite(database, segment, stored.path(), target, written, pageLimit, true);
+			checkAndWrite(database, segment, stored.path(), length, target, written, pageLimit, true);
 			return;
 		}
-		if (!BackupFileCheck.sha256(stored.path()).equals(segment.sha256())) {
+		if (!BackupFileCheck.sha256(stored.path(), length).equals(segment.sha256())) {
 			throw refusedPlan(database, "segment " + segment.id() + " no longer matches the size and SHA-256 in "
 					+ "its manifest");
 		}
-		try (StagingFile decoded = decode(database, segment, stored.path())) {
-			checkAndWrite(database, segment, decoded.path(), target, written, pageLimit, false);
+		try (StagingFile decoded = decode(database, segment, stored.path(), length)) {
+			checkAndWrite(database, segment, decoded.path(), Files.size(decoded.path()), target, written, pageLimit, false);
 		}
 	}
 
 	/**
 	 * Checks a segment's frames (one read for the SHA-256 and the WAL checksums) and writes the
 	 * pages no newer segment wrote. For a segment stored plain, the frames are its stored bytes.
+	 * @param length bytes of {@code frames} from its start that are the frames
 	 */
-	private void checkAndWrite(String database, Segment segment, Path frames, FileChannel target, BitSet written,
-			long pageLimit, boolean stored) throws IOException {
+	private void checkAndWrite(String database, Segment segment, Path frames, long length, FileChannel target,
+			BitSet written, long pageLimit, boolean stored) throws IOException {
 		try (FileChannel channel = FileChannel.open(frames, StandardOpenOption.READ)) {
 			MessageDigest digest = BackupFileCheck.newSha256();
 			int[] pages;
 			try {
-				pages = WalFrames.check(channel, segment, digest);
+				pages = WalFrames.check(channel, length, segment, digest);
 			}
 			catch (IllegalStateException ex) {
 				// Bytes changed in the store are reported as such, not by the first frame they break.
-				if (!BackupFileCheck.sha256(frames).equals(stored ? segment.sha256() : segment.plainSha256())) {
+				if (!BackupFileCheck.sha256(frames, length).equals(stored ? segment.sha256() : segment.plainSha256())) {
 					throw refusedPlan(database, stored
 							? "segment " + segment.id() + " no longer matches the size and SHA-256 in its manifest"
 							: "the frames of segment " + segment.id() + " do not match its manifest");
@@ -175,10 +177,10 @@ public final class SegmentReplay {
 		}
 	}
 
-	private StagingFile decode(String database, Segment segment, Path stored) throws IOException {
+	private StagingFile decode(String database, Segment segment, Path stored, long length) throws IOException {
 		StagingFile decoded = this.store.newStagingFile(database, segment.id() + "-decoded");
 		try {
-			this.context.options().storedForm().decode(segment.encoding(), stored, decoded.path());
+			this.context.options().storedForm().decode(segment.encoding(), stored, length, decoded.path());
 			return decoded;
 		}
 		catch (IOException | RuntimeException ex) {

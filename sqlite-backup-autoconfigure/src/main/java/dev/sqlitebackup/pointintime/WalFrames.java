@@ -195,7 +195,7 @@ public final class WalFrames {
 	 * @return the page each frame writes, in WAL order
 	 * @throws IllegalStateException naming what does not hold
 	 */
-	static int[] check(FileChannel frames, Segment segment, MessageDigest digest) throws IOException {
+	static int[] check(FileChannel frames, long length, Segment segment, MessageDigest digest) throws IOException {
 		int pageSize = segment.pageSize();
 		int frameSize = FRAME_HEADER_SIZE + pageSize;
 		int[] pages = new int[segment.frameCount()];
@@ -206,7 +206,8 @@ public final class WalFrames {
 		int count = 0;
 		long position = 0;
 		while (true) {
-			int read = readFully(frames, buffer.clear(), position);
+			buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
+			int read = readFully(frames, buffer, position);
 			if (read == 0) {
 				break;
 			}

@@ -1,10 +1,13 @@
 package dev.sqlitebackup.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -25,9 +28,12 @@ import dev.sqlitebackup.codec.StoredForm;
 
 /**
  * Continuous backup's segments and chain heads in a local directory: in each database's folder,
- * {@code segments/<chain>-segment-<n>.frames[...]} with the manifest {@code <id>.segment} beside it
- * (frames first, manifest last, each by an atomic rename from staging), and
+ * {@code segments/<id>.segment}, one file per segment laid out as {@link SegmentFileFormat} says
+ * (its stored frames, its manifest, a footer) and published by one atomic rename from staging, and
  * {@code chains/<chain>.head}.
+ * <p>
+ * Stores written before kept a segment as two files, the manifest {@code <id>.segment} and the
+ * frames {@code <id>.frames[...]} beside it; those are still read, restored and deleted.
  */
 final class LocalSegments {
 
@@ -111,34 +117,81 @@ final class LocalSegments {
 		return found;
 	}
 
+	/**
+	 * The segment a {@code .segment} file holds whole, or, in a store written before, describes
+	 * with its frames beside it; {@code null} (said in the log) when it is neither.
+	 */
 	private @Nullable Segment readSegmentManifest(String database, Path manifest) {
 		String fileName = manifest.getFileName().toString();
-		return this.store.readManifestFile(manifest, "segment manifest", (text) -> {
-			Segment segment = SegmentManifestFormat.read(text);
-			if (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database)) {
-				logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
-						segment.id(), segment.database());
+		Segment segment;
+		try {
+			Whole whole = readWhole(manifest);
+			segment = (whole != null) ? whole.segment()
+					: this.store.readManifestFile(manifest, "segment manifest", SegmentManifestFormat::read);
+		}
+		catch (NoSuchFileException ex) {
+			return null;
+		}
+		catch (UnsafeStorePathException ex) {
+			logger.warn("Skipping segment {}: it {}", manifest, ex.getReason());
+			return null;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Skipping unreadable segment {}: {}", manifest, ex.getMessage());
+			return null;
+		}
+		if (segment != null && (!fileName.equals(segment.id() + SEGMENT_MANIFEST_SUFFIX) || !segment.database().equals(database))) {
+			logger.warn("Skipping segment manifest {}: it describes segment {} of database '{}'", manifest,
+					segment.id(), segment.database());
+			return null;
+		}
+		return segment;
+	}
+
+	/**
+	 * The segment a file holds whole (frames, manifest, footer), read from its end; {@code null}
+	 * when it does not end with a footer, as the manifests of the two-file layout do not.
+	 */
+	private static @Nullable Whole readWhole(Path file) throws IOException {
+		StoreFiles.checkRegularFile(file);
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+			long size = channel.size();
+			byte[] end = readEnd(channel, (int) Math.min(size, SegmentFileFormat.TAIL_READ));
+			int manifestLength = SegmentFileFormat.manifestLength(end);
+			if (manifestLength < 0) {
 				return null;
 			}
-			return segment;
-		});
+			if (manifestLength + SegmentFileFormat.FOOTER_LENGTH > size) {
+				throw new IOException("its footer names a manifest longer than the file");
+			}
+			if (manifestLength + SegmentFileFormat.FOOTER_LENGTH > end.length) {
+				end = readEnd(channel, manifestLength + SegmentFileFormat.FOOTER_LENGTH);
+			}
+			// Frames cut short or grown under an intact manifest still list, so that a restore names the damage.
+			return new Whole(SegmentFileFormat.readManifest(end, manifestLength),
+					size - manifestLength - SegmentFileFormat.FOOTER_LENGTH);
+		}
+	}
+
+	private static byte[] readEnd(FileChannel channel, int bytes) throws IOException {
+		ByteBuffer buffer = ByteBuffer.allocate(bytes);
+		long start = channel.size() - bytes;
+		while (buffer.hasRemaining()) {
+			if (channel.read(buffer, start + buffer.position()) < 0) {
+				throw new IOException("it became shorter while it was read");
+			}
+		}
+		return buffer.array();
 	}
 
 	Segment publish(Path stagingFile, Segment segment) throws IOException {
 		Path segments = StoreFiles.ownDirectory(this.store.ownDatabaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
 		StoreFiles.existsAsRealDirectory(stagingFile.getParent());
 		StoreFiles.checkRegularFile(stagingFile);
-		Path stagedManifest = stagingFile.resolveSibling(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		SegmentFileFormat.appendManifest(stagingFile, segment);
 		StoreFiles.restrictToOwner(stagingFile);
 		LocalDirectoryBackupStore.force(stagingFile);
-		Files.deleteIfExists(stagedManifest);
-		Files.writeString(stagedManifest, SegmentManifestFormat.write(segment), StandardCharsets.ISO_8859_1,
-				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-		StoreFiles.restrictToOwner(stagedManifest);
-		LocalDirectoryBackupStore.force(stagedManifest);
-		Files.move(stagingFile, segmentDataFile(segment), StandardCopyOption.ATOMIC_MOVE);
-		Files.move(stagedManifest, segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX),
-				StandardCopyOption.ATOMIC_MOVE);
+		Files.move(stagingFile, segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX), StandardCopyOption.ATOMIC_MOVE);
 		LocalDirectoryBackupStore.force(segments);
 		return segment;
 	}
@@ -229,7 +282,20 @@ final class LocalSegments {
 	}
 
 	StoredBackupFile open(Segment segment) throws IOException {
-		StoreFiles.existsAsRealDirectory(this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY));
+		Path segments = this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY);
+		StoreFiles.existsAsRealDirectory(segments);
+		Path file = segments.resolve(segment.id() + SEGMENT_MANIFEST_SUFFIX);
+		Whole whole;
+		try {
+			whole = readWhole(file);
+		}
+		catch (NoSuchFileException ex) {
+			whole = null;
+		}
+		if (whole != null) {
+			// A file replaced since it was listed is refused by the size and SHA-256 of the segment planned.
+			return new StoredPart(file, whole.framesLength());
+		}
 		Path data = segmentDataFile(segment);
 		StoreFiles.checkRegularFile(data);
 		return new LocalDirectoryBackupStore.LocalFile(data);
@@ -244,6 +310,19 @@ final class LocalSegments {
 		Files.deleteIfExists(segmentDataFile(segment));
 	}
 
+	/** The stored frames of a segment kept whole in one file: that file's first bytes. */
+	private record StoredPart(Path path, long length) implements StoredBackupFile {
+
+		@Override
+		public void close() {
+		}
+
+	}
+
+	private record Whole(Segment segment, long framesLength) {
+	}
+
+	/** The frames file of a segment in the two-file layout of stores written before. */
 	private Path segmentDataFile(Segment segment) {
 		return this.store.databaseDirectory(segment.database()).resolve(SEGMENTS_DIRECTORY)
 			.resolve(segment.id() + SEGMENT_DATA_SUFFIX + StoredForm.fileSuffixOf(segment.compression(),

@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import org.jspecify.annotations.Nullable;
 
 import dev.sqlitebackup.BackupStore.StoredBackupFile;
+import dev.sqlitebackup.codec.BoundedInputStream;
 
 /**
  * Downloads one backup's data object, or a segment's frames, into a file, inside the SDK call so

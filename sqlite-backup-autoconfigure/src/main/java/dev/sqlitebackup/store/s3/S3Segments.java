@@ -2,14 +2,10 @@ package dev.sqlitebackup.store.s3;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +30,7 @@ import dev.sqlitebackup.BackupIds;
 import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.store.ChainHeadFormat;
-import dev.sqlitebackup.store.SegmentManifestFormat;
+import dev.sqlitebackup.store.SegmentFileFormat;
 
 /**
  * The segments and chain heads of continuous backup in a bucket, read and written by key so that
@@ -60,15 +56,7 @@ final class S3Segments {
 
 	static final String HEADS_COMPLETE = "complete";
 
-	private static final String FOOTER_START = "\n#sqlite-backup segment manifest bytes ";
-
-	private static final int FOOTER_LENGTH = FOOTER_START.length() + 10 + 1;
-
-	/** Bytes read from a segment's end to find its manifest: most manifests fit in one read. */
-	private static final int TAIL_READ = 8192;
-
-	/** Longest manifest believed: a longer footer is damage, not a manifest. */
-	private static final int MAX_MANIFEST_BYTES = 1 << 20;
+	private static final int FOOTER_LENGTH = SegmentFileFormat.FOOTER_LENGTH;
 
 	private final S3Requests requests;
 
@@ -92,18 +80,7 @@ final class S3Segments {
 
 	/** Adds the manifest to the staged stored frames and uploads them as one object; the file is consumed. */
 	void publish(String folder, Path staged, Segment segment) throws IOException {
-		if (Files.size(staged) != segment.sizeBytes()) {
-			throw new IllegalArgumentException("Segment " + segment.id() + " is staged with " + Files.size(staged)
-					+ " bytes but its manifest says " + segment.sizeBytes());
-		}
-		byte[] manifest = SegmentManifestFormat.write(segment).getBytes(StandardCharsets.ISO_8859_1);
-		try (FileChannel out = FileChannel.open(staged, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-			ByteBuffer tail = ByteBuffer.allocate(manifest.length + FOOTER_LENGTH);
-			tail.put(manifest).put(footer(manifest.length)).flip();
-			while (tail.hasRemaining()) {
-				out.write(tail);
-			}
-		}
+		SegmentFileFormat.appendManifest(staged, segment);
 		String key = segmentKey(folder, segment.id());
 		try {
 			this.uploads.upload(staged, Files.size(staged), key);
@@ -126,11 +103,11 @@ final class S3Segments {
 	Optional<Segment> find(String database, String folder, String segmentId) {
 		String key = segmentKey(folder, segmentId);
 		try {
-			Tail tail = readTail(key, TAIL_READ);
+			Tail tail = readTail(key, SegmentFileFormat.TAIL_READ);
 			if (tail == null) {
 				return Optional.empty();
 			}
-			int manifestLength = manifestLength(tail.bytes);
+			int manifestLength = SegmentFileFormat.manifestLength(tail.bytes);
 			if (manifestLength < 0 || manifestLength + FOOTER_LENGTH > tail.objectSize) {
 				return notASegment(key, "it does not end with a segment manifest's footer");
 			}
@@ -142,14 +119,12 @@ final class S3Segments {
 				}
 				end = longer.bytes;
 			}
-			String text = new String(end, end.length - FOOTER_LENGTH - manifestLength, manifestLength,
-					StandardCharsets.ISO_8859_1);
-			Segment segment = SegmentManifestFormat.read(new StringReader(text));
+			Segment segment = SegmentFileFormat.readManifest(end, manifestLength);
 			if (!segment.id().equals(segmentId) || !segment.database().equals(database)) {
 				return notASegment(key, "it describes segment " + segment.id() + " of database '" + segment.database()
 						+ "'");
 			}
-			if (segment.sizeBytes() + manifestLength + FOOTER_LENGTH != tail.objectSize) {
+			if (!SegmentFileFormat.fills(segment, manifestLength, tail.objectSize)) {
 				return notASegment(key, "it holds " + tail.objectSize + " bytes where its manifest accounts for "
 						+ (segment.sizeBytes() + manifestLength + FOOTER_LENGTH));
 			}
@@ -296,28 +271,6 @@ final class S3Segments {
 
 	private static String headKey(String folder, String chainId) {
 		return folder + CHAINS + chainId + HEAD_SUFFIX;
-	}
-
-	private static byte[] footer(int manifestLength) {
-		return (FOOTER_START + String.format("%010d", manifestLength) + "\n").getBytes(StandardCharsets.US_ASCII);
-	}
-
-	/** The manifest's length a segment's last bytes give, or -1 when they are no footer. */
-	private static int manifestLength(byte[] end) {
-		if (end.length < FOOTER_LENGTH) {
-			return -1;
-		}
-		String footer = new String(Arrays.copyOfRange(end, end.length - FOOTER_LENGTH, end.length),
-				StandardCharsets.US_ASCII);
-		if (!footer.startsWith(FOOTER_START) || !footer.endsWith("\n")) {
-			return -1;
-		}
-		String digits = footer.substring(FOOTER_START.length(), FOOTER_LENGTH - 1);
-		if (!digits.chars().allMatch(Character::isDigit)) {
-			return -1;
-		}
-		long length = Long.parseLong(digits);
-		return (length > MAX_MANIFEST_BYTES) ? -1 : (int) length;
 	}
 
 	/** The last bytes of an object and its size; {@code null} when there is no such object. */

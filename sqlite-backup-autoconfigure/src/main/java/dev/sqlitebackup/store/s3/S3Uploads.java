@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import dev.sqlitebackup.Backup;
+import dev.sqlitebackup.codec.BoundedInputStream;
 import dev.sqlitebackup.store.BackupFileNames;
 import dev.sqlitebackup.store.ManifestFormat;
 

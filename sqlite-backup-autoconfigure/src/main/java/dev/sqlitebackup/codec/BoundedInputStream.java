@@ -1,15 +1,16 @@
-package dev.sqlitebackup.store.s3;
+package dev.sqlitebackup.codec;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
 /** Reads at most a given number of bytes: one part of a file, or no more than a manifest says. */
-final class BoundedInputStream extends FilterInputStream {
+public final class BoundedInputStream extends FilterInputStream {
 
 	private long remaining;
 
-	BoundedInputStream(InputStream in, long remaining) {
+	/** Reads no more than {@code remaining} bytes of {@code in}. */
+	public BoundedInputStream(InputStream in, long remaining) {
 		super(in);
 		this.remaining = remaining;
 	}
