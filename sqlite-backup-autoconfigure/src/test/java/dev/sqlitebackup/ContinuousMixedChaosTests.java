@@ -42,8 +42,12 @@ class ContinuousMixedChaosTests {
 
 	private static final long SYNC_MILLIS = 100;
 
-	/** What a pass may add to the sync interval on a busy machine before a transaction counts as captured. */
-	private static final long SLACK_MILLIS = 1500;
+	/**
+	 * What a pass may add to the sync interval on a busy machine before a transaction counts as
+	 * captured: five capturing JVMs, writers and restores share two cores, and a starved child
+	 * once took more than 1.5 s.
+	 */
+	private static final long SLACK_MILLIS = 3000;
 
 	/** How far behind the clock of the instance that restarts with a wrong clock runs. */
 	private static final long CLOCK_BEHIND_MILLIS = 3000;
