@@ -475,6 +475,15 @@ public class SqliteBackupTemplate {
 	}
 
 	/**
+	 * Waits until the compaction block being built in the background for a database, if any, is
+	 * built, so that tests that run passes back to back see blocks as a capture at its sync interval
+	 * does.
+	 */
+	boolean awaitCompaction(String database, Duration timeout) throws InterruptedException {
+		return this.continuous.awaitCompaction(getDatabase(database).name(), timeout);
+	}
+
+	/**
 	 * How long ago continuous backup of a database last found everything SQLite had committed in the
 	 * store: an upper bound on the age of the oldest commit not yet shipped. Empty when it is not captured or no pass succeeded.
 	 */

@@ -67,10 +67,15 @@ final class CapturedItems implements AutoCloseable {
 			.toList();
 	}
 
-	/** One pass, a second after the last one. */
+	/**
+	 * One pass, a second after the last one; then the compaction block it asked for, if any, is
+	 * given the time to be built, as a sync interval gives it.
+	 */
 	CaptureResult capture() {
 		this.clock.advance(Duration.ofSeconds(1));
-		return this.template.capture("app");
+		CaptureResult result = this.template.capture("app");
+		TestDatabases.awaitCompaction(this.template, "app");
+		return result;
 	}
 
 	void insert(String label, int paddingBytes) throws SQLException {

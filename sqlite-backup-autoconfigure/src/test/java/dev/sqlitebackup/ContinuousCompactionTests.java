@@ -2,6 +2,8 @@ package dev.sqlitebackup;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
@@ -128,6 +133,65 @@ class ContinuousCompactionTests {
 			assertThat(smallBlocks).isLessThanOrEqualTo(100 / 4 + 4);
 			assertThat(stored.stream().filter((segment) -> segment.level() == 2)).hasSizeGreaterThanOrEqualTo(11);
 			assertThat(restoredLatestDump(items)).isEqualTo(items.dump());
+		}
+	}
+
+	@Test
+	void passesGoOnShippingWhileABlockIsBuiltOnItsOwnThread() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicInteger blocksHeld = new AtomicInteger();
+		LocalDirectoryBackupStore local = new LocalDirectoryBackupStore(this.temp.resolve("backups"));
+		BackupStore slowBlocks = (BackupStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { BackupStore.class }, (proxy, method, args) -> {
+					if (method.getName().equals("publishSegment") && ((Segment) args[1]).isCompacted()) {
+						blocksHeld.incrementAndGet();
+						// Were the block built on the pass's thread, the passes below could not run meanwhile.
+						if (!release.await(30, TimeUnit.SECONDS)) {
+							throw new java.io.IOException("the block was held while no pass ran");
+						}
+					}
+					try {
+						return method.invoke(local, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		DataSource dataSource = TestDatabases.hikari(this.temp.resolve("app.db"), Mode.WAL);
+		TestDatabases.execute(dataSource, "CREATE TABLE item (id INTEGER PRIMARY KEY, label TEXT NOT NULL, padding BLOB)");
+		RetentionTests.MutableClock clock = new RetentionTests.MutableClock(Instant.parse("2026-11-29T12:00:00Z"));
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", dataSource)),
+				slowBlocks, BackupOptions.defaults().withSafetyBackup(false).withCompaction(SMALL), clock);
+		try {
+			int pass = 0;
+			while (blocksHeld.get() == 0 && pass < 20) {
+				CapturedItems.insert(dataSource, "row " + pass++, 100);
+				clock.advance(Duration.ofSeconds(1));
+				template.capture("app");
+				Thread.sleep(20);
+			}
+			assertThat(blocksHeld).as("a block being published").hasValue(1);
+
+			for (int more = 0; more < 10; more++) {
+				CapturedItems.insert(dataSource, "while the block waits " + more, 100);
+				clock.advance(Duration.ofSeconds(1));
+				assertThat(template.capture("app").frames()).as("frames shipped while the block waits").isPositive();
+			}
+			assertThat(blocksHeld).as("one block at a time").hasValue(1);
+			release.countDown();
+			TestDatabases.awaitCompaction(template, "app");
+			clock.advance(Duration.ofSeconds(1));
+			template.capture("app");
+
+			assertThat(local.listSegments("app")).anyMatch((segment) -> segment.level() == 1);
+			Path restored = this.temp.resolve("latest.db");
+			template.restoreToFile("app", null, restored);
+			assertThat(dumpOf(restored)).isEqualTo(CapturedItems.dump(dataSource));
+		}
+		finally {
+			release.countDown();
+			template.stopCapture("app");
+			TestDatabases.close(dataSource);
 		}
 	}
 

@@ -125,6 +125,26 @@ class NoPartialBackupTests {
 	}
 
 	@Test
+	void aStagingFileThisProcessStillWritesIsNoLeftover() throws Exception {
+		LocalDirectoryBackupStore store = new LocalDirectoryBackupStore(this.backups);
+		SqliteBackupTemplate template = template(store);
+		try (BackupStore.StagingFile inUse = store.newStagingFile("app", "20261124T000000000Z-bbbbbb-segment-0000000000-level-1-pages")) {
+			Files.writeString(inUse.path(), "a block being built");
+			Files.writeString(inUse.path().resolveSibling(inUse.path().getFileName() + "-journal"), "its side file");
+			Path leftover = inUse.path().resolveSibling(inUse.path().getFileName().toString().replace("bbbbbb", "cccccc"));
+			Files.writeString(leftover, "a block a crashed process was building");
+
+			template.cleanUp();
+
+			assertThat(leftover).doesNotExist();
+			assertThat(inUse.path()).exists();
+			assertThat(inUse.path().resolveSibling(inUse.path().getFileName() + "-journal")).exists();
+		}
+		template.cleanUp();
+		assertThat(filesUnder(this.backups)).isEmpty();
+	}
+
+	@Test
 	void manifestWithoutItsDataFileIsNotListed() throws Exception {
 		SqliteBackupTemplate template = template(new LocalDirectoryBackupStore(this.backups));
 		Backup backup = template.backup("app");

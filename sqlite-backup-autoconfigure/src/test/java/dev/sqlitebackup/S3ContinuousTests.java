@@ -360,7 +360,9 @@ class S3ContinuousTests {
 
 	private CaptureResult capture() {
 		this.clock.advance(Duration.ofSeconds(1));
-		return this.template.capture("app");
+		CaptureResult result = this.template.capture("app");
+		TestDatabases.awaitCompaction(this.template, "app");
+		return result;
 	}
 
 	/**

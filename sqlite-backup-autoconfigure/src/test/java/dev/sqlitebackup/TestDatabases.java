@@ -152,6 +152,22 @@ final class TestDatabases {
 		}
 	}
 
+	/**
+	 * Waits for the compaction block a pass asked for, which is built off the pass: tests run passes
+	 * back to back, where a capture gives a block its sync interval.
+	 */
+	static void awaitCompaction(SqliteBackupTemplate template, String database) {
+		try {
+			if (!template.awaitCompaction(database, java.time.Duration.ofSeconds(60))) {
+				throw new IllegalStateException("A compaction block of '" + database + "' took more than a minute");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	static void close(DataSource dataSource) {
 		if (dataSource instanceof HikariDataSource hikari) {
 			hikari.close();

@@ -325,6 +325,15 @@ public final class ContinuousBackups {
 		return Optional.ofNullable((capture != null) ? extended(window, capture) : window);
 	}
 
+	/**
+	 * Waits until the compaction block being built for a database, if any, is built (the next
+	 * pass records it); {@code false} when it was not within {@code timeout}.
+	 */
+	public boolean awaitCompaction(String database, Duration timeout) throws InterruptedException {
+		WalCapture capture = this.captures.get(database);
+		return capture == null || capture.awaitCompaction(timeout);
+	}
+
 	/** How long ago the capture last found everything committed shipped; empty before that. */
 	public Optional<Duration> lag(String database) {
 		WalCapture capture = this.captures.get(database);

@@ -3,28 +3,25 @@ package dev.sqlitebackup.continuous;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.sqlitebackup.Backup;
-import dev.sqlitebackup.BackupStore;
-import dev.sqlitebackup.BackupStore.StagingFile;
 import dev.sqlitebackup.ChainHead;
 import dev.sqlitebackup.CompactionLevels;
-import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.engine.EngineContext;
 import dev.sqlitebackup.engine.Messages;
 import dev.sqlitebackup.pointintime.ChainIndex;
-import dev.sqlitebackup.pointintime.SegmentReplay;
-import dev.sqlitebackup.pointintime.WalFrames;
 
 /**
  * Merges the segments of the chain a capture extends into blocks ({@link CompactionLevels}) and
@@ -38,15 +35,23 @@ import dev.sqlitebackup.pointintime.WalFrames;
  * thinned stretch for a hole, and no object is ever deleted before the head recorded the block
  * that covers it. A crash anywhere leaves at worst a block no head names (rebuilt, under the same
  * key, by the next capture) or objects a head says are thinned (left as garbage until retention
- * deletes their chain). Runs on the capture's thread, one block per pass at most: the chain's head
- * has one writer.
+ * deletes their chain).
+ * <p>
+ * Blocks are built one at a time on a thread of their own ({@link BlockBuild}), so that a pass
+ * never waits for one; the capture's thread asks for them, records each in the head at the first
+ * pass after it is built (the head has one writer) and thins. In a store that bills requests the
+ * pass that asks for a block ships nothing, so that the block's write takes that pass's place
+ * and the capture still writes at most once per pass on average.
  */
-final class SegmentCompactor {
+final class SegmentCompactor implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(SegmentCompactor.class);
 
 	/** How long compaction rests after a block could not be built. */
 	private static final Duration RETRY_AFTER = Duration.ofMinutes(1);
+
+	/** How long closing waits for a block being built to give up. */
+	private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
 	private final EngineContext context;
 
@@ -57,10 +62,6 @@ final class SegmentCompactor {
 	private final ChainHeadKeeper heads;
 
 	private final SegmentPublisher publisher;
-
-	private final ChainIndex index;
-
-	private final SegmentReplay replay;
 
 	private final SegmentThinner thinner;
 
@@ -78,30 +79,35 @@ final class SegmentCompactor {
 
 	private @Nullable Instant restUntil;
 
+	/** The thread blocks are built on, started with the first one. */
+	private @Nullable ExecutorService builder;
+
+	/** The block being built, until a pass records what came of it. */
+	private volatile @Nullable InFlight inFlight;
+
 	SegmentCompactor(EngineContext context, String database, ChainHeadKeeper heads, SegmentPublisher publisher) {
 		this.context = context;
 		this.database = database;
 		this.levels = context.options().compaction();
 		this.heads = heads;
 		this.publisher = publisher;
-		this.index = new ChainIndex(context);
-		this.replay = new SegmentReplay(context);
-		this.thinner = new SegmentThinner(context, database, heads, this.index);
+		this.thinner = new SegmentThinner(context, database, heads, new ChainIndex(context));
 		this.billed = context.store().billsRequests(database);
 	}
 
 	/**
-	 * In a store that bills requests, builds the block that is due with this pass's one write, on
+	 * In a store that bills requests, asks for the block that is due with this pass's one write, on
 	 * a pass after one that shipped (so that the frames wait one pass, not a backlog of blocks).
 	 * @return whether the pass was spent on it, and ships nothing
 	 */
 	boolean spentPassOnBlock(String chainId) {
-		Block block = (this.billed && this.shippedLastPass) ? due(chainId) : null;
+		recordBuilt();
+		Block block = (this.billed && this.shippedLastPass && this.inFlight == null) ? due(chainId) : null;
 		if (block == null) {
 			return false;
 		}
 		this.shippedLastPass = false;
-		build(block);
+		startBuilding(chainId, block);
 		thin(chainId);
 		return true;
 	}
@@ -109,9 +115,10 @@ final class SegmentCompactor {
 	/** A pass shipped: a store that does not bill requests gets the block that is due now; then thinning. */
 	void shipped(String chainId) {
 		this.shippedLastPass = true;
-		Block block = this.billed ? null : due(chainId);
+		recordBuilt();
+		Block block = (this.billed || this.inFlight != null) ? null : due(chainId);
 		if (block != null) {
-			build(block);
+			startBuilding(chainId, block);
 		}
 		thin(chainId);
 	}
@@ -127,7 +134,8 @@ final class SegmentCompactor {
 			return null;
 		}
 		adopt(head);
-		for (int level = 1; level <= this.levels.top(); level++) {
+		// Highest level first: while blocks are built off the pass, lower ones pile up and would starve it.
+		for (int level = this.levels.top(); level >= 1; level--) {
 			Block next = next(head, level);
 			if (next != null) {
 				return next;
@@ -168,126 +176,81 @@ final class SegmentCompactor {
 		return head.snapshots().isEmpty() ? 0 : head.snapshots().get(0).sequence();
 	}
 
+	private void startBuilding(String chainId, Block block) {
+		ExecutorService builder = this.builder;
+		if (builder == null) {
+			builder = Executors.newSingleThreadExecutor((task) -> {
+				Thread thread = new Thread(task, "sqlite-backup-compaction-" + this.database);
+				thread.setDaemon(true);
+				return thread;
+			});
+			this.builder = builder;
+		}
+		BlockBuild build = new BlockBuild(this.context, this.database, this.publisher.atEpoch(this.publisher.epoch()),
+				chainId, block);
+		this.inFlight = new InFlight(chainId, block, builder.submit(build));
+	}
+
 	/**
-	 * Builds a block, publishes it, reads it back and checks it in full, and records it in the
-	 * head (written at once, or by the next head write in a store that bills requests).
-	 * @return whether the block was published; {@code false} when it could not be built (logged,
-	 * and compaction rests a while)
+	 * Records in the head the block the compactor's thread has built since the last pass (written
+	 * at once, or by the next head write in a store that bills requests); a block of a chain the
+	 * capture no longer extends is left for no head to name.
 	 */
-	boolean build(Block block) {
+	private void recordBuilt() {
+		InFlight job = this.inFlight;
+		if (job == null || !job.outcome().isDone()) {
+			return;
+		}
+		this.inFlight = null;
 		ChainHead head = this.heads.current();
-		if (head == null) {
-			return false;
+		if (head == null || !head.chainId().equals(job.chainId())) {
+			return;
 		}
-		long started = System.nanoTime();
+		Block block = job.block();
 		try {
-			List<Segment> inputs = inputs(head.chainId(), block);
-			if (inputs == null) {
-				return false;
+			BlockBuild.Outcome outcome = job.outcome().get();
+			if (outcome instanceof BlockBuild.Built built) {
+				this.thinner.built(built.segment());
+				ChainHead.Level current = head.level(block.level());
+				this.heads.compacted(job.chainId(), new ChainHead.Level(block.level(),
+						(current != null) ? current.keptFrom() : block.start(), block.end()));
+				logger.debug("Continuous backup of database '{}' compacted sequences {} to {} of chain {} into a level "
+						+ "{} block of {} pages in {} ms", this.database, block.start(), block.end(), job.chainId(),
+						block.level(), built.segment().frameCount(), built.millis());
 			}
-			Segment built = publish(head.chainId(), block, inputs);
-			this.thinner.built(built);
-			ChainHead.Level current = head.level(block.level());
-			this.heads.compacted(head.chainId(), new ChainHead.Level(block.level(),
-					(current != null) ? current.keptFrom() : block.start(), block.end()));
-			logger.debug("Continuous backup of database '{}' compacted sequences {} to {} of chain {} into a level {} "
-					+ "block of {} pages in {} ms", this.database, block.start(), block.end(), head.chainId(),
-					block.level(), built.frameCount(), (System.nanoTime() - started) / 1_000_000);
-			return true;
+			else if (outcome instanceof BlockBuild.MissingInputs missing) {
+				goOnAfter(job.chainId(), block, missing);
+			}
 		}
-		catch (IOException | RuntimeException ex) {
+		catch (ExecutionException | CancellationException ex) {
+			Exception cause = (ex.getCause() instanceof Exception failure) ? failure : ex;
 			this.restUntil = this.context.clock().instant().plus(RETRY_AFTER);
 			logger.warn("Continuous backup of database '{}' could not compact sequences {} to {} of chain {} into a "
 					+ "level {} block (its segments stay as they are; retrying in {} s): {}", this.database,
-					block.start(), block.end(), head.chainId(), block.level(), RETRY_AFTER.toSeconds(),
-					Messages.describe(ex));
-			return false;
+					block.start(), block.end(), job.chainId(), block.level(), RETRY_AFTER.toSeconds(),
+					Messages.describe(cause));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
 	/**
-	 * The objects a block merges, checked to follow each other; {@code null} when the first block of
-	 * a level lacks inputs retention deleted (it then starts one block later).
+	 * The first block of a level lacks inputs retention deleted (it keeps nothing before the oldest
+	 * snapshot it keeps), or someone else did: the level goes on after them, and what is there stays
+	 * as it is.
 	 */
-	private @Nullable List<Segment> inputs(String chainId, Block block) {
-		List<Segment> inputs = new ArrayList<>();
-		if (block.level() == 1) {
-			inputs.addAll(this.index.segments(this.database, chainId, block.start(), block.end(), (segment) -> true));
+	private void goOnAfter(String chainId, Block block, BlockBuild.MissingInputs missing) {
+		ChainHead head = this.heads.current();
+		if (head != null && head.level(block.level()) == null) {
+			this.firstStart.put(block.level(), block.end() + 1);
 		}
 		else {
-			long size = this.levels.size(block.level() - 1);
-			for (long start = block.start(); start <= block.end(); start += size) {
-				Optional<Segment> input = this.index.findBlock(this.database, chainId, block.level() - 1, start);
-				if (input.isEmpty()) {
-					break;
-				}
-				inputs.add(input.get());
-			}
+			this.heads.compacted(chainId, new ChainHead.Level(block.level(), block.end() + 1, block.end()));
 		}
-		long expected = (block.level() == 1) ? block.end() - block.start() + 1
-				: this.levels.size(block.level()) / this.levels.size(block.level() - 1);
-		if (inputs.size() < expected) {
-			// Retention deleted them (it keeps nothing before the oldest snapshot it keeps), or someone
-			// else did: the level goes on after them, and what is there stays as it is.
-			ChainHead head = this.heads.current();
-			if (head != null && head.level(block.level()) == null) {
-				this.firstStart.put(block.level(), block.end() + 1);
-			}
-			else {
-				this.heads.compacted(chainId, new ChainHead.Level(block.level(), block.end() + 1, block.end()));
-			}
-			logger.info("Continuous backup of database '{}' goes on compacting chain {} at level {} after sequence {}: "
-					+ "{} of the objects it would merge are not in the store", this.database, chainId, block.level(),
-					block.end(), expected - inputs.size());
-			return null;
-		}
-		Segment previous = null;
-		for (Segment input : inputs) {
-			String refusal = this.context.authenticity().refusal(input);
-			if (refusal != null) {
-				throw new IllegalStateException(input.id() + " is refused: " + refusal);
-			}
-			if (previous != null && (input.fromSequence() != previous.sequence() + 1
-					|| !input.previousSha256().equals(previous.chainSha256()) || input.pageSize() != previous.pageSize()
-					|| input.capturedAt().isBefore(previous.capturedAt()))) {
-				throw new IllegalStateException(input.id() + " does not follow " + previous.id());
-			}
-			previous = input;
-		}
-		return inputs;
-	}
-
-	private Segment publish(String chainId, Block block, List<Segment> inputs) throws IOException {
-		Segment first = inputs.get(0);
-		Segment last = inputs.get(inputs.size() - 1);
-		String id = Segment.blockIdOf(chainId, block.level(), block.start());
-		BackupStore store = this.context.store();
-		try (StagingFile pages = store.newStagingFile(this.database, id + "-pages");
-				StagingFile frames = store.newStagingFile(this.database, id)) {
-			BitSet written = this.replay.collectNewestPages(this.database, inputs, Long.MAX_VALUE, pages.path());
-			WalFrames.Written merged = WalFrames.writePages(pages.path(), written, last, frames.path());
-			Segment plain = new Segment(chainId, block.end(), this.database, last.baseBackupId(), last.capturedAt(),
-					last.walSequence(), last.salt1(), last.salt2(), first.startOffset(), last.endOffset(), 0L,
-					merged.checksumOut(), last.bigEndianChecksum(), merged.count(), last.pageSize(), last.pageCount(),
-					merged.sha256(), first.previousSha256(), null, 0, merged.sha256(), Backup.NO_COMPRESSION, null,
-					null, null, null, null, block.level(), block.start(), last.chainSha256());
-			Segment published = this.publisher.publish(plain, frames.path());
-			verify(chainId, block, published);
-			return published;
-		}
-	}
-
-	/** Reads the published block back and checks it as a restore would, before anything relies on it. */
-	private void verify(String chainId, Block block, Segment published) throws IOException {
-		Segment stored = this.index.findBlock(this.database, chainId, block.level(), block.start())
-			.orElseThrow(() -> new IllegalStateException("the published block " + published.id() + " is not there"));
-		if (!stored.sha256().equals(published.sha256()) || !stored.plainSha256().equals(published.plainSha256())
-				|| stored.frameCount() != published.frameCount()) {
-			throw new IllegalStateException("the block " + published.id() + " read back is not the one published");
-		}
-		try (StagingFile check = this.context.store().newStagingFile(this.database, published.id() + "-verify")) {
-			this.replay.collectNewestPages(this.database, List.of(stored), Long.MAX_VALUE, check.path());
-		}
+		logger.info("Continuous backup of database '{}' goes on compacting chain {} at level {} after sequence {}: "
+				+ "{} of the objects it would merge are not in the store", this.database, chainId, block.level(),
+				block.end(), missing.expected() - missing.found());
 	}
 
 	/**
@@ -312,6 +275,53 @@ final class SegmentCompactor {
 		this.chainId = head.chainId();
 		this.firstStart.clear();
 		this.thinner.adopt(head);
+	}
+
+	/** Waits until the block being built, if any, is built or has failed; {@code false} when not within {@code timeout}. */
+	boolean awaitBuilt(Duration timeout) throws InterruptedException {
+		InFlight job = this.inFlight;
+		if (job == null) {
+			return true;
+		}
+		try {
+			job.outcome().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException | CancellationException ex) {
+			// The next pass reports it.
+		}
+		catch (TimeoutException ex) {
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Stops building: a block being built is given up (what it left is what a crash leaves, see the
+	 * class comment), and the thread ends before the capture lets go of the store or stands by. A
+	 * later block starts a thread again.
+	 */
+	@Override
+	public void close() {
+		ExecutorService builder = this.builder;
+		this.builder = null;
+		this.inFlight = null;
+		if (builder == null) {
+			return;
+		}
+		builder.shutdownNow();
+		try {
+			if (!builder.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+				logger.warn("Continuous backup of database '{}' stopped while a compaction block was still being "
+						+ "built; the block is not used until a head names it", this.database);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** A block being built on the compactor's thread. */
+	private record InFlight(String chainId, Block block, Future<BlockBuild.Outcome> outcome) {
 	}
 
 }

@@ -32,6 +32,16 @@ final class SegmentPublisher {
 		this.epoch = epoch;
 	}
 
+	/** The epoch it writes into segments now. */
+	long epoch() {
+		return this.epoch.getAsLong();
+	}
+
+	/** A publisher of the same segments that writes this epoch, whatever the lease becomes meanwhile. */
+	SegmentPublisher atEpoch(long epoch) {
+		return new SegmentPublisher(this.context, this.database, () -> epoch);
+	}
+
 	/**
 	 * Publishes frames staged in a file; the file is consumed.
 	 * @return the segment as published: its stored form, sizes and MAC

@@ -3,6 +3,7 @@ package dev.sqlitebackup.continuous;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
@@ -152,6 +153,11 @@ final class WalCapture implements AutoCloseable {
 	 */
 	@Nullable Long backlogBytes() {
 		return this.shipper.backlogBytes();
+	}
+
+	/** Waits until the compaction block being built, if any, is built; {@code false} when not within {@code timeout}. */
+	boolean awaitCompaction(Duration timeout) throws InterruptedException {
+		return this.compactor.awaitBuilt(timeout);
 	}
 
 	/** Why the last pass failed, or {@code null}. */
@@ -364,6 +370,8 @@ final class WalCapture implements AutoCloseable {
 			return true;
 		}
 		this.lastStandbyFor = this.right.standbyFor();
+		// What another process holds, this one no longer writes to, blocks included.
+		this.compactor.close();
 		if (this.chain != null) {
 			this.chain = null;
 			this.restartReason = "stood by for " + this.lastStandbyFor;
@@ -478,6 +486,7 @@ final class WalCapture implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		this.compactor.close();
 		ChainCursor chain = this.chain;
 		if (chain != null && this.timeline.lastCaptureAt() != null && this.restartReason == null) {
 			String identity = this.shipper.closeCleanly(chain);

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -35,6 +36,12 @@ public final class StoreFiles {
 
 	/** Largest manifest a store reads; real ones are well under 1 KiB. */
 	public static final int MAX_MANIFEST_BYTES = 64 * 1024;
+
+	/** A staging file, and what SQLite may leave beside one it opened. */
+	private static final String[] SIDE_FILE_SUFFIXES = { "", "-journal", "-wal", "-shm" };
+
+	/** Staging files a handle of this process holds open: never leftovers, whatever a clean-up finds. */
+	private static final Set<Path> held = ConcurrentHashMap.newKeySet();
 
 	private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
@@ -193,8 +200,9 @@ public final class StoreFiles {
 
 	/**
 	 * Deletes what interrupted operations left in a staging folder: regular files with staging
-	 * names, never followed through links. Anything else is left where it is with a WARN, and a
-	 * staging folder that is a link is not entered.
+	 * names, never followed through links, that no open handle of this process holds (a
+	 * compaction block is built beside the operations that clean up). Anything else is left where
+	 * it is with a WARN, and a staging folder that is a link is not entered.
 	 */
 	public static void removeStagingLeftovers(Path staging) throws IOException {
 		try {
@@ -220,6 +228,10 @@ public final class StoreFiles {
 				}
 				else if (!isStagingName(entry.getFileName().toString())) {
 					logger.warn("Leaving {} alone in the staging folder: the store never names a file so", entry);
+				}
+				else if (isHeld(entry)) {
+					logger.debug("Leaving {} alone in the staging folder: an operation of this process is using it",
+							entry);
 				}
 				else {
 					logger.info("Removing leftover of an interrupted operation: {}", entry);
@@ -263,14 +275,28 @@ public final class StoreFiles {
 	 * ({@code -journal}, {@code -wal}, {@code -shm}) when closed.
 	 */
 	public static StagingFile stagingFile(Path file) {
+		held.add(file.toAbsolutePath().normalize());
 		return new DeletedOnClose(file);
+	}
+
+	/** Whether a file in a staging folder is one a handle of this process holds, or a side file of one. */
+	private static boolean isHeld(Path entry) {
+		String name = entry.getFileName().toString();
+		for (String suffix : SIDE_FILE_SUFFIXES) {
+			if (!suffix.isEmpty() && name.endsWith(suffix)) {
+				name = name.substring(0, name.length() - suffix.length());
+				break;
+			}
+		}
+		return held.contains(entry.resolveSibling(name).toAbsolutePath().normalize());
 	}
 
 	private record DeletedOnClose(Path path) implements StagingFile {
 
 		@Override
 		public void close() {
-			for (String suffix : new String[] { "", "-journal", "-wal", "-shm" }) {
+			held.remove(this.path.toAbsolutePath().normalize());
+			for (String suffix : SIDE_FILE_SUFFIXES) {
 				Path file = this.path.resolveSibling(this.path.getFileName() + suffix);
 				try {
 					Files.deleteIfExists(file);
