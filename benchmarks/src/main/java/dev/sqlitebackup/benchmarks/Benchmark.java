@@ -44,7 +44,8 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * 64 MiB heap, what compression and encryption cost and save ({@link CodecBenchmark}), and
  * backups into and restores from S3Proxy ({@link S3Benchmark}), and continuous backup
  * ({@link ContinuousBenchmark}), and side by side with Litestream ({@link SideBySideBenchmark}, only
- * when asked for: {@code --only=sidebyside --sidebyside-off-s=30 --sidebyside-on-s=120}). Every figure and its baseline come from the same run; the
+ * when asked for: {@code --only=sidebyside --sidebyside-off-s=30 --sidebyside-on-s=120
+ * --sidebyside-back-s=60 --sidebyside-stop=kill}, or {@code graceful}). Every figure and its baseline come from the same run; the
  * tables print as Markdown. Options: {@code --size-mb=1024 --runs=3
  * --dir=... --data=mixed --throttle-mbps=128 --knee-mbps=32,64,128,256 --writer-rate=200
  * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3,continuous --continuous-off-s=120
@@ -165,9 +166,13 @@ public final class Benchmark {
 				this.tables.add(ContinuousBenchmark.run(generated, this.directory, this.continuous, out));
 			}
 			if (this.parts.contains("sidebyside")) {
-				this.tables.add(SideBySideBenchmark.run(generated, this.directory, this.writerRate,
-						Long.parseLong(this.options.getOrDefault("sidebyside-off-s", "30")),
-						Long.parseLong(this.options.getOrDefault("sidebyside-on-s", "120")), out));
+				this.tables.add(SideBySideBenchmark.run(generated, this.directory,
+						new SideBySideBenchmark.Settings(this.writerRate,
+								Long.parseLong(this.options.getOrDefault("sidebyside-off-s", "30")),
+								Long.parseLong(this.options.getOrDefault("sidebyside-on-s", "120")),
+								Long.parseLong(this.options.getOrDefault("sidebyside-back-s", "60")),
+								this.options.getOrDefault("sidebyside-stop", "kill").equals("graceful")),
+						out));
 			}
 		}
 		finally {

@@ -27,9 +27,10 @@ final class S3ProxyProcess implements AutoCloseable {
 
 	static final String JAR_PROPERTY = "s3proxy.jar";
 
-	private static final String ACCESS_KEY = "bench-access-key";
+	/** The one identity this server accepts; the side-by-side group hands it to Litestream too. */
+	static final String ACCESS_KEY = "bench-access-key";
 
-	private static final String SECRET_KEY = "bench-secret-key";
+	static final String SECRET_KEY = "bench-secret-key";
 
 	/** Enough for S3Proxy to stream 128 MiB parts through; objects themselves go to disk. */
 	private static final String HEAP = "-Xmx512m";
@@ -42,10 +43,13 @@ final class S3ProxyProcess implements AutoCloseable {
 
 	private final Path log;
 
-	private S3ProxyProcess(Process process, URI endpoint, Path log) {
+	private final Path objects;
+
+	private S3ProxyProcess(Process process, URI endpoint, Path log, Path objects) {
 		this.process = process;
 		this.endpoint = endpoint;
 		this.log = log;
+		this.objects = objects;
 	}
 
 	/**
@@ -70,7 +74,7 @@ final class S3ProxyProcess implements AutoCloseable {
 			.redirectErrorStream(true)
 			.redirectOutput(log.toFile())
 			.start();
-		S3ProxyProcess server = new S3ProxyProcess(process, endpoint, log);
+		S3ProxyProcess server = new S3ProxyProcess(process, endpoint, log, objects);
 		server.awaitAnswer();
 		return server;
 	}
@@ -110,13 +114,28 @@ final class S3ProxyProcess implements AutoCloseable {
 	 * {@code HttpURLConnection} (the only one the starter's dependencies leave it).
 	 */
 	S3Client client() {
+		return client(this.endpoint);
+	}
+
+	/** The same client for another endpoint in front of this server, such as {@link S3RequestCounter}. */
+	static S3Client client(URI endpoint) {
 		return S3Client.builder()
-			.endpointOverride(this.endpoint)
+			.endpointOverride(endpoint)
 			.region(Region.US_EAST_1)
 			.forcePathStyle(true)
 			.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
 			.httpClient(UrlConnectionHttpClient.create())
 			.build();
+	}
+
+	/** Where the server listens. */
+	URI endpoint() {
+		return this.endpoint;
+	}
+
+	/** The folder of a bucket's objects, one file per object, with a folder per {@code /} in the keys. */
+	Path bucketDirectory(String bucket) {
+		return this.objects.resolve(bucket);
 	}
 
 	@Override

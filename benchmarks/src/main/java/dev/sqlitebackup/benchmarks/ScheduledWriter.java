@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -24,6 +25,8 @@ import org.sqlite.SQLiteDataSource;
  * fixed schedule, and records for every commit when it was due, when it started and when it
  * ended, on the wall clock so that samples from another process line up with the backup's
  * timings. A commit that is late starts late: "lag" is how far behind its schedule it started.
+ * Each event's payload starts with a marker of its index ({@link #marker}), so that a replica's
+ * bytes can be searched for it: the n-th sample is the commit of the event marked n.
  * <p>
  * Run as a main class, it is the writer in a separate OS process: it writes until a line arrives
  * on stdin, then prints its samples.
@@ -32,6 +35,12 @@ final class ScheduledWriter implements Runnable {
 
 	/** Busy timeout of the writer's connections: longer than any lock the backup holds here. */
 	static final int BUSY_TIMEOUT_MILLIS = 20_000;
+
+	/** Length of every event's payload, marker included. */
+	static final int PAYLOAD_LENGTH = 100;
+
+	/** Length of {@link #marker}: {@code ev#}, ten digits, {@code #}. */
+	static final int MARKER_LENGTH = 14;
 
 	private final DataSource dataSource;
 
@@ -81,7 +90,7 @@ final class ScheduledWriter implements Runnable {
 				PreparedStatement update = connection
 					.prepareStatement("UPDATE customer SET created = created + 1 WHERE id = ?")) {
 			connection.setAutoCommit(false);
-			String payload = "x".repeat(100);
+			String padding = "x".repeat(PAYLOAD_LENGTH - MARKER_LENGTH);
 			while (!this.stop.get()) {
 				long dueNanos = startNanos + index * this.periodNanos;
 				long wait = dueNanos - System.nanoTime();
@@ -93,7 +102,7 @@ final class ScheduledWriter implements Runnable {
 				long started = nowMicros();
 				try {
 					insert.setLong(1, started);
-					insert.setString(2, payload);
+					insert.setString(2, marker(index) + padding);
 					insert.executeUpdate();
 					update.setLong(1, 1 + (index % 1000));
 					update.executeUpdate();
@@ -127,6 +136,14 @@ final class ScheduledWriter implements Runnable {
 
 	int errors() {
 		return this.errors;
+	}
+
+	/**
+	 * The text an event's payload starts with: its index in this writer's run, in a form that
+	 * occurs nowhere else in the database, so that it can be found in raw WAL frames and pages.
+	 */
+	static String marker(long index) {
+		return String.format(Locale.ROOT, "ev#%010d#", index);
 	}
 
 	static long nowMicros() {
