@@ -51,7 +51,9 @@ import dev.sqlitebackup.store.LocalDirectoryBackupStore;
  * --idle-ms=4000 --only=speed,wal,rollback,knee,heap,codecs,s3,continuous --continuous-off-s=120
  * --continuous-writes-s=600 --continuous-kill-after-s=10 --quick} ({@code --data=text}
  * generates a database of text and JSON rows instead, see {@link DatabaseGenerator.Profile};
- * {@code --quick} skips the knee and the heap check).
+ * {@code --quick} skips the knee and the heap check). A day of continuous backup on a simulated
+ * clock ({@link DayBenchmark}) runs only when asked for: {@code --only=day --day-hours=24
+ * --day-tx-per-s=5 --day-stores=local,s3}.
  */
 public final class Benchmark {
 
@@ -157,6 +159,13 @@ public final class Benchmark {
 			}
 			if (this.parts.contains("transaction")) {
 				largeTransaction();
+			}
+			if (this.parts.contains("day")) {
+				this.tables.add(DayBenchmark.run(generated, this.directory,
+						new DayBenchmark.Settings(Double.parseDouble(this.options.getOrDefault("day-hours", "24")),
+								Integer.parseInt(this.options.getOrDefault("day-tx-per-s", "5")),
+								List.of(this.options.getOrDefault("day-stores", "local,s3").split(",")), this.runs),
+						out));
 			}
 			if (this.parts.contains("listing")) {
 				this.tables.add(ListingBenchmark.run(this.directory,

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The benchmark at a few MB: every part runs and prints its table (the S3 group against its own
- * S3Proxy process, the continuous group for a few seconds), and the codecs group on the text profile. Nothing here is timed.
+ * S3Proxy process, the continuous group for a few seconds), a day of writes shortened to 36 simulated
+ * seconds into a directory, and the codecs group on the text profile. Nothing here is timed.
  */
 class BenchmarkSmokeTests {
 
@@ -34,6 +35,18 @@ class BenchmarkSmokeTests {
 				"| restore to latest after 3 s of writes", "| restore to the middle of those writes",
 				"| plain restore of a backup", "| part: reading every segment's frames")
 			.doesNotContain("NaN", "Infinity", "FAILED", "gap-free prefix: NO", "had no successful pass");
+	}
+
+	@Test
+	void aShortDayOfWritesRestoresTheLatestPoint() throws Exception {
+		// 36 simulated seconds: more than the 30 segments of a level-1 block, so that compaction runs too.
+		// The directory only: a bucket would add an S3Proxy start and a few seconds to every build.
+		List<String> tables = Benchmark.runForTest(Map.of("size-mb", "4", "runs", "1", "dir", this.temp.toString(),
+				"only", "day", "day-hours", "0.01", "day-stores", "local"));
+		assertThat(tables).hasSize(1);
+		assertThat(tables.get(0)).contains("| figure | local directory |", "| 36; 0; ", "**latest / plain restore**",
+				"`integrity_check` latest / plain | ok / ok |", "latest / plain | yes / yes |")
+			.doesNotContain("NaN", "Infinity", "**NO**");
 	}
 
 	@Test
