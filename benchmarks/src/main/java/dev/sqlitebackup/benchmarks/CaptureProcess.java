@@ -8,9 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import dev.sqlitebackup.BackupOptions;
 import dev.sqlitebackup.BackupStore;
@@ -23,7 +20,7 @@ import dev.sqlitebackup.store.s3.S3BackupStore;
 
 /**
  * Continuous capture in a child JVM, the way the starter runs it in an application: one pass
- * that starts the chain, then a pass every sync interval on a scheduler thread, until the
+ * that starts the chain, then a pass every sync interval (from the start of the one before), until the
  * process is killed. Arguments: {@code <database file> <store> <interval in ms> [zstd]}, where the
  * store is a backup directory or {@code http://host:port/bucket}, a bucket of an S3-compatible
  * endpoint that takes {@link S3ProxyProcess}'s credentials; prints {@code READY} once the chain has
@@ -61,16 +58,28 @@ final class CaptureProcess {
 				store(args[1], Path.of(args[0] + "-s3-staging")), options(args));
 		template.capture(ContinuousBenchmark.DATABASE);
 		long interval = Long.parseLong(args[2]);
-		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-		scheduler.scheduleWithFixedDelay(() -> {
-			try {
-				template.capture(ContinuousBenchmark.DATABASE);
+		Thread passes = new Thread(() -> {
+			// Paced as the starter paces them: a pass every interval from the start of the one before.
+			while (true) {
+				long started = System.nanoTime();
+				try {
+					template.capture(ContinuousBenchmark.DATABASE);
+				}
+				catch (RuntimeException ex) {
+					// As the starter does: the WAL keeps the frames, the next pass ships them.
+					System.err.println("capture pass failed: " + ex.getMessage());
+				}
+				long spent = (System.nanoTime() - started) / 1_000_000;
+				try {
+					Thread.sleep(Math.max(0, interval - spent));
+				}
+				catch (InterruptedException ex) {
+					return;
+				}
 			}
-			catch (RuntimeException ex) {
-				// As the starter does: the WAL keeps the frames, the next pass ships them.
-				System.err.println("capture pass failed: " + ex.getMessage());
-			}
-		}, interval, interval, TimeUnit.MILLISECONDS);
+		}, "capture-passes");
+		passes.setDaemon(true);
+		passes.start();
 		PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 		out.println("READY");
 		new CountDownLatch(1).await();

@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -81,13 +82,16 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 		if (covered.isEmpty()) {
 			return;
 		}
-		this.executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
 			Thread thread = new Thread(task, "sqlite-backup-continuous");
 			thread.setDaemon(true);
 			return thread;
 		});
+		// A stop must not wait for the next pass: it runs its own last one.
+		executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+		this.executor = executor;
 		long interval = Math.max(1, this.properties.getContinuous().getSyncInterval().toMillis());
-		this.executor.scheduleWithFixedDelay(this::captureAll, interval, interval, TimeUnit.MILLISECONDS);
+		executor.schedule(() -> paced(interval), interval, TimeUnit.MILLISECONDS);
 		logger.info("Continuous backup ships the transactions of {} every {} ms", covered, interval);
 		Duration lease = this.template.getOptions().leaseDuration();
 		if (lease != null && lease.dividedBy(3).toMillis() < interval) {
@@ -103,6 +107,30 @@ final class ContinuousBackupLifecycle implements SmartLifecycle {
 			throw new ContinuousBackupUnavailableException(database.name(), "Continuous backup is enabled but "
 					+ "database '" + database.name() + "' lives in memory, which it cannot cover; turn it off for this "
 					+ "database with sqlite.backup.databases." + database.name() + ".continuous.enabled=false");
+		}
+	}
+
+	/**
+	 * Runs the passes and schedules the next one {@code interval} after this one started, not after
+	 * it ended: a commit then waits at most about one interval plus the time to ship it, however
+	 * long passes take. A pass longer than the interval is followed at once, never by a burst.
+	 */
+	private void paced(long interval) {
+		long started = System.nanoTime();
+		try {
+			captureAll();
+		}
+		finally {
+			long spent = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+			ScheduledExecutorService executor = this.executor;
+			if (this.running && executor != null) {
+				try {
+					executor.schedule(() -> paced(interval), Math.max(0, interval - spent), TimeUnit.MILLISECONDS);
+				}
+				catch (RejectedExecutionException ex) {
+					// Stopping: the stop runs the last pass.
+				}
+			}
 		}
 	}
 
