@@ -193,7 +193,15 @@ final class DayBenchmark {
 				Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofSeconds(seconds)));
 		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of(DATABASE, dataSource(live))),
 				store, BackupOptions.defaults().withSafetyBackup(false), clock);
-		Simulation simulation = simulate(label, template, clock, live, objects);
+		Simulation simulation;
+		try {
+			simulation = simulate(label, template, clock, live, objects);
+		}
+		catch (Exception | Error ex) {
+			// Its compaction thread must not write into a store the caller deletes next.
+			template.stopCapture(DATABASE);
+			throw ex;
+		}
 		String digest = digest(live);
 		long started = System.nanoTime();
 		// Capture is stopped, so this backup is a plain one and adds no snapshot to the chain a restore reads.
@@ -474,9 +482,17 @@ final class DayBenchmark {
 		long count = 0;
 		long bytes = 0;
 		try (var paths = Files.walk(root)) {
-			for (Path path : paths.filter(Files::isRegularFile).toList()) {
-				count++;
-				bytes += Files.size(path);
+			// Staging files are work in progress (a compaction block is built beside the passes), not objects.
+			for (Path path : paths.filter((path) -> !path.toString().contains("/.staging/"))
+				.filter(Files::isRegularFile)
+				.toList()) {
+				try {
+					bytes += Files.size(path);
+					count++;
+				}
+				catch (java.nio.file.NoSuchFileException ex) {
+					// Deleted by thinning since the walk listed it.
+				}
 			}
 		}
 		return new StoreObjects(count, bytes);
