@@ -223,6 +223,8 @@ final class FrameShipper {
 	 * @throws BackupFailedException when what was committed could not be shipped: it waits in the WAL
 	 */
 	@Nullable Step checkpoint(ChainCursor chain) throws SQLException, IOException {
+		// After a long snapshot the WAL holds many shipped frames; copying them under the barrier stalled writers.
+		this.reads.checkpointAhead(this.database);
 		WriteBarrier taken;
 		try {
 			taken = WriteBarrier.take(this.file, BARRIER_WAIT);
@@ -252,6 +254,7 @@ final class FrameShipper {
 	 * @return the database file's identity then, {@code null} when that cannot be had
 	 */
 	@Nullable String closeCleanly(ChainCursor chain) {
+		this.reads.checkpointAhead(this.database);
 		try (WriteBarrier taken = WriteBarrier.take(this.file, BARRIER_WAIT)) {
 			Step step = drain(chain);
 			if (step.lostReason() != null || !this.reads.checkpointUnderBarrier(this.database)) {

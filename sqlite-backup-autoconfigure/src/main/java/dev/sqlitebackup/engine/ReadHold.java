@@ -63,6 +63,26 @@ public final class ReadHold implements AutoCloseable {
 	}
 
 	/**
+	 * Runs a PASSIVE checkpoint while the read transaction is held and writers go on: it copies
+	 * into the database file the frames up to where the hold reads, which are shipped, so that the
+	 * checkpoint under a write barrier that follows has only the rest to copy and writers wait for
+	 * that alone. The WAL cannot restart meanwhile: the hold still reads it.
+	 */
+	public void checkpointAhead(String database) {
+		try (Statement checkpoint = spare().createStatement();
+				ResultSet result = checkpoint.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+			if (result.next()) {
+				logger.debug("Checkpoint ahead of the barrier of database '{}': busy {}, {} frames, {} checkpointed",
+						database, result.getInt(1), result.getInt(2), result.getInt(3));
+			}
+		}
+		catch (SQLException ex) {
+			// The checkpoint under the barrier copies everything then.
+			logger.debug("Checkpoint ahead of the barrier of database '{}' did not run: {}", database, ex.getMessage());
+		}
+	}
+
+	/**
 	 * Lets go of the read transaction, runs a PASSIVE checkpoint and holds a new one; the caller
 	 * holds a write barrier, so nothing commits in between.
 	 * @return whether every frame of the WAL is in the database file now
