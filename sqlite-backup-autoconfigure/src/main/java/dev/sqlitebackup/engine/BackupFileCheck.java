@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.sqlite.SQLiteConnection;
 
 import dev.sqlitebackup.VerifyMode;
+import dev.sqlitebackup.codec.BoundedInputStream;
 
 /**
  * Checks that a file is a whole, healthy SQLite database: the header, a size of whole pages that
@@ -116,22 +117,12 @@ public final class BackupFileCheck {
 
 	/** Hex SHA-256 of a file's bytes. */
 	public static String sha256(Path file) throws IOException {
-		return sha256(file, new AtomicBoolean());
+		return sha256(file, Long.MAX_VALUE, new AtomicBoolean());
 	}
 
 	/** Hex SHA-256 of a file's first {@code length} bytes (fewer when it is shorter). */
 	public static String sha256(Path file, long length) throws IOException {
-		MessageDigest digest = newSha256();
-		byte[] buffer = new byte[1 << 20];
-		try (InputStream input = Files.newInputStream(file)) {
-			long remaining = length;
-			int read;
-			while (remaining > 0 && (read = input.read(buffer, 0, (int) Math.min(buffer.length, remaining))) >= 0) {
-				digest.update(buffer, 0, read);
-				remaining -= read;
-			}
-		}
-		return HexFormat.of().formatHex(digest.digest());
+		return sha256(file, length, new AtomicBoolean());
 	}
 
 	/** A fresh SHA-256 digest, which every JDK has. */
@@ -144,10 +135,10 @@ public final class BackupFileCheck {
 		}
 	}
 
-	private static String sha256(Path file, AtomicBoolean cancelled) throws IOException {
+	private static String sha256(Path file, long length, AtomicBoolean cancelled) throws IOException {
 		MessageDigest digest = newSha256();
 		byte[] buffer = new byte[1 << 20];
-		try (InputStream input = Files.newInputStream(file)) {
+		try (InputStream input = new BoundedInputStream(Files.newInputStream(file), length)) {
 			int read;
 			while ((read = input.read(buffer)) >= 0 && !cancelled.get()) {
 				digest.update(buffer, 0, read);
@@ -177,7 +168,7 @@ public final class BackupFileCheck {
 		private final FutureTask<String> task;
 
 		private PendingSha256(Path file) {
-			this.task = new FutureTask<>(() -> sha256(file, this.cancelled));
+			this.task = new FutureTask<>(() -> sha256(file, Long.MAX_VALUE, this.cancelled));
 			Thread thread = new Thread(this.task, "sqlite-backup-sha256");
 			thread.setDaemon(true);
 			thread.start();
