@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
@@ -93,6 +95,33 @@ class WritesAroundRestoreTests {
 		finally {
 			running.set(false);
 			child.destroyForcibly();
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(Mode.class)
+	void aTransactionOpenWhenTheRestoreStartsCommitsAndLandsInTheSafetyBackup(Mode mode) throws Exception {
+		Path file = this.temp.resolve("app.db");
+		this.dataSource = TestDatabases.hikari(file, mode);
+		TestDatabases.execute(this.dataSource, "CREATE TABLE ack (writer TEXT NOT NULL, seq INTEGER NOT NULL)");
+		SqliteBackupTemplate template = new SqliteBackupTemplate(List.of(SqliteDatabase.of("app", this.dataSource)),
+				new LocalDirectoryBackupStore(this.temp.resolve("backups")),
+				BackupOptions.defaults().withBusyTimeout(Duration.ofSeconds(10)));
+		Backup backup = template.backup("app");
+		try (Connection writer = TestDatabases.open(file); Statement statement = writer.createStatement()) {
+			statement.execute("PRAGMA busy_timeout = 5000");
+			statement.execute("BEGIN IMMEDIATE");
+			statement.execute("INSERT INTO ack (writer, seq) VALUES ('open', 1)");
+			CompletableFuture<RestoreResult> restore = CompletableFuture
+				.supplyAsync(() -> template.restore("app", backup.id()));
+			Thread.sleep(300);
+			long started = System.nanoTime();
+			statement.execute("COMMIT");
+			// The restore waits for the commit; the commit does not wait for the restore.
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+			RestoreResult result = restore.get(20, TimeUnit.SECONDS);
+			assertThat(rows(safetyFile(template, result))).containsExactly("open:1");
+			assertThat(rows(file)).isEmpty();
 		}
 	}
 

@@ -164,15 +164,21 @@ final class LiveCopy {
 	 * win one of the gaps between their transactions; within an attempt, once the reserved lock is
 	 * held, SQLite keeps its pending lock while it waits, so new readers stay out and the current
 	 * ones drain.
+	 * <p>
+	 * The attempts run in the normal locking mode and {@code locking_mode=EXCLUSIVE} is set only
+	 * once the exclusive lock is held: in exclusive locking mode a failed attempt keeps the shared
+	 * lock it read with, and a writer that already holds the reserved lock then cannot commit until
+	 * its busy timeout fails it, while the restore cannot get the reserved lock either (measured:
+	 * the writer's commit failed after its 3 s timeout and the restore got nothing in 5 s).
 	 */
 	private void takeExclusively(SQLiteConnection holder) throws SQLException {
 		long deadline = System.nanoTime() + this.options.busyTimeout().toNanos();
 		try (Statement statement = holder.createStatement()) {
 			statement.execute("PRAGMA busy_timeout=" + EXCLUSIVE_ATTEMPT_MILLIS);
-			statement.execute("PRAGMA locking_mode=EXCLUSIVE");
 			while (true) {
 				try {
 					statement.execute("BEGIN EXCLUSIVE");
+					statement.execute("PRAGMA locking_mode=EXCLUSIVE");
 					statement.execute("COMMIT");
 					break;
 				}
