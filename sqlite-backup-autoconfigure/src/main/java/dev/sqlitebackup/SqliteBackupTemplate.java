@@ -37,8 +37,9 @@ import dev.sqlitebackup.retention.PruneRun;
 
 /**
  * Front door of the engine: backs up, lists, verifies, restores, deletes and prunes backups of
- * named SQLite databases. Every operation on a database holds that database exclusively for its
- * duration; a concurrent one fails fast with {@link OperationInProgressException}.
+ * named SQLite databases, each operation as {@link SqliteBackupOperations} documents it. Every
+ * operation on a database holds that database exclusively for its duration; a concurrent one fails
+ * fast with {@link OperationInProgressException}.
  *
  * <p>
  * A backup is: take the database, copy a consistent snapshot with SQLite's online backup API into
@@ -46,7 +47,7 @@ import dev.sqlitebackup.retention.PruneRun;
  * take the database, resolve and check the backup, take a safety backup, copy the backup into the
  * live database, confirm the result. Each step either completes or leaves the previous state.
  */
-public class SqliteBackupTemplate {
+public class SqliteBackupTemplate implements SqliteBackupOperations {
 
 	private static final Logger logger = LoggerFactory.getLogger(SqliteBackupTemplate.class);
 
@@ -115,20 +116,17 @@ public class SqliteBackupTemplate {
 		this.continuous = new ContinuousBackups(this.context, this.backups, this.pointInTimeRestores, this.holds);
 	}
 
-	/** Registers a listener for completed and failed operations and progress. */
+	@Override
 	public void addListener(BackupListener listener) {
 		this.listeners.add(Objects.requireNonNull(listener, "listener"));
 	}
 
-	/** Names of the databases this template backs up. */
+	@Override
 	public Set<String> getDatabaseNames() {
 		return this.databases.keySet();
 	}
 
-	/**
-	 * The database with this name.
-	 * @throws DatabaseNotFoundException when there is none
-	 */
+	@Override
 	public SqliteDatabase getDatabase(String name) {
 		SqliteDatabase database = this.databases.get(name);
 		if (database == null) {
@@ -137,36 +135,32 @@ public class SqliteBackupTemplate {
 		return database;
 	}
 
-	/** Store the backups are kept in. */
+	@Override
 	public BackupStore getStore() {
 		return this.store;
 	}
 
-	/** Options the template copies and checks with. */
+	@Override
 	public BackupOptions getOptions() {
 		return this.options;
 	}
 
-	/** Which backups can be trusted under the configured encryption. */
+	@Override
 	public BackupAuthenticity getAuthenticity() {
 		return this.authenticity;
 	}
 
-	/** The operation running on a database right now, with its progress, if any. */
+	@Override
 	public Optional<OperationStatus> currentOperation(String database) {
 		return this.holds.current(getDatabase(database).name());
 	}
 
-	/** Published backups of a database, newest first. */
+	@Override
 	public List<Backup> list(String database) {
 		return listed(getDatabase(database).name());
 	}
 
-	/**
-	 * One published backup.
-	 * @throws InvalidBackupIdException when the id cannot be an id
-	 * @throws BackupNotFoundException when the store does not list it
-	 */
+	@Override
 	public Backup get(String database, String backupId) {
 		String name = getDatabase(database).name();
 		if (!BackupIds.isWellFormed(backupId)) {
@@ -175,21 +169,13 @@ public class SqliteBackupTemplate {
 		return found(name, backupId).orElseThrow(() -> new BackupNotFoundException(name, backupId));
 	}
 
-	/**
-	 * Where each backup of a database is kept, by id: {@code local}, {@code s3}, or both when
-	 * recent backups are kept locally as well as in a bucket.
-	 * @throws BackupListingException when the store cannot list the backups
-	 */
+	@Override
 	public Map<String, List<String>> locations(String database) {
 		String name = getDatabase(database).name();
 		return this.context.fromStore(name, () -> this.store.locations(name));
 	}
 
-	/**
-	 * Published backups of a database, newest first, with where each is kept, from one listing of
-	 * the store.
-	 * @throws BackupListingException when the store cannot list the backups
-	 */
+	@Override
 	public BackupStore.Catalog catalog(String database) {
 		String name = getDatabase(database).name();
 		return this.context.fromStore(name, () -> this.store.catalog(name));
@@ -205,19 +191,12 @@ public class SqliteBackupTemplate {
 
 	// ---------------------------------------------------------------- backup
 
-	/** Takes a manual backup of a database. */
+	@Override
 	public Backup backup(String database) {
 		return backup(database, BackupTrigger.MANUAL);
 	}
 
-	/**
-	 * Takes a verified backup of a database and publishes it.
-	 * @throws OperationInProgressException when another operation holds the database
-	 * @throws BackupVerificationException when the copy fails its checks (for example because the
-	 * live database is damaged); nothing is published
-	 * @throws BackupFailedException when the copy or publishing fails; nothing is published, except
-	 * when a store keeps the backup in one place but fails to copy it to another, which the message says
-	 */
+	@Override
 	public Backup backup(String database, BackupTrigger trigger) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
@@ -227,24 +206,12 @@ public class SqliteBackupTemplate {
 
 	// ---------------------------------------------------------------- restore
 
-	/** Restores a backup into the live database, with a safety backup if the options say so. */
+	@Override
 	public RestoreResult restore(String database, String backupId) {
 		return restore(database, backupId, this.options.safetyBackup());
 	}
 
-	/**
-	 * Replaces the live database's content with a backup. The backup is checked (SHA-256 against its
-	 * manifest, header and size, {@code quick_check}) before the live database is touched; the copy
-	 * into the live database is one SQLite transaction, so it either completes or leaves the live
-	 * database as it was; the result is confirmed before success is reported.
-	 * @param safetyBackup whether to back up the current state first (its id is in the result)
-	 * @throws InvalidBackupIdException when the id cannot be an id
-	 * @throws BackupNotFoundException when the store does not list the backup
-	 * @throws OperationInProgressException when another operation holds the database
-	 * @throws BackupVerificationException when the backup fails its checks; nothing was changed
-	 * @throws RestoreFailedException when the copy could not be made or confirmed; the live
-	 * database is as it was
-	 */
+	@Override
 	public RestoreResult restore(String database, String backupId, boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
 		if (!BackupIds.isWellFormed(backupId)) {
@@ -263,31 +230,18 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Restores the database to the newest state continuous backup captured at or before an instant:
-	 * the newest snapshot of its chain at or before the instant plus the segments captured after it
-	 * until then, built and checked in
-	 * staging, then copied into the live database like any restore (safety backup as the options
-	 * say). Continuous backup of the database then starts a new chain.
-	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
-	 * @throws BackupVerificationException when the plan has a gap or a segment fails its checks;
-	 * nothing was changed
-	 */
+	@Override
 	public PointInTimeResult restore(String database, Instant pointInTime) {
 		return restoreToPointInTime(database, Objects.requireNonNull(pointInTime, "pointInTime"),
 				this.options.safetyBackup());
 	}
 
-	/** Restores the database to the latest state continuous backup captured; see {@link #restore(String, Instant)}. */
+	@Override
 	public PointInTimeResult restoreLatest(String database) {
 		return restoreToPointInTime(database, null, this.options.safetyBackup());
 	}
 
-	/**
-	 * Restores the database to the newest state captured at or before an instant, or to the latest
-	 * captured state when it is {@code null}; see {@link #restore(String, Instant)}.
-	 * @param safetyBackup whether to back up the current state first (its id is in the result)
-	 */
+	@Override
 	public PointInTimeResult restoreToPointInTime(String database, @Nullable Instant pointInTime,
 			boolean safetyBackup) {
 		SqliteDatabase db = getDatabase(database);
@@ -304,16 +258,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Builds the state continuous backup captured at or before an instant (the latest when it is
-	 * {@code null}) into a new file, checked like a restore's, and leaves the live database and its
-	 * capture alone: to look at an earlier state, or to start another instance from. The file is a
-	 * standalone SQLite database (rollback-journal mode) and appears whole or not at all.
-	 * @param file the file to create; its folder must exist, and the file must not
-	 * @throws PointInTimeNotCoveredException when no chain covers the instant (the message names the window)
-	 * @throws BackupVerificationException when the plan has a gap or a segment fails its checks
-	 * @throws RestoreFailedException when the file exists or cannot be written
-	 */
+	@Override
 	public PointInTimeResult restoreToFile(String database, @Nullable Instant pointInTime, Path file) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
@@ -323,16 +268,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Builds a backup into a new file, checked against its manifest and by SQLite, and leaves the
-	 * live database alone: to look at an earlier state, or to get the data back without the
-	 * application. The file is a standalone SQLite database (rollback-journal mode) and appears
-	 * whole or not at all.
-	 * @param file the file to create; its folder must exist, and the file must not
-	 * @throws BackupNotFoundException when the store holds no such backup
-	 * @throws BackupVerificationException when the backup fails its checks
-	 * @throws RestoreFailedException when the file exists or cannot be written
-	 */
+	@Override
 	public RestoreResult restoreBackupToFile(String database, String backupId, Path file) {
 		SqliteDatabase db = getDatabase(database);
 		if (!BackupIds.isWellFormed(backupId)) {
@@ -344,18 +280,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Restores a database that is missing or empty, as on a new machine, before the application
-	 * opens it: the latest restorable state in the store (the latest point continuous backup
-	 * captured, else the newest backup) is built and checked in staging and put in place as a new
-	 * file; an in-memory database holding no table is restored into. A database that is there is
-	 * left alone, and with nothing stored it stays empty. Continuous backup of the database then
-	 * starts a chain that follows the point restored to.
-	 * @param file the database file, read from the data source's URL so that nothing opens it
-	 * first; {@code null} for an in-memory database
-	 * @throws BackupListingException when the store cannot say what it holds
-	 * @throws SqliteBackupException when the restore fails; the database file is then still missing
-	 */
+	@Override
 	public StartupRestoreResult restoreIfMissing(String database, @Nullable Path file) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.RESTORE)) {
@@ -370,15 +295,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Takes the lease on a database's continuous backup before anything opens the database (a new
-	 * instance during a deploy, its disk empty): waits up to {@code wait} while another process
-	 * holds it, saying who every few seconds, so that a restore that follows includes that
-	 * process's last pass. The capture that starts later goes on under it.
-	 * @return the lease taken; empty when the options ask for none or the store keeps none
-	 * @throws IllegalStateException when another process still holds it after {@code wait}
-	 * @throws SqliteBackupException when the store cannot be read or written
-	 */
+	@Override
 	public Optional<Lease> awaitLease(String database, Duration wait) {
 		SqliteDatabase db = getDatabase(database);
 		try {
@@ -390,28 +307,17 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Renews the lease a database's continuous backup holds when it is due; call it every third of
-	 * the lease's duration when passes come less often than that. Does nothing without a lease.
-	 */
+	@Override
 	public void keepLease(String database) {
 		this.continuous.keepLease(getDatabase(database).name());
 	}
 
-	/** Adds a check of the application's own that every restore drill runs on the restored copy. */
+	@Override
 	public void addDrillCheck(RestoreDrillCheck check) {
 		this.drillChecks.add(Objects.requireNonNull(check, "check"));
 	}
 
-	/**
-	 * Runs a restore drill: the newest backup (with continuous backup, the latest captured point)
-	 * is read back from the store a disaster needs (the bucket when backups are also kept locally),
-	 * checked against its manifest, built into a scratch copy in staging, checked by SQLite's full
-	 * {@code integrity_check} and its recorded page count, and handed read-only to every
-	 * {@link RestoreDrillCheck}; then deleted. The live database is never touched; other operations
-	 * wait only while the store is read. A drill that fails is a result, not an exception.
-	 * @throws OperationInProgressException when another operation holds the database
-	 */
+	@Override
 	public RestoreDrillResult drill(String database) {
 		SqliteDatabase db = getDatabase(database);
 		RestoreDrillResult result = this.drills.run(db, List.copyOf(this.drillChecks));
@@ -420,39 +326,24 @@ public class SqliteBackupTemplate {
 		return result;
 	}
 
-	/** The last restore drill of a database this template ran, if any. */
+	@Override
 	public Optional<RestoreDrillResult> lastDrill(String database) {
 		return Optional.ofNullable(this.lastDrills.get(getDatabase(database).name()));
 	}
 
-	/**
-	 * How continuous backup of a database stands, with the window a restore can reach; empty when
-	 * it is not captured by this template. The window is {@code null} when the store cannot list
-	 * the segments right now.
-	 */
+	@Override
 	public Optional<ContinuousStatus> continuousStatus(String database) {
 		return this.continuous.status(getDatabase(database).name());
 	}
 
-	/**
-	 * The instants a restore to a point can reach for a database, as the store alone says (with the
-	 * last pass of a capture this template runs): from, to, the gaps and the chains. Empty when the
-	 * store holds no chain with a snapshot whose backup is stored.
-	 */
+	@Override
 	public Optional<RestoreWindow> restoreWindow(String database) {
 		return this.continuous.window(getDatabase(database).name());
 	}
 
 	// ---------------------------------------------------------------- continuous backup
 
-	/**
-	 * Ships what was committed to a WAL-mode file database since the last call as one segment of
-	 * continuous backup; the first call (and any call after continuity was lost) starts a chain from
-	 * a fresh snapshot instead. Call it every sync interval.
-	 * @throws ContinuousBackupUnavailableException when the database is in memory or not in WAL mode
-	 * @throws OperationInProgressException when another operation holds the database; the WAL keeps
-	 * the frames for the next call
-	 */
+	@Override
 	public CaptureResult capture(String database) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.holdHere(db, OperationType.CAPTURE)) {
@@ -460,14 +351,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Starts continuous backup of a database, like a first {@link #capture}, knowing whether its
-	 * file was missing or empty when the application started. Such a database starts no chain
-	 * while the store holds history of it with data (a new machine, a lost disk): its chain would
-	 * become "latest" and bury that history. The capture waits for a restore instead
-	 * ({@link ContinuousStatus.State#AWAITING_RESTORE}); the chain after the restore follows the
-	 * point restored.
-	 */
+	@Override
 	public CaptureResult startCapture(String database, boolean newAtStart) {
 		SqliteDatabase db = getDatabase(database);
 		this.continuous.register(db, newAtStart);
@@ -483,28 +367,17 @@ public class SqliteBackupTemplate {
 		return this.continuous.awaitCompaction(getDatabase(database).name(), timeout);
 	}
 
-	/**
-	 * How long ago continuous backup of a database last found everything SQLite had committed in the
-	 * store: an upper bound on the age of the oldest commit not yet shipped. Empty when it is not captured or no pass succeeded.
-	 */
+	@Override
 	public Optional<Duration> continuousLag(String database) {
 		return this.continuous.lag(getDatabase(database).name());
 	}
 
-	/**
-	 * Bytes of the database's WAL that SQLite had committed and continuous backup had not shipped
-	 * when its last pass read the WAL: what waits while the store cannot take it. Empty when it is
-	 * not captured or before a pass.
-	 */
+	@Override
 	public Optional<Long> continuousBacklog(String database) {
 		return this.continuous.backlog(getDatabase(database).name());
 	}
 
-	/**
-	 * Stops continuous backup of a database after shipping what was committed until now, and lets
-	 * go of it. A later {@link #capture} goes on with the same chain when it can prove the database was not
-	 * changed meanwhile ({@code ChainResumption}), else starts a new one.
-	 */
+	@Override
 	public void stopCapture(String database) {
 		SqliteDatabase db = getDatabase(database);
 		if (!this.continuous.isCaptured(db.name())) {
@@ -520,13 +393,7 @@ public class SqliteBackupTemplate {
 
 	// ---------------------------------------------------------------- verify, delete, prune
 
-	/**
-	 * Checks a stored backup again: size and SHA-256 against the manifest, header, page count and
-	 * the configured SQLite check (at least {@code quick_check}). It holds the database like any
-	 * other operation, because a compressed, encrypted or remote backup is checked through a
-	 * staging copy that a concurrent backup's clean-up would remove.
-	 * @throws OperationInProgressException when another operation holds the database
-	 */
+	@Override
 	public VerificationResult verify(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.VERIFY)) {
@@ -534,7 +401,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/** Deletes one backup. */
+	@Override
 	public void delete(String database, String backupId) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
@@ -549,12 +416,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Deletes the backups a retention policy does not keep, and returns them. The newest verified
-	 * backup is always kept, and so are backups dated after the current time (the clock was set
-	 * back; see {@link FutureDatedBackups}), which are logged. Holding the database's lock means no
-	 * restore can be reading a backup while it is deleted.
-	 */
+	@Override
 	public List<Backup> prune(String database, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.PRUNE)) {
@@ -565,11 +427,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Takes a backup and, when it succeeds, prunes by the policy, all under one hold of the
-	 * database. The backup just taken is kept whatever the policy says, even when older-looking
-	 * than others because the clock was set back.
-	 */
+	@Override
 	public Backup backupAndPrune(String database, BackupTrigger trigger, RetentionPolicy policy) {
 		SqliteDatabase db = getDatabase(database);
 		try (RunningOperation operation = this.holds.hold(db, OperationType.BACKUP)) {
@@ -582,10 +440,7 @@ public class SqliteBackupTemplate {
 		}
 	}
 
-	/**
-	 * Removes what crashed or failed operations left in the store, for every database that is not
-	 * busy right now. Backups do this on their own before they start; call it at startup.
-	 */
+	@Override
 	public void cleanUp() {
 		for (SqliteDatabase db : this.databases.values()) {
 			try (RunningOperation operation = this.holds.hold(db, OperationType.CLEANUP)) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -20,22 +21,20 @@ import dev.sqlitebackup.Segment;
 import dev.sqlitebackup.SqliteBackupException;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.backup.BackupRun;
-import dev.sqlitebackup.continuous.FrameShipper.Step;
 import dev.sqlitebackup.engine.EngineContext;
 import dev.sqlitebackup.engine.Messages;
 import dev.sqlitebackup.engine.OperationLocks.RunningOperation;
 import dev.sqlitebackup.engine.ReadHold;
 import dev.sqlitebackup.pointintime.ChainHistory;
-import dev.sqlitebackup.pointintime.WalFrames;
 
 /**
  * Continuous capture of one WAL-mode file database: each {@link #sync} ships the transactions
  * committed since the last one as a segment, read from the {@code -wal} file. It keeps the chain
  * it extends ({@link ChainCursor}) and decides, pass by pass, what happens to it: go on with the
  * chain an earlier process left ({@link ChainResumption}), start one from a fresh snapshot
- * ({@link ChainSnapshots}), ship what was committed ({@link FrameShipper}, whose class comment
- * argues why no frame is lost unseen), spend a billed store's one write on the chain's head
- * ({@link ChainHeadKeeper}), stand by while another process holds the capture
+ * ({@link ChainSnapshots}), extend it ({@link ChainPass}: the chain's head or a compaction block
+ * when due, else what was committed, through {@link FrameShipper}, whose class comment argues why
+ * no frame is lost unseen), stand by while another process holds the capture
  * ({@link CaptureRight}). When continuity cannot be shown (a WAL shorter than what was copied, a
  * read transaction lost with a failed pass, a restart without proof), the pass starts a new chain
  * from a fresh snapshot and logs why.
@@ -83,8 +82,8 @@ final class WalCapture implements AutoCloseable {
 	/** Publishes its segments. */
 	private final SegmentPublisher publisher;
 
-	/** Whether the store bills each request, so that a pass writes to it once at most. */
-	private final boolean billed;
+	/** Runs the passes over a chain that goes on. */
+	private final ChainPass passes;
 
 	/** Merges the chain's segments into blocks and thins out what they cover. */
 	private final SegmentCompactor compactor;
@@ -113,9 +112,10 @@ final class WalCapture implements AutoCloseable {
 		this.publisher = new SegmentPublisher(context, db.name(), right::epoch);
 		this.compactor = new SegmentCompactor(context, db.name(), this.heads, this.publisher);
 		this.reads = new ReadHold(this.file, context.options().busyTimeout());
-		this.billed = context.store().billsRequests(db.name());
 		this.timeline = new CaptureTimeline(context.options());
 		this.shipper = new FrameShipper(context, db.name(), this.file, this.reads, this.timeline, this::publish);
+		this.passes = new ChainPass(db.name(), this.reads, this.timeline, this.shipper, this.heads, this.compactor,
+				context.store().billsRequests(db.name()));
 		this.snapshots = new ChainSnapshots(context, backups, db, this.file, this.reads, this.ancestry, this.heads,
 				this.timeline, this.shipper, this::publishWithoutFrames);
 		if (!context.store().keepsSegments(db.name())) {
@@ -201,58 +201,18 @@ final class WalCapture implements AutoCloseable {
 		}
 	}
 
-	/** One pass over a chain that goes on: its head, or the frames committed since, and a checkpoint when due. */
+	/** One pass over a chain that goes on ({@link ChainPass}); a new chain when it cannot be proven complete. */
 	private CaptureResult extend(RunningOperation operation, ChainCursor chain) throws SQLException, IOException {
-		if (this.heads.writeDue(chain.id, this.context.clock().instant())) {
-			// The store bills each write: this pass spends its one on the head, and the frames wait a pass.
-			try {
-				this.heads.writeNow(chain.id, this.timeline.lastCaptureAt());
-			}
-			catch (IOException ex) {
-				throw this.shipper.framesWait(ex);
-			}
-			return new CaptureResult(this.db.name(), chain.id, null, 0, 0, false);
-		}
-		if (this.compactor.spentPassOnBlock(chain.id)) {
-			return new CaptureResult(this.db.name(), chain.id, null, 0, 0, false);
-		}
-		// A billed store's pass ships once: when the WAL is due a checkpoint, under the barrier.
-		Step checkpointed = (this.billed && chain.checkpointDue()) ? this.shipper.checkpoint(chain) : null;
-		Step step;
-		try {
-			step = (checkpointed != null) ? checkpointed : this.shipper.shipNew(chain);
-		}
-		catch (SQLException | IOException | RuntimeException | Error ex) {
-			throw this.shipper.framesWait(ex);
-		}
-		if (step.lostReason() != null) {
+		ChainPass.Outcome outcome = this.passes.run(chain, this.context.clock().instant());
+		if (outcome.lostReason() != null) {
 			logger.warn("Continuous backup of database '{}' cannot prove that chain {} is complete: {}; "
-					+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, step.lostReason());
-			return startChain(operation, step.lostReason(), BackupTrigger.CONTINUOUS).result();
+					+ "starting a new chain from a fresh snapshot", this.db.name(), chain.id, outcome.lostReason());
+			return startChain(operation, outcome.lostReason(), BackupTrigger.CONTINUOUS).result();
 		}
-		// Only what the first pass after a resume ships can have waited for it.
-		this.timeline.resumedAfter(null);
-		this.reads.renew();
-		int frames = step.frames();
-		if (!this.billed && chain.checkpointDue()) {
-			// A free store may ship twice in a pass: the frames committed since, under the barrier.
-			Step drained = this.shipper.checkpoint(chain);
-			if (drained != null && drained.lostReason() != null) {
-				this.restartReason = drained.lostReason();
-			}
-			else if (drained != null) {
-				checkpointed = drained;
-				frames += drained.frames();
-			}
+		if (outcome.restartReason() != null) {
+			this.restartReason = outcome.restartReason();
 		}
-		this.timeline.shippedThrough(step.shippedThrough());
-		Instant shipped = this.timeline.lastCaptureAt();
-		if (shipped != null) {
-			this.heads.capturedUntil(chain.id, shipped, false);
-		}
-		this.compactor.shipped(chain.id);
-		return new CaptureResult(this.db.name(), chain.id, null, frames,
-				(long) frames * (WalFrames.FRAME_HEADER_SIZE + chain.pageSize), checkpointed != null);
+		return Objects.requireNonNull(outcome.result());
 	}
 
 	/** A pass that failed where the read transaction or the chain's state may be lost: the next one starts a new chain. */

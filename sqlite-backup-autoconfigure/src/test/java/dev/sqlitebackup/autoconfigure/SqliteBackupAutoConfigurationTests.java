@@ -45,6 +45,7 @@ import dev.sqlitebackup.BackupTrigger;
 import dev.sqlitebackup.OperationStatus;
 import dev.sqlitebackup.RetentionPolicy;
 import dev.sqlitebackup.SqliteBackupException;
+import dev.sqlitebackup.SqliteBackupOperations;
 import dev.sqlitebackup.SqliteBackupTemplate;
 import dev.sqlitebackup.SqliteDatabase;
 import dev.sqlitebackup.event.BackupCompletedEvent;
@@ -88,6 +89,14 @@ class SqliteBackupAutoConfigurationTests {
 			.doesNotHaveBean(SqliteBackupTemplate.class)
 			.doesNotHaveBean(SqliteBackupScheduler.class)
 			.doesNotHaveBean(BackupStore.class));
+	}
+
+	@Test
+	void runWithSqliteDataSourceShouldOfferTheTemplateAsItsOperationsInterface() {
+		contextRunner().withUserConfiguration(TestDataSources.SingleSqlite.class)
+			.run((context) -> assertThat(context).hasSingleBean(SqliteBackupOperations.class)
+				.getBean(SqliteBackupOperations.class)
+				.isSameAs(context.getBean(SqliteBackupTemplate.class)));
 	}
 
 	@Test
