@@ -649,6 +649,14 @@ public final class Benchmark {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add(heap);
+		// Child logs carry the time of day, so that what a child did can be set against the writer's stalls.
+		command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+		command.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+		System.getProperties()
+			.stringPropertyNames()
+			.stream()
+			.filter((name) -> name.startsWith("org.slf4j.simpleLogger.log."))
+			.forEach((name) -> command.add("-D" + name + "=" + System.getProperty(name)));
 		if (Runtime.version().feature() >= 22) {
 			command.add("--enable-native-access=ALL-UNNAMED");
 		}

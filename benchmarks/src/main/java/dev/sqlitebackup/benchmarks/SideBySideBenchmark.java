@@ -225,6 +225,8 @@ final class SideBySideBenchmark {
 						: "NEVER SEEN",
 				lag, watcher, written[0], written[1], result.initialRequests(), result.steadyRequests(),
 				result.steadySeconds(), latest, this.settings.backSeconds(), back);
+		this.out.printf(Locale.ROOT, "sidebyside %s: slowest commits while replicating: %s%n", run,
+				slowest(samples, startMicros, stopMicros, 5));
 		for (String suffix : new String[] { "", "-wal", "-shm" }) {
 			Files.deleteIfExists(live.resolveSibling(live.getFileName() + suffix));
 		}
@@ -232,6 +234,21 @@ final class SideBySideBenchmark {
 		Benchmark.deleteTree(live.resolveSibling("." + live.getFileName() + "-litestream"));
 		Benchmark.deleteTree(live.resolveSibling(live.getFileName() + "-s3-staging"));
 		return result;
+	}
+
+	/**
+	 * The slowest commits between two instants, each with when it started after the first, so that
+	 * a stall can be set against the replicator's log (its snapshot, its checkpoints).
+	 */
+	static String slowest(List<ScheduledWriter.Sample> samples, long fromMicros, long toMicros, int count) {
+		return samples.stream()
+			.filter((sample) -> sample.startMicros() >= fromMicros && sample.startMicros() < toMicros)
+			.sorted(java.util.Comparator.comparingLong(ScheduledWriter.Sample::latencyMicros).reversed())
+			.limit(count)
+			.map((sample) -> String.format(Locale.ROOT, "%.1f ms at +%.2f s (%s)", sample.latencyMicros() / 1e3,
+					(sample.startMicros() - fromMicros) / 1e6,
+					java.time.LocalTime.ofInstant(instant(sample.startMicros()), java.time.ZoneId.systemDefault())))
+			.collect(java.util.stream.Collectors.joining(", "));
 	}
 
 	private static void sleepUntil(long wallMicros) throws InterruptedException {

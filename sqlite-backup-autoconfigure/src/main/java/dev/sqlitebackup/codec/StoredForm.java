@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -60,7 +61,8 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	}
 
 	/**
-	 * Writes the stored form of a plain file to a new file and fsyncs it. Encrypted bytes are bound
+	 * Writes the stored form of a plain file to a new file and fsyncs it, starting write-back as it
+	 * goes ({@link WriteBackOutputStream}). Encrypted bytes are bound
 	 * to the backup: they decrypt only as that backup of that database.
 	 * @param database name of the database the backup was taken from
 	 * @param backupId id the backup is published under
@@ -69,8 +71,8 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 	public Encoded encode(Path plain, Path target, String database, String backupId) throws IOException {
 		MessageDigest digest = sha256();
 		CountingOutputStream counted;
-		try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-				StandardOpenOption.WRITE);
+		try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+				OutputStream file = new WriteBackOutputStream(channel);
 				InputStream input = Files.newInputStream(plain)) {
 			counted = new CountingOutputStream(new DigestOutputStream(file, digest));
 			// Compress, then encrypt: encrypted bytes do not compress.
@@ -80,7 +82,7 @@ public record StoredForm(BackupCodec compression, @Nullable BackupEncryption enc
 				input.transferTo(compressed);
 			}
 		}
-		try (var channel = java.nio.channels.FileChannel.open(target, StandardOpenOption.WRITE)) {
+		try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
 			channel.force(true);
 		}
 		return new Encoded(counted.count, HexFormat.of().formatHex(digest.digest()));
