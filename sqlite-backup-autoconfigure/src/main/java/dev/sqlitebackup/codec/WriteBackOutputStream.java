@@ -1,23 +1,17 @@
 package dev.sqlitebackup.codec;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * Writes into a file and starts its write-back every {@value #WRITE_BACK_EVERY_BYTES} bytes on a
- * thread of its own, so that the fsync at the end finds little left to write. A backup's stored
- * form is as large as the database; written whole and then fsynced at once, its write-back stalled
- * the application's own commits on the same disk for 0.5 to 0.9 s (measured in the side-by-side
- * benchmark, where the slowest writer commit fell inside that fsync). A write-back still running
- * when the next one is due is not doubled up. Closing waits for it but leaves the channel open:
- * the caller owns it.
+ * Writes into a file and starts its write-back ({@link BackgroundWriteBack}) every
+ * {@value #WRITE_BACK_EVERY_BYTES} bytes. A backup's stored form is as large as the database;
+ * written whole and then fsynced at once, its write-back stalled the application's own commits on
+ * the same disk for 0.5 to 0.9 s (measured in the side-by-side benchmark, where the slowest writer
+ * commit fell inside that fsync). Closing waits for a write-back still running but leaves the
+ * channel open: the caller owns it.
  */
 final class WriteBackOutputStream extends OutputStream {
 
@@ -25,16 +19,13 @@ final class WriteBackOutputStream extends OutputStream {
 
 	private final FileChannel channel;
 
+	private final BackgroundWriteBack writeBack;
+
 	private long sinceWriteBack;
-
-	private int writeBacksStarted;
-
-	private ExecutorService flusher;
-
-	private Future<?> flushing;
 
 	WriteBackOutputStream(FileChannel channel) {
 		this.channel = channel;
+		this.writeBack = new BackgroundWriteBack(channel);
 	}
 
 	@Override
@@ -51,56 +42,18 @@ final class WriteBackOutputStream extends OutputStream {
 		this.sinceWriteBack += length;
 		if (this.sinceWriteBack >= WRITE_BACK_EVERY_BYTES) {
 			this.sinceWriteBack = 0;
-			startWriteBack();
+			this.writeBack.start();
 		}
-	}
-
-	private void startWriteBack() {
-		if (this.flushing != null && !this.flushing.isDone()) {
-			return;
-		}
-		if (this.flusher == null) {
-			this.flusher = Executors.newSingleThreadExecutor((task) -> {
-				Thread thread = new Thread(task, "sqlite-backup-write-back");
-				thread.setDaemon(true);
-				return thread;
-			});
-		}
-		this.writeBacksStarted++;
-		this.flushing = this.flusher.submit(() -> {
-			try {
-				this.channel.force(false);
-			}
-			catch (IOException ex) {
-				// Only the spreading of write-back suffers; the caller fsyncs the whole file at the end.
-			}
-		});
 	}
 
 	/** How many write-backs this stream started: for tests. */
 	int writeBacksStarted() {
-		return this.writeBacksStarted;
+		return this.writeBack.started();
 	}
 
 	@Override
-	public void close() throws IOException {
-		if (this.flusher == null) {
-			return;
-		}
-		try {
-			this.flushing.get();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new InterruptedIOException("Interrupted while the file was written back");
-		}
-		catch (ExecutionException ex) {
-			// The write-back reports nothing: the caller fsyncs the whole file.
-		}
-		finally {
-			this.flusher.shutdown();
-			this.flusher = null;
-		}
+	public void close() {
+		this.writeBack.close();
 	}
 
 }

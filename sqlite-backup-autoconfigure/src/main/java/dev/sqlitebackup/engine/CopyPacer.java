@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
+
+import dev.sqlitebackup.codec.BackgroundWriteBack;
 
 /**
  * Spreads a backup's disk writes out: after every step of a copy into a file it flushes what the
@@ -45,12 +43,12 @@ public final class CopyPacer implements AutoCloseable {
 
 	private final long startNanos = System.nanoTime();
 
-	private @Nullable ExecutorService flusher;
-
-	private @Nullable Future<?> flushing;
+	/** Writes the copy back while SQLite copies the next step; {@code null} when unpaced. */
+	private final @Nullable BackgroundWriteBack writeBack;
 
 	private CopyPacer(@Nullable FileChannel destination, long bytesPerSecond, int pageSize) {
 		this.destination = destination;
+		this.writeBack = (destination != null) ? new BackgroundWriteBack(destination) : null;
 		this.bytesPerSecond = bytesPerSecond;
 		this.pageSize = pageSize;
 	}
@@ -89,23 +87,15 @@ public final class CopyPacer implements AutoCloseable {
 	 * each step's write-back inside its time slot.
 	 */
 	void afterStep(long pagesDone) {
-		if (this.destination == null) {
+		BackgroundWriteBack writeBack = this.writeBack;
+		if (writeBack == null) {
 			return;
 		}
 		if (this.bytesPerSecond <= 0) {
-			if (this.flushing == null || this.flushing.isDone()) {
-				if (this.flusher == null) {
-					this.flusher = Executors.newSingleThreadExecutor((task) -> {
-						Thread thread = new Thread(task, "sqlite-backup-flush");
-						thread.setDaemon(true);
-						return thread;
-					});
-				}
-				this.flushing = this.flusher.submit(this::flush);
-			}
+			writeBack.start();
 			return;
 		}
-		flush();
+		writeBack.writeBackNow();
 		long dueNanos = (long) (pagesDone * (double) this.pageSize / this.bytesPerSecond * 1e9);
 		long aheadMillis = (dueNanos - (System.nanoTime() - this.startNanos)) / 1_000_000;
 		if (aheadMillis > 0) {
@@ -118,26 +108,10 @@ public final class CopyPacer implements AutoCloseable {
 		}
 	}
 
-	private void flush() {
-		try {
-			this.destination.force(false);
-		}
-		catch (IOException ex) {
-			// Only the spreading of write-back suffers; SQLite syncs the copy itself when it commits.
-		}
-	}
-
 	@Override
 	public void close() throws IOException {
-		if (this.flusher != null) {
-			this.flusher.shutdown();
-			try {
-				// The channel must outlive any flush that is still using it.
-				this.flusher.awaitTermination(1, TimeUnit.MINUTES);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
+		if (this.writeBack != null) {
+			this.writeBack.close();
 		}
 		if (this.destination != null) {
 			this.destination.close();
